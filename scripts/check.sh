@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# make check: build everything, run every suite, print one final line
+# "N passed, N failed" summing them all. Exit status non-zero on any failure.
+#
+# Suites: lint (W=1 + sparse, checkpatch), unit (cmocka, ASan/UBSan),
+# kunit (UML), vm (the guest runner's own tests), selftests (kselftests in
+# a guest), e2e (make demo in a guest).
+# DPU_CHECK_SUITES="unit selftests" runs a subset.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+logs=$repo/build/check
+mkdir -p "$logs"
+
+total_pass=0
+total_fail=0
+summary=()
+
+record() {	# record SUITE PASS FAIL
+	total_pass=$((total_pass + $2))
+	total_fail=$((total_fail + $3))
+	summary+=("$(printf '%-10s %4d passed, %d failed' "$1" "$2" "$3")")
+	echo "== $1: $2 passed, $3 failed"
+}
+
+want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm selftests e2e} " == *" $1 "* ]]; }
+
+step() { echo; echo "==== $*"; }
+
+step "dependencies"
+"$here/deps.sh" || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
+"$here/kernel.sh" || { echo "kernel fetch failed"; echo "0 passed, 1 failed"; exit 1; }
+eval "$("$here/kernel.sh" --env)"
+
+step "build"
+if ! make -s modules user selftests >"$logs/build.log" 2>&1; then
+	cat "$logs/build.log"
+	record build 0 1
+	echo "${total_pass} passed, ${total_fail} failed"
+	exit 1
+fi
+record build 1 0
+
+if want lint; then
+	step "lint: W=1 + sparse, checkpatch --strict"
+	p=0 f=0
+	make -s -C "$KDIR" M="$repo" W=1 C=2 modules >"$logs/kcheck.log" 2>&1
+	if grep -E 'warning:|error:' "$logs/kcheck.log"; then f=$((f + 1)); else p=$((p + 1)); fi
+	for file in kmod/*.[ch] kmod/tests/*.c include/uapi/linux/*.h; do
+		if perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet -f "$file" \
+			>"$logs/checkpatch.log" 2>&1; then
+			p=$((p + 1))
+		else
+			echo "checkpatch: $file"; cat "$logs/checkpatch.log"
+			f=$((f + 1))
+		fi
+	done
+	record lint $p $f
+fi
+
+if want unit; then
+	step "unit: cmocka under ASan/UBSan"
+	make -s -C user test >"$logs/unit.log" 2>&1
+	rc=$?
+	cat "$logs/unit.log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$logs/unit.log" | paste -sd+ | bc)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$logs/unit.log" | paste -sd+ | bc)
+	p=${p:-0} f=${f:-0}
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	record unit "$p" "$f"
+fi
+
+if want kunit; then
+	step "kunit: UML"
+	"$here/kunit.sh" >"$logs/kunit.log" 2>&1
+	rc=$?
+	grep -E '\[(PASSED|FAILED|SKIPPED)\]|Testing complete|ERROR|error:' "$logs/kunit.log"
+	line=$(grep 'Testing complete. Ran' "$logs/kunit.log" | tail -n1)
+	p=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<<"$line")
+	e=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<<"$line")
+	p=${p:-0} f=$(( ${f:-0} + ${e:-0} ))
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { tail -n 30 "$logs/kunit.log"; f=1; }
+	record kunit "$p" "$f"
+fi
+
+if want vm; then
+	step "vm: the guest runner's own tests"
+	tools/testing/vm/vm_test.sh 2>&1 | tee "$logs/vm.log"
+	p=$(grep -c '^ok ' "$logs/vm.log")
+	f=$(grep -c '^not ok ' "$logs/vm.log")
+	[ "${PIPESTATUS[0]}" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	record vm "$p" "$f"
+fi
+
+if want selftests; then
+	step "selftests: kselftests in a guest"
+	tests=$(make -s --no-print-directory -C tools/testing/selftests/dpu print-tests KSRC="$KSRC")
+	scripts/vm -t 1200 -- tools/testing/selftests/dpu/run_all.sh $tests 2>&1 |
+		tee "$logs/selftests.log"
+	vmrc=${PIPESTATUS[0]}
+	p=0 f=0
+	for t in $tests; do
+		out=$(sed -n "/^# selftest: $t\$/,/^# exit: $t /p" "$logs/selftests.log")
+		tp=$(grep -c '^ok ' <<<"$out")
+		tf=$(grep -c '^not ok ' <<<"$out")
+		trc=$(sed -n "s/^# exit: $t \([0-9]*\)$/\1/p" <<<"$out")
+		if [ -z "$trc" ]; then
+			echo "selftest $t did not finish"; tf=$((tf + 1))
+		elif [ "$trc" -ne 0 ] && [ "$trc" -ne 4 ] && [ "$tf" -eq 0 ]; then
+			echo "selftest $t exited $trc"; tf=$((tf + 1))
+		fi
+		p=$((p + tp)) f=$((f + tf))
+	done
+	# the runner's verdict on the kernel log (WARN, oops) counts as well
+	if [ "$vmrc" -ge 124 ]; then echo "guest verdict: rc $vmrc"; f=$((f + 1)); fi
+	record selftests $p $f
+fi
+
+if want e2e; then
+	step "e2e: make demo"
+	"$here/demo.sh" 2>&1 | tee "$logs/demo.log"
+	rc=${PIPESTATUS[0]}
+	p=0 f=0
+	if [ "$rc" -eq 0 ]; then p=$((p + 1)); else f=$((f + 1)); fi
+	if grep -q '^dpu[0-9]*: index [0-9]* backend sim bus dpu_sim parent dpu_sim0' "$logs/demo.log"; then
+		p=$((p + 1)); else echo "demo did not show dpu_sim0's DPU"; f=$((f + 1)); fi
+	record e2e $p $f
+fi
+
+echo
+printf '%s\n' "${summary[@]}"
+echo "${total_pass} passed, ${total_fail} failed"
+[ "$total_fail" -eq 0 ]

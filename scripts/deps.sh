@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install every build and test dependency of dpupool (Debian 12).
+# Idempotent: packages already present are skipped; apt-get update runs only
+# when something is missing.
+set -euo pipefail
+
+PKGS=(
+	# toolchain and kernel build
+	build-essential gcc make bc flex bison libelf-dev libssl-dev dwarves
+	kmod xz-utils sparse pkg-config perl
+	# guest runner
+	qemu-system-x86 busybox-static cpio
+	# userspace libraries
+	libmnl-dev libnl-3-dev libnl-route-3-dev liburing-dev libbpf-dev
+	bpftool libcmocka-dev
+	# tests in the guest
+	fio iperf3 iproute2 jq python3
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

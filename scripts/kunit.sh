@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Run dpupool's KUnit suites on UML with kunit.py from the cached
+# linux-source-6.1 tree. Our PCI-free sources are linked into the tree as
+# drivers/misc/dpupool; the build directory lives in the cache, so reruns
+# are incremental.
+#
+# Usage: scripts/kunit.sh [extra kunit.py run args]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+eval "$("$here/kernel.sh" --env)"
+
+# sources of dpu.ko/dpu_sim.ko that build on UML, and the tests
+srcs=(kmod/sim_parse.c kmod/dpu_sim.h kmod/dpu.h kmod/tests/sim_parse_kunit.c)
+
+t=$KSRC/drivers/misc/dpupool
+mkdir -p "$t"
+find "$t" -maxdepth 1 -type l -delete
+for f in "${srcs[@]}"; do
+	ln -sfn "$repo/$f" "$t/$(basename "$f")"
+done
+ln -sfn "$repo/include/uapi" "$t/uapi"
+ln -sfn "$repo/kmod/tests/Kconfig.kunit" "$t/Kconfig"
+ln -sfn "$repo/kmod/tests/Makefile.kunit" "$t/Makefile"
+
+grep -q 'drivers/misc/dpupool/Kconfig' "$KSRC/drivers/misc/Kconfig" ||
+	sed -i '$i source "drivers/misc/dpupool/Kconfig"' "$KSRC/drivers/misc/Kconfig"
+grep -q 'dpupool/' "$KSRC/drivers/misc/Makefile" ||
+	echo 'obj-$(CONFIG_DPUPOOL_KUNIT) += dpupool/' >> "$KSRC/drivers/misc/Makefile"
+
+build=$DPU_CACHE/kunit-build
+mkdir -p "$build"
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+cd "$KSRC"
+exec "$py" tools/testing/kunit/kunit.py run --arch=um --jobs="$(nproc)" \
+	--build_dir="$build" --kunitconfig="$repo/kmod/tests/.kunitconfig" "$@"

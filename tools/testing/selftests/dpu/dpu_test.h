@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the dpupool selftests: simulated DPUs through sysfs and
+ * raw requests to the "dpu" generic netlink family with libmnl.
+ */
+#ifndef DPU_TEST_H
+#define DPU_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/dpu.h>
+
+#define SIM_BUS "/sys/bus/dpu_sim"
+
+/* write s to path; 0 or -errno */
+static inline int sysfs_write(const char *path, const char *s)
+{
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(s))
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/* read path into buf, newline stripped; 0 or -errno */
+static inline int sysfs_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+static inline int sim_new(unsigned int id)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%u", id);
+	return sysfs_write(SIM_BUS "/new_device", s);
+}
+
+static inline int sim_del(unsigned int id)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%u", id);
+	return sysfs_write(SIM_BUS "/del_device", s);
+}
+
+/* name of the dpuN bound to simulated device id, from sysfs; 0 or -errno */
+static inline int sim_dpu_name(unsigned int id, char *name, size_t len)
+{
+	char path[128], link[256], *base;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 4096; i++) {
+		snprintf(path, sizeof(path), "/sys/class/dpu/dpu%d/device", i);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		base = strrchr(link, '/');
+		base = base ? base + 1 : link;
+		snprintf(path, sizeof(path), "dpu_sim%u", id);
+		if (!strcmp(base, path)) {
+			snprintf(name, len, "dpu%d", i);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+struct nl {
+	struct mnl_socket *sk;
+	uint32_t portid, seq;
+	uint16_t family;
+	uint32_t version;
+	char buf[32768];
+	char req[8192];
+	/* result of the last request */
+	int error;
+	char extack[256];
+	int replies;
+	int (*cb)(const struct nlmsghdr *nlh, void *arg);
+	void *arg;
+};
+
+static int nl_data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl *nl = data;
+
+	nl->replies++;
+	if (nl->cb)
+		return nl->cb(nlh, nl->arg) ? MNL_CB_ERROR : MNL_CB_OK;
+	return MNL_CB_OK;
+}
+
+static int nl_err_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl *nl = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	size_t off = sizeof(*e);
+
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		nl->error = *(const int *)mnl_nlmsg_get_payload(nlh);
+		off = sizeof(int);
+	} else {
+		nl->error = e->error;
+	}
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		mnl_attr_for_each(attr, nlh, off)
+			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG)
+				snprintf(nl->extack, sizeof(nl->extack), "%s",
+					 mnl_attr_get_str(attr));
+	}
+	return MNL_CB_STOP;
+}
+
+/* send the request in nl->req; returns nl->error (0 or -errno) */
+static inline int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
+{
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = nl_err_cb,
+		[NLMSG_DONE] = nl_err_cb,
+	};
+	ssize_t len;
+	int ret;
+
+	nl->error = 0;
+	nl->extack[0] = '\0';
+	nl->replies = 0;
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		len = mnl_socket_recvfrom(nl->sk, nl->buf, sizeof(nl->buf));
+		if (len < 0)
+			return -errno;
+		ret = mnl_cb_run2(nl->buf, len, nlh->nlmsg_seq, nl->portid,
+				  nl_data_cb, nl, ctl, NLMSG_MIN_TYPE);
+	} while (ret > 0);
+	if (ret < 0 && !nl->error)
+		return -EBADMSG;
+	return nl->error;
+}
+
+static inline struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type,
+				      uint8_t cmd, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->req);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = DPU_GENL_VERSION;
+	return nlh;
+}
+
+static int nl_family_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nl *nl = arg;
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
+			nl->family = mnl_attr_get_u16(attr);
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_VERSION)
+			nl->version = mnl_attr_get_u32(attr);
+	}
+	return 0;
+}
+
+/* open and resolve the family; NULL on failure */
+static inline struct nl *nl_open(void)
+{
+	struct nlmsghdr *nlh;
+	struct nl *nl;
+	int one = 1;
+
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return NULL;
+	nl->sk = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sk || mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	mnl_socket_setsockopt(nl->sk, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sk, NETLINK_CAP_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sk, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	nl->portid = mnl_socket_get_portid(nl->sk);
+
+	nlh = nl_msg(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DPU_GENL_NAME);
+	nl->cb = nl_family_cb;
+	nl->arg = nl;
+	if (nl_talk(nl, nlh) || !nl->family)
+		goto fail;
+	nl->cb = NULL;
+	return nl;
+fail:
+	if (nl->sk)
+		mnl_socket_close(nl->sk);
+	free(nl);
+	return NULL;
+}
+
+static inline void nl_close(struct nl *nl)
+{
+	if (!nl)
+		return;
+	mnl_socket_close(nl->sk);
+	free(nl);
+}
+
+/* parsed DPU_CMD_DEV_GET reply */
+struct dev_reply {
+	int has_index;
+	uint32_t index;
+	char name[64], backend[64], bus[64], parent[64];
+	int has_numa;
+	int32_t numa;
+};
+
+static inline int parse_dev(const struct nlmsghdr *nlh, struct dev_reply *d)
+{
+	const struct nlattr *a;
+
+	memset(d, 0, sizeof(*d));
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case DPU_A_DEV_INDEX:
+			d->has_index = 1;
+			d->index = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_DEV_NAME:
+			snprintf(d->name, sizeof(d->name), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_DEV_BACKEND:
+			snprintf(d->backend, sizeof(d->backend), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_DEV_BUS_NAME:
+			snprintf(d->bus, sizeof(d->bus), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_DEV_PARENT:
+			snprintf(d->parent, sizeof(d->parent), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_DEV_NUMA_NODE:
+			d->has_numa = 1;
+			d->numa = (int32_t)mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	return 0;
+}
+
+#endif

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell helpers for dpupool selftests (TAP-ish output, kselftest exit codes).
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+DPU_REPO=${DPU_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/../../../.." && pwd)}
+DPUCTL=${DPUCTL:-$DPU_REPO/user/build/bin/dpuctl}
+SIM=/sys/bus/dpu_sim
+
+n_fail=0
+n_pass=0
+n_test=0
+
+check() {	# check DESCRIPTION COMMAND...
+	local desc=$1
+	shift
+	n_test=$((n_test + 1))
+	if "$@"; then
+		echo "ok $n_test $desc"
+		n_pass=$((n_pass + 1))
+	else
+		echo "not ok $n_test $desc"
+		n_fail=$((n_fail + 1))
+	fi
+}
+
+finish() {
+	echo "# $n_pass passed, $n_fail failed"
+	[ "$n_fail" -eq 0 ] && exit $KSFT_PASS
+	exit $KSFT_FAIL
+}
+
+require() {
+	[ -d "$SIM" ] || { echo "# SKIP: dpu_sim.ko not loaded"; exit $KSFT_SKIP; }
+	[ -x "$DPUCTL" ] || { echo "# SKIP: $DPUCTL not built"; exit $KSFT_SKIP; }
+	command -v jq >/dev/null || { echo "# SKIP: jq missing"; exit $KSFT_SKIP; }
+}
+
+# name (dpuN) of the DPU bound to simulated device $1
+sim_dpu() {
+	local d
+	for d in /sys/class/dpu/dpu*; do
+		[ "$(basename "$(readlink "$d/device")")" = "dpu_sim$1" ] &&
+			{ basename "$d"; return 0; }
+	done
+	return 1
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DPUCTL_CLI_H
+#define DPUCTL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* true if arg is a non-empty prefix of word (iproute2 style: "sh" = "show") */
+bool cli_matches(const char *arg, const char *word);
+
+/* "what: extack text (ENAME)" or "what: strerror (ENAME)" into buf */
+void cli_format_error(char *buf, size_t len, const char *what, int err,
+		      const char *extack);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LIBDPU_NL_PRIV_H
+#define LIBDPU_NL_PRIV_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+struct mnl_socket;
+struct nlmsghdr;
+
+struct dpu_nl {
+	struct mnl_socket *sk;
+	uint32_t portid;
+	uint32_t seq;
+	uint16_t family;
+	uint32_t version;
+	char *buf;		/* receive buffer */
+	size_t buflen;
+	char *req;		/* request being built */
+	char errmsg[256];
+};
+
+/* Each message of a reply; return 0 to go on, non-zero to stop (the value
+ * is what dpu_nl_talk() returns). */
+typedef int (*dpu_msg_cb)(const struct nlmsghdr *nlh, void *arg);
+
+/* A request with a "dpu" generic header; attributes go after it. */
+struct nlmsghdr *dpu_nl_msg(struct dpu_nl *nl, uint8_t cmd, uint16_t flags);
+
+/* Send req, feed each reply message to cb, wait for the ACK or DONE.
+ * Returns 0, the cb's stop value, or a negative errno (errmsg set). */
+int dpu_nl_talk(struct dpu_nl *nl, struct nlmsghdr *req, dpu_msg_cb cb,
+		void *arg);
+
+#endif
