@@ -47,7 +47,7 @@ if want lint; then
 	p=0 f=0
 	make -s -C "$KDIR" M="$repo" W=1 C=2 modules >"$logs/kcheck.log" 2>&1
 	if grep -E 'warning:|error:' "$logs/kcheck.log"; then f=$((f + 1)); else p=$((p + 1)); fi
-	for file in kmod/*.[ch] kmod/tests/*.c include/uapi/linux/*.h; do
+	for file in $(git ls-files "kmod/*.[ch]" "include/*.h"); do
 		if perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet -f "$file" \
 			>"$logs/checkpatch.log" 2>&1; then
 			p=$((p + 1))
@@ -88,9 +88,10 @@ fi
 if want vm; then
 	step "vm: the guest runner's own tests"
 	tools/testing/vm/vm_test.sh 2>&1 | tee "$logs/vm.log"
+	rc=${PIPESTATUS[0]}
 	p=$(grep -c '^ok ' "$logs/vm.log")
 	f=$(grep -c '^not ok ' "$logs/vm.log")
-	[ "${PIPESTATUS[0]}" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	record vm "$p" "$f"
 fi
 

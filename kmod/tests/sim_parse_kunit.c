@@ -28,7 +28,7 @@ static void sim_parse_new_id_and_fns(struct kunit *test)
 {
 	struct dpu_sim_new_args args;
 
-	KUNIT_ASSERT_EQ(test, parse_new("  12   64 \n", &args), 0);
+	KUNIT_ASSERT_EQ(test, parse_new("  12   64\n", &args), 0);
 	KUNIT_EXPECT_EQ(test, args.id, 12U);
 	KUNIT_EXPECT_EQ(test, args.max_fns, 64U);
 
@@ -110,6 +110,7 @@ static struct kunit_suite sim_parse_suite = {
 	.name = "dpu_sim_parse",
 	.test_cases = sim_parse_cases,
 };
+
 kunit_test_suite(sim_parse_suite);
 
 MODULE_LICENSE("GPL");
