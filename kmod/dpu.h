@@ -6,17 +6,38 @@
 #define _DPU_H
 
 #include <linux/device.h>
+#include <linux/etherdevice.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/dpu.h>
 
+#include "dpu_fn_lib.h"
+
 struct dpu_dev;
+struct dpu_fn;
+struct net_device;
 
 /**
  * struct dpu_backend_ops - what a backend provides to the core
  * @name: short backend name reported to userspace ("sim", "pci")
+ * @fn_create: start attaching @fn (type, size or MAC, index are set). Must
+ *	not wait for the attach: report the outcome with dpu_fn_attach_done(),
+ *	from any process context, possibly before returning. A non-zero
+ *	return fails the function at once and dpu_fn_attach_done() must not
+ *	be called.
+ * @fn_destroy: detach @fn, whatever state it is in (an attach may still be
+ *	pending: cancel it). Synchronous; after it returns the backend never
+ *	touches @fn again.
+ *
+ * The core serializes fn_create and fn_destroy per DPU.
  */
 struct dpu_backend_ops {
 	const char *name;
+	int (*fn_create)(struct dpu_dev *ddev, struct dpu_fn *fn);
+	void (*fn_destroy)(struct dpu_dev *ddev, struct dpu_fn *fn);
 };
 
 /**
@@ -25,6 +46,12 @@ struct dpu_backend_ops {
  * @index: N of dpuN, unique while the structure lives
  * @ops: backend operations, valid while registered
  * @backend: copy of @ops->name, valid for the structure's whole life
+ * @max_fns: how many functions the DPU offers; set before registering
+ * @op_lock: serializes function creation and removal on this DPU
+ * @lock: protects @fns, @num_fns, @dead and the functions' state
+ * @fns: the functions by index
+ * @num_fns: how many are in @fns
+ * @dead: being unregistered: no new functions
  * @priv: backend private data (allocated with the device)
  */
 struct dpu_dev {
@@ -32,6 +59,44 @@ struct dpu_dev {
 	u32 index;
 	const struct dpu_backend_ops *ops;
 	char backend[DPU_BACKEND_LEN];
+	u32 max_fns;
+	struct mutex op_lock;	/* serializes creation and removal */
+	struct mutex lock;	/* protects fns, num_fns, dead, fn state */
+	struct xarray fns;
+	u32 num_fns;
+	bool dead;
+	void *priv;
+};
+
+/**
+ * struct dpu_fn - a PCIe function of a DPU: a disk or a NIC
+ * @dev: device of class "dpu_fn" named dpuNfnM, child of the DPU
+ * @ddev: the DPU (a reference is held)
+ * @index: M of dpuNfnM
+ * @type: &enum dpu_fn_type
+ * @state: &enum dpu_fn_state, under @ddev->lock
+ * @error: negative errno of a failed attach
+ * @size: disk size in bytes (blk)
+ * @mac: MAC address (net)
+ * @tenant: owner
+ * @blkdev: name of the block device once ready (blk)
+ * @netdev: the net device once ready (net), under @ddev->lock
+ * @timeout_work: fails the attach after attach_timeout_ms
+ * @priv: backend private data
+ */
+struct dpu_fn {
+	struct device dev;
+	struct dpu_dev *ddev;
+	u32 index;
+	u8 type;
+	u8 state;
+	int error;
+	u64 size;
+	u8 mac[ETH_ALEN];
+	char tenant[DPU_TENANT_LEN];
+	char blkdev[DPU_DISK_NAME_LEN];
+	struct net_device *netdev;
+	struct delayed_work timeout_work;
 	void *priv;
 };
 
@@ -40,6 +105,12 @@ static inline struct dpu_dev *to_dpu_dev(struct device *dev)
 	return container_of(dev, struct dpu_dev, dev);
 }
 
+static inline struct dpu_fn *to_dpu_fn(struct device *dev)
+{
+	return container_of(dev, struct dpu_fn, dev);
+}
+
+/* DPU devices, for backends */
 struct dpu_dev *dpu_dev_alloc(struct device *parent,
 			      const struct dpu_backend_ops *ops,
 			      size_t priv_size);
@@ -47,9 +118,18 @@ int dpu_dev_register(struct dpu_dev *ddev);
 void dpu_dev_unregister(struct dpu_dev *ddev);
 void dpu_dev_put(struct dpu_dev *ddev);
 
+extern const struct block_device_operations dpu_blk_fops;
+
+/* Functions, for backends */
+void dpu_fn_attach_done(struct dpu_fn *fn, int err);
+void dpu_fn_surprise_removed(struct dpu_fn *fn);
+void dpu_fn_set_blkdev(struct dpu_fn *fn, const char *name);
+void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev);
+
 /* Lookups for the control paths; the caller owns a reference on success. */
 struct dpu_dev *dpu_dev_get_by_index(u32 index);
 struct dpu_dev *dpu_dev_get_by_name(const char *name);
+struct dpu_fn *dpu_fn_get(struct dpu_dev *ddev, u32 index);
 
 /*
  * Iterate registered devices from *index on, under the registry lock.
@@ -58,7 +138,41 @@ struct dpu_dev *dpu_dev_get_by_name(const char *name);
 int dpu_dev_for_each(unsigned long *index,
 		     int (*fn)(struct dpu_dev *ddev, void *arg), void *arg);
 
+/* Control operations shared by netlink and io_uring */
+struct dpu_fn_req {
+	u8 type;
+	bool has_index;
+	u32 index;
+	u64 size;
+	bool has_mac;
+	u8 mac[ETH_ALEN];
+	char tenant[DPU_TENANT_LEN];
+};
+
+/* Report a message that is not a literal (NL_SET_ERR_MSG needs one). */
+static inline void dpu_extack_set(struct netlink_ext_ack *extack,
+				  const struct nlattr *attr, const char *msg)
+{
+	if (extack) {
+		extack->_msg = msg;
+		extack->bad_attr = attr;
+	}
+}
+
+struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
+			  struct netlink_ext_ack *extack);
+int dpu_fn_del(struct dpu_dev *ddev, u32 index,
+	       struct netlink_ext_ack *extack);
+int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant);
+void dpu_fn_put(struct dpu_fn *fn);
+
+/* Internal to dpu.ko */
+int dpu_fn_init(void);
+void dpu_fn_exit(void);
+void dpu_dev_del_fns(struct dpu_dev *ddev);
 int dpu_netlink_init(void);
 void dpu_netlink_exit(void);
+void dpu_nl_fn_notify(struct dpu_fn *fn, u8 cmd);
+extern struct class dpu_fn_class;
 
 #endif /* _DPU_H */

@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blkdev.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -34,9 +35,25 @@ static ssize_t index_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(index);
 
+static ssize_t max_fns_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_dpu_dev(dev)->max_fns);
+}
+static DEVICE_ATTR_RO(max_fns);
+
+static ssize_t num_fns_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_dpu_dev(dev)->num_fns));
+}
+static DEVICE_ATTR_RO(num_fns);
+
 static struct attribute *dpu_dev_attrs[] = {
 	&dev_attr_backend.attr,
 	&dev_attr_index.attr,
+	&dev_attr_max_fns.attr,
+	&dev_attr_num_fns.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(dpu_dev);
@@ -66,6 +83,10 @@ static void dpu_dev_release(struct device *dev)
 	mutex_lock(&dpu_devs_lock);
 	xa_erase(&dpu_devs, ddev->index);
 	mutex_unlock(&dpu_devs_lock);
+	WARN_ON(!xa_empty(&ddev->fns));
+	xa_destroy(&ddev->fns);
+	mutex_destroy(&ddev->op_lock);
+	mutex_destroy(&ddev->lock);
 	kfree(ddev);
 }
 
@@ -103,6 +124,10 @@ struct dpu_dev *dpu_dev_alloc(struct device *parent,
 	ddev->ops = ops;
 	strscpy(ddev->backend, ops->name, sizeof(ddev->backend));
 	ddev->priv = priv_size ? ddev + 1 : NULL;
+	ddev->max_fns = 4096;
+	mutex_init(&ddev->op_lock);
+	mutex_init(&ddev->lock);
+	xa_init_flags(&ddev->fns, XA_FLAGS_ALLOC);
 	device_initialize(&ddev->dev);
 	ddev->dev.class = &dpu_class;
 	ddev->dev.parent = parent;
@@ -145,7 +170,8 @@ int dpu_dev_register(struct dpu_dev *ddev)
 EXPORT_SYMBOL_GPL(dpu_dev_register);
 
 /**
- * dpu_dev_unregister() - hide a DPU device and drop the backend's reference
+ * dpu_dev_unregister() - delete a DPU device's functions, hide it and drop
+ * the backend's reference
  * @ddev: a registered device
  */
 void dpu_dev_unregister(struct dpu_dev *ddev)
@@ -154,6 +180,8 @@ void dpu_dev_unregister(struct dpu_dev *ddev)
 	mutex_lock(&dpu_devs_lock);
 	xa_store(&dpu_devs, ddev->index, NULL, GFP_KERNEL);
 	mutex_unlock(&dpu_devs_lock);
+
+	dpu_dev_del_fns(ddev);
 
 	device_del(&ddev->dev);
 	put_device(&ddev->dev);
@@ -211,6 +239,17 @@ int dpu_dev_for_each(unsigned long *index,
 	return ret;
 }
 
+/*
+ * Block device operations for backends' disks. They belong to dpu.ko so
+ * that an open disk pins the core and not the backend: the backend can be
+ * unloaded while its disks are open and busy (it deletes them first; I/O
+ * then fails), and the core stays until the last opener closes.
+ */
+const struct block_device_operations dpu_blk_fops = {
+	.owner = THIS_MODULE,
+};
+EXPORT_SYMBOL_GPL(dpu_blk_fops);
+
 static int __init dpu_init(void)
 {
 	int err;
@@ -219,14 +258,20 @@ static int __init dpu_init(void)
 	if (err)
 		return err;
 
-	err = dpu_netlink_init();
+	err = dpu_fn_init();
 	if (err)
 		goto err_class;
+
+	err = dpu_netlink_init();
+	if (err)
+		goto err_fn;
 
 	pr_info("dpupool core loaded (netlink family %s v%u)\n",
 		DPU_GENL_NAME, DPU_GENL_VERSION);
 	return 0;
 
+err_fn:
+	dpu_fn_exit();
 err_class:
 	class_unregister(&dpu_class);
 	return err;
@@ -235,6 +280,7 @@ err_class:
 static void __exit dpu_exit(void)
 {
 	dpu_netlink_exit();
+	dpu_fn_exit();
 	class_unregister(&dpu_class);
 	WARN_ON(!xa_empty(&dpu_devs));
 }

@@ -19,9 +19,51 @@ static const struct nla_policy dpu_nl_policy[DPU_A_MAX + 1] = {
 	[DPU_A_DEV_BUS_NAME] = DPU_NL_OUTPUT_ONLY,
 	[DPU_A_DEV_PARENT] = DPU_NL_OUTPUT_ONLY,
 	[DPU_A_DEV_NUMA_NODE] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_DEV_MAX_FNS] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_DEV_NUM_FNS] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_FN_INDEX] = { .type = NLA_U32 },
+	[DPU_A_FN_TYPE] = NLA_POLICY_RANGE(NLA_U8, DPU_FN_TYPE_BLK,
+					   DPU_FN_TYPE_NET),
+	[DPU_A_FN_STATE] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_FN_SIZE] = { .type = NLA_U64 },
+	[DPU_A_FN_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+	[DPU_A_FN_TENANT] = { .type = NLA_NUL_STRING,
+			      .len = DPU_TENANT_LEN - 1 },
+	[DPU_A_FN_ERROR] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_FN_BLKDEV] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_FN_NETDEV] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_FN_IFINDEX] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_FN_NUMA_NODE] = DPU_NL_OUTPUT_ONLY,
+};
+
+enum dpu_nl_mcgrp {
+	DPU_NL_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group dpu_nl_mcgrps[] = {
+	[DPU_NL_MCGRP_EVENTS] = {
+		.name = DPU_GENL_MCGRP_EVENTS,
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+		/* later 6.1.y: events name tenants, keep them to admins */
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+#endif
+	},
 };
 
 static struct genl_family dpu_nl_family;
+
+/*
+ * GENL_REQ_ATTR_CHECK() reports the missing attribute's type but no text;
+ * say in words what is missing as well.
+ */
+#define DPU_NL_REQUIRE(info, attr, msg) ({				\
+	struct genl_info *__info = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__info, attr);		\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG(__info->extack, msg);			\
+	__missing;							\
+})
 
 static int dpu_nl_dev_fill(struct sk_buff *msg, struct dpu_dev *ddev,
 			   u32 portid, u32 seq, int flags)
@@ -37,7 +79,9 @@ static int dpu_nl_dev_fill(struct sk_buff *msg, struct dpu_dev *ddev,
 	if (nla_put_u32(msg, DPU_A_DEV_INDEX, ddev->index) ||
 	    nla_put_string(msg, DPU_A_DEV_NAME, dev_name(&ddev->dev)) ||
 	    nla_put_string(msg, DPU_A_DEV_BACKEND, ddev->backend) ||
-	    nla_put_s32(msg, DPU_A_DEV_NUMA_NODE, dev_to_node(&ddev->dev)))
+	    nla_put_s32(msg, DPU_A_DEV_NUMA_NODE, dev_to_node(&ddev->dev)) ||
+	    nla_put_u32(msg, DPU_A_DEV_MAX_FNS, ddev->max_fns) ||
+	    nla_put_u32(msg, DPU_A_DEV_NUM_FNS, READ_ONCE(ddev->num_fns)))
 		goto nla_put_failure;
 	if (parent && parent->bus &&
 	    nla_put_string(msg, DPU_A_DEV_BUS_NAME, parent->bus->name))
@@ -152,11 +196,330 @@ static int dpu_nl_dev_get_dumpit(struct sk_buff *skb,
 	return skb->len;
 }
 
+/* ------------------------------------------------------------ functions */
+
+/* With fn->ddev->lock held. */
+static int dpu_nl_fn_fill(struct sk_buff *msg, struct dpu_fn *fn, u8 cmd,
+			  u32 portid, u32 seq, int flags)
+{
+	struct dpu_dev *ddev = fn->ddev;
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &dpu_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	if (nla_put_u32(msg, DPU_A_DEV_INDEX, ddev->index) ||
+	    nla_put_string(msg, DPU_A_DEV_NAME, dev_name(&ddev->dev)) ||
+	    nla_put_u32(msg, DPU_A_FN_INDEX, fn->index) ||
+	    nla_put_u8(msg, DPU_A_FN_TYPE, fn->type) ||
+	    nla_put_u8(msg, DPU_A_FN_STATE, fn->state) ||
+	    nla_put_string(msg, DPU_A_FN_TENANT, fn->tenant) ||
+	    nla_put_s32(msg, DPU_A_FN_NUMA_NODE, dev_to_node(&fn->dev)))
+		goto nla_put_failure;
+	if (fn->state == DPU_FN_STATE_FAILED &&
+	    nla_put_s32(msg, DPU_A_FN_ERROR, fn->error))
+		goto nla_put_failure;
+	if (fn->type == DPU_FN_TYPE_BLK) {
+		if (nla_put_u64_64bit(msg, DPU_A_FN_SIZE, fn->size, DPU_A_PAD))
+			goto nla_put_failure;
+		if (fn->blkdev[0] &&
+		    nla_put_string(msg, DPU_A_FN_BLKDEV, fn->blkdev))
+			goto nla_put_failure;
+	} else {
+		if (nla_put(msg, DPU_A_FN_MAC, ETH_ALEN, fn->mac))
+			goto nla_put_failure;
+		if (fn->netdev &&
+		    (nla_put_string(msg, DPU_A_FN_NETDEV, fn->netdev->name) ||
+		     nla_put_u32(msg, DPU_A_FN_IFINDEX, fn->netdev->ifindex)))
+			goto nla_put_failure;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+
+nla_put_failure:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+static int dpu_nl_fn_fill_locked(struct sk_buff *msg, struct dpu_fn *fn,
+				 u8 cmd, u32 portid, u32 seq, int flags)
+{
+	int err;
+
+	mutex_lock(&fn->ddev->lock);
+	err = dpu_nl_fn_fill(msg, fn, cmd, portid, seq, flags);
+	mutex_unlock(&fn->ddev->lock);
+	return err;
+}
+
+/**
+ * dpu_nl_fn_notify() - announce @fn on the events group
+ * @fn: the function
+ * @cmd: DPU_CMD_FN_NEW (created), DPU_CMD_FN_SET (changed) or
+ *	DPU_CMD_FN_DEL (removed)
+ */
+void dpu_nl_fn_notify(struct dpu_fn *fn, u8 cmd)
+{
+	struct sk_buff *msg;
+
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (dpu_nl_fn_fill_locked(msg, fn, cmd, 0, 0, 0)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast_allns(&dpu_nl_family, msg, 0, DPU_NL_MCGRP_EVENTS);
+}
+
+static int dpu_nl_fn_reply(struct dpu_fn *fn, u8 cmd, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	int err;
+
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = dpu_nl_fn_fill_locked(msg, fn, cmd, info->snd_portid,
+				    info->snd_seq, 0);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* The function a request names (device + DPU_A_FN_INDEX), referenced. */
+static struct dpu_fn *dpu_nl_fn_from_attrs(struct genl_info *info,
+					   struct dpu_dev **ddevp)
+{
+	struct dpu_dev *ddev;
+	struct dpu_fn *fn;
+
+	if (DPU_NL_REQUIRE(info, DPU_A_FN_INDEX, "function index required"))
+		return ERR_PTR(-EINVAL);
+	ddev = dpu_nl_dev_from_attrs(info);
+	if (IS_ERR(ddev))
+		return ERR_CAST(ddev);
+	fn = dpu_fn_get(ddev, nla_get_u32(info->attrs[DPU_A_FN_INDEX]));
+	if (!fn) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DPU_A_FN_INDEX],
+				    "no function with this index on this DPU");
+		put_device(&ddev->dev);
+		return ERR_PTR(-ENOENT);
+	}
+	*ddevp = ddev;
+	return fn;
+}
+
+static int dpu_nl_fn_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct netlink_ext_ack *extack = info->extack;
+	struct dpu_fn_req req = {};
+	struct dpu_dev *ddev;
+	struct dpu_fn *fn;
+	int err;
+
+	if (DPU_NL_REQUIRE(info, DPU_A_FN_TYPE, "function type required") ||
+	    DPU_NL_REQUIRE(info, DPU_A_FN_TENANT, "tenant required"))
+		return -EINVAL;
+	req.type = nla_get_u8(attrs[DPU_A_FN_TYPE]);
+	if (req.type == DPU_FN_TYPE_BLK) {
+		if (DPU_NL_REQUIRE(info, DPU_A_FN_SIZE,
+				   "a blk function needs a size"))
+			return -EINVAL;
+		if (attrs[DPU_A_FN_MAC]) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[DPU_A_FN_MAC],
+					    "a blk function has no MAC address");
+			return -EINVAL;
+		}
+		req.size = nla_get_u64(attrs[DPU_A_FN_SIZE]);
+	} else {
+		if (attrs[DPU_A_FN_SIZE]) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[DPU_A_FN_SIZE],
+					    "a net function has no size");
+			return -EINVAL;
+		}
+		if (attrs[DPU_A_FN_MAC]) {
+			req.has_mac = true;
+			nla_memcpy(req.mac, attrs[DPU_A_FN_MAC], ETH_ALEN);
+		}
+	}
+	if (attrs[DPU_A_FN_INDEX]) {
+		req.has_index = true;
+		req.index = nla_get_u32(attrs[DPU_A_FN_INDEX]);
+	}
+	nla_strscpy(req.tenant, attrs[DPU_A_FN_TENANT], sizeof(req.tenant));
+
+	ddev = dpu_nl_dev_from_attrs(info);
+	if (IS_ERR(ddev))
+		return PTR_ERR(ddev);
+	fn = dpu_fn_new(ddev, &req, extack);
+	put_device(&ddev->dev);
+	if (IS_ERR(fn))
+		return PTR_ERR(fn);
+	err = dpu_nl_fn_reply(fn, DPU_CMD_FN_NEW, info);
+	dpu_fn_put(fn);
+	return err;
+}
+
+static int dpu_nl_fn_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpu_dev *ddev;
+	int err;
+
+	if (DPU_NL_REQUIRE(info, DPU_A_FN_INDEX, "function index required"))
+		return -EINVAL;
+	ddev = dpu_nl_dev_from_attrs(info);
+	if (IS_ERR(ddev))
+		return PTR_ERR(ddev);
+	err = dpu_fn_del(ddev, nla_get_u32(info->attrs[DPU_A_FN_INDEX]),
+			 info->extack);
+	put_device(&ddev->dev);
+	return err;
+}
+
+static int dpu_nl_fn_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tattr = info->attrs[DPU_A_FN_TENANT];
+	char tenant[DPU_TENANT_LEN];
+	struct dpu_dev *ddev;
+	struct dpu_fn *fn;
+	const char *msg;
+	int err;
+
+	if (DPU_NL_REQUIRE(info, DPU_A_FN_TENANT, "nothing to set: tenant required"))
+		return -EINVAL;
+	nla_strscpy(tenant, tattr, sizeof(tenant));
+	msg = dpu_tenant_name_check(tenant);
+	if (msg) {
+		dpu_extack_set(info->extack, tattr, msg);
+		return -EINVAL;
+	}
+	fn = dpu_nl_fn_from_attrs(info, &ddev);
+	if (IS_ERR(fn))
+		return PTR_ERR(fn);
+	err = dpu_fn_set_tenant(fn, tenant);
+	if (!err)
+		err = dpu_nl_fn_reply(fn, DPU_CMD_FN_SET, info);
+	dpu_fn_put(fn);
+	put_device(&ddev->dev);
+	return err;
+}
+
+static int dpu_nl_fn_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpu_dev *ddev;
+	struct dpu_fn *fn;
+	int err;
+
+	fn = dpu_nl_fn_from_attrs(info, &ddev);
+	if (IS_ERR(fn))
+		return PTR_ERR(fn);
+	err = dpu_nl_fn_reply(fn, DPU_CMD_FN_GET, info);
+	dpu_fn_put(fn);
+	put_device(&ddev->dev);
+	return err;
+}
+
+/*
+ * Function dump state: cb->args[0] device index, cb->args[1] next function
+ * index within it, cb->args[2] device filter + 1 (0: all devices).
+ */
+struct dpu_nl_fn_dump_ctx {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
+
+static int dpu_nl_fn_dump_dev(struct dpu_dev *ddev, void *arg)
+{
+	struct dpu_nl_fn_dump_ctx *ctx = arg;
+	struct netlink_callback *cb = ctx->cb;
+	unsigned long index;
+	struct dpu_fn *fn;
+	int err = 0;
+
+	if (cb->args[2] && cb->args[2] - 1 != ddev->index)
+		return 0;
+	if (cb->args[0] != ddev->index) {
+		cb->args[0] = ddev->index;
+		cb->args[1] = 0;
+	}
+	mutex_lock(&ddev->lock);
+	xa_for_each_start(&ddev->fns, index, fn, cb->args[1]) {
+		err = dpu_nl_fn_fill(ctx->skb, fn, DPU_CMD_FN_GET,
+				     NETLINK_CB(cb->skb).portid,
+				     cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err)
+			break;
+		cb->args[1] = index + 1;
+	}
+	mutex_unlock(&ddev->lock);
+	return err;
+}
+
+static int dpu_nl_fn_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct dpu_nl_fn_dump_ctx ctx = { .skb = skb, .cb = cb };
+	unsigned long index;
+	struct dpu_dev *ddev;
+	int err;
+
+	if (!cb->args[3]) {
+		/* first round: resolve the optional device filter */
+		cb->args[3] = 1;
+		if (info->attrs[DPU_A_DEV_INDEX] || info->attrs[DPU_A_DEV_NAME]) {
+			struct genl_info ginfo = {
+				.attrs = info->attrs,
+				.extack = cb->extack,
+			};
+
+			ddev = dpu_nl_dev_from_attrs(&ginfo);
+			if (IS_ERR(ddev))
+				return PTR_ERR(ddev);
+			cb->args[2] = ddev->index + 1;
+			cb->args[0] = ddev->index;
+			put_device(&ddev->dev);
+		}
+	}
+	index = cb->args[0];
+	err = dpu_dev_for_each(&index, dpu_nl_fn_dump_dev, &ctx);
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_DEV_GET,
 		.doit = dpu_nl_dev_get_doit,
 		.dumpit = dpu_nl_dev_get_dumpit,
+	},
+	{
+		.cmd = DPU_CMD_FN_NEW,
+		.doit = dpu_nl_fn_new_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = DPU_CMD_FN_DEL,
+		.doit = dpu_nl_fn_del_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = DPU_CMD_FN_GET,
+		.doit = dpu_nl_fn_get_doit,
+		.dumpit = dpu_nl_fn_get_dumpit,
+	},
+	{
+		.cmd = DPU_CMD_FN_SET,
+		.doit = dpu_nl_fn_set_doit,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 
@@ -170,6 +533,8 @@ static struct genl_family dpu_nl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = dpu_nl_ops,
 	.n_ops = ARRAY_SIZE(dpu_nl_ops),
+	.mcgrps = dpu_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(dpu_nl_mcgrps),
 	.resv_start_op = DPU_CMD_DEV_GET,
 };
 

@@ -19,10 +19,6 @@ static DEFINE_MUTEX(dpu_sim_devs_lock);
 /* Cleared on module exit so that no new devices appear while tearing down. */
 static bool dpu_sim_enable;
 
-static const struct dpu_backend_ops dpu_sim_backend_ops = {
-	.name = "sim",
-};
-
 static struct dpu_sim_dev *to_dpu_sim_dev(struct device *dev)
 {
 	return container_of(dev, struct dpu_sim_dev, dev);
@@ -43,7 +39,10 @@ ATTRIBUTE_GROUPS(dpu_sim_dev);
 
 static void dpu_sim_dev_release(struct device *dev)
 {
-	kfree(to_dpu_sim_dev(dev));
+	struct dpu_sim_dev *sdev = to_dpu_sim_dev(dev);
+
+	mutex_destroy(&sdev->fn_lock);
+	kfree(sdev);
 }
 
 static const struct device_type dpu_sim_dev_type = {
@@ -95,6 +94,8 @@ static ssize_t new_device_store(struct bus_type *bus, const char *buf,
 	}
 	sdev->id = args.id;
 	sdev->max_fns = args.max_fns;
+	sdev->attach_delay_ms = 10;
+	mutex_init(&sdev->fn_lock);
 	sdev->dev.bus = &dpu_sim_bus;
 	sdev->dev.type = &dpu_sim_dev_type;
 	device_initialize(&sdev->dev);
@@ -170,6 +171,7 @@ static int dpu_sim_probe(struct device *dev)
 	if (IS_ERR(ddev))
 		return PTR_ERR(ddev);
 	ddev->priv = sdev;
+	ddev->max_fns = sdev->max_fns;
 
 	err = dpu_dev_register(ddev);
 	if (err) {
@@ -177,6 +179,7 @@ static int dpu_sim_probe(struct device *dev)
 		return err;
 	}
 	sdev->ddev = ddev;
+	dpu_sim_dev_debugfs_add(sdev);
 	return 0;
 }
 
@@ -184,6 +187,7 @@ static int dpu_sim_remove(struct device *dev)
 {
 	struct dpu_sim_dev *sdev = to_dpu_sim_dev(dev);
 
+	dpu_sim_dev_debugfs_del(sdev);
 	dpu_dev_unregister(sdev->ddev);
 	sdev->ddev = NULL;
 	return 0;
@@ -213,6 +217,7 @@ static int __init dpu_sim_init(void)
 	err = driver_register(&dpu_sim_driver);
 	if (err)
 		goto err_bus;
+	dpu_sim_debugfs_init();
 
 	mutex_lock(&dpu_sim_devs_lock);
 	dpu_sim_enable = true;
@@ -236,6 +241,7 @@ static void __exit dpu_sim_exit(void)
 
 	driver_unregister(&dpu_sim_driver);
 	bus_unregister(&dpu_sim_bus);
+	dpu_sim_debugfs_exit();
 }
 
 module_init(dpu_sim_init);

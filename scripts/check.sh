@@ -125,8 +125,16 @@ if want e2e; then
 	rc=${PIPESTATUS[0]}
 	p=0 f=0
 	if [ "$rc" -eq 0 ]; then p=$((p + 1)); else f=$((f + 1)); fi
-	if grep -q '^dpu[0-9]*: index [0-9]* backend sim bus dpu_sim parent dpu_sim0' "$logs/demo.log"; then
-		p=$((p + 1)); else echo "demo did not show dpu_sim0's DPU"; f=$((f + 1)); fi
+	for want in '^dpu0: index 0 backend sim bus dpu_sim parent dpu_sim0' \
+		'^dpu0/0: type blk state ready tenant acme size 1G blkdev dpu0b0' \
+		'^dpu0/1: type net state ready tenant acme' '^read back: identical' \
+		'2 packets transmitted, 2 received' '\] del dpu0/1: type net' '^demo done'; do
+		if grep -q "$want" "$logs/demo.log"; then
+			p=$((p + 1))
+		else
+			echo "demo output lacks: $want"; f=$((f + 1))
+		fi
+	done
 	record e2e $p $f
 fi
 

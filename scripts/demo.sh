@@ -14,20 +14,44 @@ exec "$here/vm" -t 300 -- bash -c '
 set -e
 dpuctl=user/build/bin/dpuctl
 say() { printf "\n\$ %s\n" "$*"; }
-say "echo 0 > /sys/bus/dpu_sim/new_device"
+$dpuctl monitor > /tmp/events.txt &
+say "echo 0 > /sys/bus/dpu_sim/new_device      # a simulated DPU appears"
 echo 0 > /sys/bus/dpu_sim/new_device
-say "ls /sys/class/dpu"
-ls /sys/class/dpu
 say "dpuctl dev show"
 $dpuctl dev show
-say "dpuctl -j -p dev show"
-$dpuctl -j -p dev show
+say "dpuctl fn add dev dpu0 type blk size 1G tenant acme wait"
+$dpuctl fn add dev dpu0 type blk size 1G tenant acme wait
+say "dpuctl fn add dev dpu0 type net tenant acme wait"
+$dpuctl fn add dev dpu0 type net tenant acme wait
+say "dpuctl fn show"
+$dpuctl fn show
+say "dpuctl -j -p fn show dpu0/0"
+$dpuctl -j -p fn show dpu0/0
+say "the disk is a real block device: write 4 MiB, read it back"
+head -c 4M /dev/urandom > /tmp/data
+dd if=/tmp/data of=/dev/dpu0b0 bs=1M oflag=direct status=none
+dd if=/dev/dpu0b0 bs=1M count=4 iflag=direct status=none | cmp - /tmp/data && echo "read back: identical"
+say "fio 4k randread, io_uring, 5 s"
+fio --name=demo --filename=/dev/dpu0b0 --rw=randread --bs=4k --ioengine=io_uring \
+	--iodepth=32 --direct=1 --time_based --runtime=5 --size=256M 2>&1 | grep -E "IOPS=|lat.*avg" | head -3
+say "the NIC and its representor, pinging across two network namespaces"
+ip netns add tenant; ip netns add dpuside
+ip link set dpu0n1 netns tenant; ip link set dpu0r1 netns dpuside
+ip -n tenant addr add 10.99.0.1/24 dev dpu0n1; ip -n tenant link set dpu0n1 up
+ip -n dpuside addr add 10.99.0.2/24 dev dpu0r1; ip -n dpuside link set dpu0r1 up
+ip netns exec tenant ping -c 2 -q 10.99.0.2 | tail -2
+say "dpuctl fn set dpu0/0 tenant globex"
+$dpuctl fn set dpu0/0 tenant globex
+say "dpuctl fn del dpu0/0; dpuctl fn del dpu0/1"
+$dpuctl fn del dpu0/0
+$dpuctl fn del dpu0/1
 say "dpuctl dev show dpu7   (no such device: the kernel says why)"
 $dpuctl dev show dpu7 || true
-say "echo 0 > /sys/bus/dpu_sim/del_device; dpuctl dev show"
-echo 0 > /sys/bus/dpu_sim/del_device
-$dpuctl dev show
+sleep 0.3; kill %1
+say "what dpuctl monitor saw"
+cat /tmp/events.txt
 say "rmmod dpu_sim dpu"
+echo 0 > /sys/bus/dpu_sim/del_device
 rmmod dpu_sim dpu
 echo "demo done"
 '

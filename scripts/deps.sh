@@ -14,7 +14,7 @@ PKGS=(
 	libmnl-dev libnl-3-dev libnl-route-3-dev liburing-dev libbpf-dev
 	bpftool libcmocka-dev
 	# tests in the guest
-	fio iperf3 iproute2 jq python3
+	fio iperf3 iproute2 iputils-ping e2fsprogs util-linux jq python3
 )
 
 missing=()

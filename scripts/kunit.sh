@@ -11,7 +11,8 @@ repo=$(cd "$here/.." && pwd)
 eval "$("$here/kernel.sh" --env)"
 
 # sources of dpu.ko/dpu_sim.ko that build on UML, and the tests
-srcs=(kmod/sim_parse.c kmod/dpu_sim.h kmod/dpu.h kmod/tests/sim_parse_kunit.c)
+srcs=(kmod/sim_parse.c kmod/dpu_sim.h kmod/dpu_fn_lib.h kmod/dpu_fn_state.c kmod/dpu_attr.c
+      kmod/tests/sim_parse_kunit.c kmod/tests/dpu_fn_kunit.c)
 
 t=$KSRC/drivers/misc/dpupool
 mkdir -p "$t"

@@ -5,9 +5,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "cli.h"
 #include "libdpu.h"
@@ -22,10 +26,19 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: dpuctl [OPTIONS] OBJECT COMMAND [ARGS]\n"
-		"OBJECT := { dev }\n"
+		"OBJECT := { dev | fn | monitor }\n"
 		"OPTIONS := { -j[son] | -p[retty] | -V[ersion] | -h[elp] }\n"
 		"\n"
-		"       dpuctl dev show [ DEV ]\n");
+		"       dpuctl dev show [ DEV ]\n"
+		"       dpuctl fn add dev DEV type blk size SIZE tenant NAME [ index N ]\n"
+		"                     [ wait [ timeout SEC ] ]\n"
+		"       dpuctl fn add dev DEV type net [ mac MAC ] tenant NAME [ index N ]\n"
+		"                     [ wait [ timeout SEC ] ]\n"
+		"       dpuctl fn del DEV/INDEX\n"
+		"       dpuctl fn set DEV/INDEX tenant NAME\n"
+		"       dpuctl fn show [ DEV | DEV/INDEX ]\n"
+		"       dpuctl monitor\n"
+		"SIZE := NUMBER[K|M|G|T] (binary multiples), MAC := xx:xx:xx:xx:xx:xx\n");
 }
 
 static int fail(const char *what, int err)
@@ -104,6 +117,392 @@ static int cmd_dev_show(int argc, char **argv)
 	return 0;
 }
 
+
+/* ------------------------------------------------------------ functions */
+
+static void fn_print_fields(const struct dpu_fn_info *f)
+{
+	char id[64], buf[64];
+
+	snprintf(id, sizeof(id), "%s/%u", f->dev, f->index);
+	out_str(&out, "fn", "%s:", id);
+	out_str(&out, "dev", NULL, f->dev);
+	out_u64(&out, "index", NULL, f->index);
+	out_str(&out, "type", " type %s", dpu_fn_type_str(f->type));
+	out_str(&out, "state", " state %s", dpu_fn_state_str(f->state));
+	out_str(&out, "tenant", " tenant %s", f->tenant);
+	if (f->has_size) {
+		dpu_format_size(f->size, buf, sizeof(buf));
+		out_str(&out, NULL, " size %s", buf);
+		out_u64(&out, "size", NULL, f->size);
+	}
+	if (f->has_mac) {
+		dpu_format_mac(f->mac, buf, sizeof(buf));
+		out_str(&out, "mac", " mac %s", buf);
+	}
+	if (f->blkdev[0])
+		out_str(&out, "blkdev", " blkdev %s", f->blkdev);
+	if (f->netdev[0]) {
+		out_str(&out, "netdev", " netdev %s", f->netdev);
+		out_u64(&out, "ifindex", NULL, f->ifindex);
+	}
+	if (f->has_error) {
+		out_s64(&out, "error", " error %" PRId64, f->error);
+		if (dpu_errno_name(f->error))
+			out_str(&out, "error_name", " (%s)",
+				dpu_errno_name(f->error));
+	}
+	if (f->has_numa_node)
+		out_s64(&out, "numa_node", " numa %" PRId64, f->numa_node);
+}
+
+static int fn_print(const struct dpu_fn_info *f, void *arg)
+{
+	(void)arg;
+	out_obj_open(&out, NULL);
+	fn_print_fields(f);
+	out_text(&out, "\n");
+	out_obj_close(&out);
+	return 0;
+}
+
+static int need_arg(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "dpuctl: \"%s\" needs a value\n", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_fn_add(int argc, char **argv)
+{
+	struct dpu_fn_new_args a = { 0 };
+	struct dpu_fn_info info;
+	struct dpu_nl *ev = NULL;
+	bool wait = false, has_size = false;
+	uint32_t timeout_s = 30;
+	char err[256], what[128];
+	int ret, t;
+
+	for (; argc > 0; argc -= 2, argv += 2) {
+		if (!strcmp(argv[0], "wait")) {
+			wait = true;
+			argc++, argv--;	/* a flag: no value */
+			continue;
+		}
+		if (need_arg(argc, argv))
+			return 2;
+		if (!strcmp(argv[0], "dev")) {
+			a.dev = argv[1];
+		} else if (!strcmp(argv[0], "type")) {
+			t = dpu_fn_type_parse(argv[1]);
+			if (t < 0) {
+				fprintf(stderr, "dpuctl: fn add: type \"%s\" is neither blk nor net\n",
+					argv[1]);
+				return 2;
+			}
+			a.type = (uint8_t)t;
+		} else if (!strcmp(argv[0], "size")) {
+			if (dpu_parse_size(argv[1], &a.size)) {
+				fprintf(stderr, "dpuctl: fn add: size \"%s\" is not a size (e.g. 4096, 512M, 4G)\n",
+					argv[1]);
+				return 2;
+			}
+			has_size = true;
+		} else if (!strcmp(argv[0], "mac")) {
+			if (dpu_parse_mac(argv[1], a.mac)) {
+				fprintf(stderr, "dpuctl: fn add: mac \"%s\" is not xx:xx:xx:xx:xx:xx\n",
+					argv[1]);
+				return 2;
+			}
+			a.has_mac = true;
+		} else if (!strcmp(argv[0], "tenant")) {
+			a.tenant = argv[1];
+		} else if (!strcmp(argv[0], "index")) {
+			if (cli_parse_u32(argv[1], &a.index)) {
+				fprintf(stderr, "dpuctl: fn add: index \"%s\" is not a number\n",
+					argv[1]);
+				return 2;
+			}
+			a.has_index = true;
+		} else if (!strcmp(argv[0], "timeout")) {
+			if (cli_parse_u32(argv[1], &timeout_s)) {
+				fprintf(stderr, "dpuctl: fn add: timeout \"%s\" is not a number of seconds\n",
+					argv[1]);
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "dpuctl: fn add: unknown argument \"%s\"\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (!a.dev || !a.type || !a.tenant) {
+		fprintf(stderr, "dpuctl: fn add: dev, type and tenant are required\n");
+		return 2;
+	}
+	if (a.type == DPU_FN_TYPE_BLK && !has_size) {
+		fprintf(stderr, "dpuctl: fn add: a blk function needs a size\n");
+		return 2;
+	}
+	if (a.type == DPU_FN_TYPE_NET && has_size) {
+		fprintf(stderr, "dpuctl: fn add: a net function has no size\n");
+		return 2;
+	}
+	if (a.type == DPU_FN_TYPE_BLK && a.has_mac) {
+		fprintf(stderr, "dpuctl: fn add: a blk function has no mac\n");
+		return 2;
+	}
+	if (nl_connect())
+		return 1;
+	if (wait) {
+		/* subscribe before asking, so that no event is missed */
+		ev = dpu_nl_open_events(err, sizeof(err));
+		if (!ev) {
+			fprintf(stderr, "dpuctl: fn add: %s\n", err);
+			return 1;
+		}
+	}
+	ret = dpu_fn_new(nl, &a, &info);
+	if (ret) {
+		dpu_nl_close(ev);
+		snprintf(what, sizeof(what), "fn add dev %s", a.dev);
+		return fail(what, ret);
+	}
+	if (wait && info.state == DPU_FN_STATE_CREATING) {
+		ret = dpu_fn_wait(ev, info.dev, info.index,
+				  (int)(timeout_s * 1000), &info);
+		if (ret == -ETIMEDOUT) {
+			fprintf(stderr, "dpuctl: fn add: %s/%u still creating after %u s\n",
+				info.dev, info.index, timeout_s);
+			dpu_nl_close(ev);
+			return 1;
+		}
+	}
+	dpu_nl_close(ev);
+	out_arr_open(&out, NULL);
+	fn_print(&info, NULL);
+	out_finish(&out);
+	if (wait && info.state != DPU_FN_STATE_READY) {
+		fprintf(stderr, "dpuctl: fn add: %s/%u is %s%s%s\n", info.dev,
+			info.index, dpu_fn_state_str(info.state),
+			info.has_error ? ": " : "",
+			info.has_error ? strerror(-info.error) : "");
+		return 1;
+	}
+	return 0;
+}
+
+static int fn_id_arg(const char *cmd, const char *arg, char *dev,
+		     size_t devlen, uint32_t *index)
+{
+	if (cli_parse_fn_id(arg, dev, devlen, index)) {
+		fprintf(stderr, "dpuctl: fn %s: \"%s\" is not DEV/INDEX (e.g. dpu0/3)\n",
+			cmd, arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_fn_del(int argc, char **argv)
+{
+	char dev[DPU_NAME_LEN + 8], what[128];
+	uint32_t index;
+	int ret;
+
+	if (argc != 1) {
+		fprintf(stderr, "dpuctl: fn del: expected DEV/INDEX\n");
+		return 2;
+	}
+	if (fn_id_arg("del", argv[0], dev, sizeof(dev), &index))
+		return 2;
+	if (nl_connect())
+		return 1;
+	ret = dpu_fn_del(nl, dev, index);
+	if (ret) {
+		snprintf(what, sizeof(what), "fn del %s", argv[0]);
+		return fail(what, ret);
+	}
+	return 0;
+}
+
+static int cmd_fn_set(int argc, char **argv)
+{
+	char dev[DPU_NAME_LEN + 8], what[128];
+	struct dpu_fn_info info;
+	const char *tenant = NULL;
+	uint32_t index;
+	int ret;
+
+	if (argc < 1 || fn_id_arg("set", argv[0], dev, sizeof(dev), &index))
+		return 2;
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (need_arg(argc, argv))
+			return 2;
+		if (!strcmp(argv[0], "tenant")) {
+			tenant = argv[1];
+		} else {
+			fprintf(stderr, "dpuctl: fn set: unknown argument \"%s\"\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (!tenant) {
+		fprintf(stderr, "dpuctl: fn set: nothing to set (tenant NAME)\n");
+		return 2;
+	}
+	if (nl_connect())
+		return 1;
+	ret = dpu_fn_set_tenant(nl, dev, index, tenant, &info);
+	if (ret) {
+		snprintf(what, sizeof(what), "fn set %s/%u", dev, index);
+		return fail(what, ret);
+	}
+	out_arr_open(&out, NULL);
+	fn_print(&info, NULL);
+	out_finish(&out);
+	return 0;
+}
+
+static int cmd_fn_show(int argc, char **argv)
+{
+	char dev[DPU_NAME_LEN + 8], what[128];
+	struct dpu_fn_info info;
+	uint32_t index;
+	int ret;
+
+	if (argc > 1) {
+		fprintf(stderr, "dpuctl: fn show: unexpected argument \"%s\"\n",
+			argv[1]);
+		return 2;
+	}
+	if (nl_connect())
+		return 1;
+	out_arr_open(&out, NULL);
+	if (argc == 1 && strchr(argv[0], '/')) {
+		if (fn_id_arg("show", argv[0], dev, sizeof(dev), &index))
+			return 2;
+		ret = dpu_fn_get(nl, dev, index, &info);
+		if (!ret)
+			fn_print(&info, NULL);
+	} else {
+		ret = dpu_fn_dump(nl, argc ? argv[0] : NULL, fn_print, NULL);
+	}
+	out_finish(&out);
+	if (ret) {
+		snprintf(what, sizeof(what), "fn show%s%s", argc ? " " : "",
+			 argc ? argv[0] : "");
+		return fail(what, ret);
+	}
+	return 0;
+}
+
+static int cmd_fn(int argc, char **argv)
+{
+	if (argc == 0 || cli_matches(argv[0], "show") ||
+	    cli_matches(argv[0], "list"))
+		return cmd_fn_show(argc ? argc - 1 : 0, argv + 1);
+	if (cli_matches(argv[0], "add"))
+		return cmd_fn_add(argc - 1, argv + 1);
+	if (cli_matches(argv[0], "del") || cli_matches(argv[0], "delete"))
+		return cmd_fn_del(argc - 1, argv + 1);
+	if (cli_matches(argv[0], "set"))
+		return cmd_fn_set(argc - 1, argv + 1);
+	fprintf(stderr, "dpuctl: fn: unknown command \"%s\", try \"dpuctl help\"\n",
+		argv[0]);
+	return 2;
+}
+
+/* -------------------------------------------------------------- monitor */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int monitor_print(const struct dpu_fn_info *f, void *arg)
+{
+	static const char * const what[] = {
+		[DPU_CMD_FN_NEW] = "new",
+		[DPU_CMD_FN_SET] = "change",
+		[DPU_CMD_FN_DEL] = "del",
+	};
+	const char *ev = f->cmd < sizeof(what) / sizeof(what[0]) &&
+			 what[f->cmd] ? what[f->cmd] : "unknown";
+	char ts[64];
+	struct timeval tv;
+	struct tm tm;
+
+	(void)arg;
+	out_init(&out, stdout, out.json, false);	/* one document per event */
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
+	out_obj_open(&out, NULL);
+	out_str(&out, "time", "[%s] ", ts);
+	out_str(&out, "event", "%s ", ev);
+	fn_print_fields(f);
+	out_obj_close(&out);
+	out_finish(&out);
+	if (!out.json)
+		fputc('\n', stdout);
+	fflush(stdout);
+	return 0;
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct dpu_nl *ev;
+	struct pollfd pfd;
+	char err[256];
+	int ret = 0;
+
+	if (argc > 0) {
+		fprintf(stderr, "dpuctl: monitor: unexpected argument \"%s\"\n",
+			argv[0]);
+		return 2;
+	}
+	ev = dpu_nl_open_events(err, sizeof(err));
+	if (!ev) {
+		fprintf(stderr, "dpuctl: monitor: %s\n", err);
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* one line per event; the JSON form is one object per line */
+	out.pretty = false;
+	pfd.fd = dpu_nl_fd(ev);
+	pfd.events = POLLIN;
+	while (!stop) {
+		ret = poll(&pfd, 1, -1);
+		if (ret < 0) {
+			ret = errno == EINTR ? 0 : -errno;
+			if (ret)
+				break;
+			continue;
+		}
+		ret = dpu_nl_read_events(ev, monitor_print, NULL);
+		if (ret == -ENOBUFS) {
+			fprintf(stderr, "dpuctl: monitor: events lost (receive buffer overrun)\n");
+			ret = 0;
+		} else if (ret < 0 && ret != -EINTR) {
+			break;
+		}
+		ret = 0;
+	}
+	dpu_nl_close(ev);
+	if (ret)
+		return fail("monitor", ret);
+	return 0;
+}
+
 static int cmd_dev(int argc, char **argv)
 {
 	if (argc == 0 || cli_matches(argv[0], "show") ||
@@ -164,6 +563,11 @@ int main(int argc, char **argv)
 	}
 	if (cli_matches(argv[0], "dev")) {
 		ret = cmd_dev(argc - 1, argv + 1);
+	} else if (cli_matches(argv[0], "fn") ||
+		   cli_matches(argv[0], "function")) {
+		ret = cmd_fn(argc - 1, argv + 1);
+	} else if (cli_matches(argv[0], "monitor")) {
+		ret = cmd_monitor(argc - 1, argv + 1);
 	} else {
 		fprintf(stderr, "dpuctl: unknown object \"%s\", try \"dpuctl help\"\n",
 			argv[0]);

@@ -59,4 +59,74 @@ int dpu_dev_dump(struct dpu_nl *nl, dpu_dev_cb cb, void *arg);
 /* Human-readable errno name ("ENODEV"), or NULL. */
 const char *dpu_errno_name(int err);
 
+/* Functions */
+struct dpu_fn_info {
+	uint8_t cmd;			/* DPU_CMD_FN_* of the message */
+	uint32_t dev_index;
+	char dev[DPU_NAME_LEN];
+	uint32_t index;
+	uint8_t type;			/* enum dpu_fn_type */
+	uint8_t state;			/* enum dpu_fn_state */
+	char tenant[DPU_TENANT_LEN];
+	bool has_error;
+	int32_t error;
+	bool has_size;
+	uint64_t size;
+	bool has_mac;
+	uint8_t mac[6];
+	char blkdev[DPU_DISK_NAME_LEN];
+	char netdev[DPU_IFNAME_LEN];
+	uint32_t ifindex;
+	bool has_numa_node;
+	int32_t numa_node;
+};
+
+int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out);
+
+struct dpu_fn_new_args {
+	const char *dev;		/* "dpu0" */
+	uint8_t type;
+	uint64_t size;			/* blk */
+	bool has_mac;			/* net; random if not given */
+	uint8_t mac[6];
+	const char *tenant;
+	bool has_index;			/* ask for this index */
+	uint32_t index;
+};
+
+/* Each returns 0 or a negative errno (see dpu_nl_errmsg()). */
+int dpu_fn_new(struct dpu_nl *nl, const struct dpu_fn_new_args *args,
+	       struct dpu_fn_info *out);
+int dpu_fn_del(struct dpu_nl *nl, const char *dev, uint32_t index);
+int dpu_fn_get(struct dpu_nl *nl, const char *dev, uint32_t index,
+	       struct dpu_fn_info *out);
+int dpu_fn_set_tenant(struct dpu_nl *nl, const char *dev, uint32_t index,
+		      const char *tenant, struct dpu_fn_info *out);
+typedef int (*dpu_fn_cb)(const struct dpu_fn_info *fn, void *arg);
+/* Dump the functions of one device (dev) or of all (dev NULL). */
+int dpu_fn_dump(struct dpu_nl *nl, const char *dev, dpu_fn_cb cb, void *arg);
+
+/* Events: a separate handle joined to the "events" group. */
+struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen);
+int dpu_nl_fd(const struct dpu_nl *nl);
+/* Read what is pending (blocks if nothing is) and call cb for each
+ * function event. Returns 0, cb's non-zero, or a negative errno. */
+int dpu_nl_read_events(struct dpu_nl *nl, dpu_fn_cb cb, void *arg);
+/* Wait until function dev/index leaves state creating, up to timeout_ms
+ * (-1: forever). out gets its last event. -ETIMEDOUT on timeout. */
+int dpu_fn_wait(struct dpu_nl *ev, const char *dev, uint32_t index,
+		int timeout_ms, struct dpu_fn_info *out);
+
+/* Names and units */
+const char *dpu_fn_type_str(uint8_t type);
+const char *dpu_fn_state_str(uint8_t state);
+int dpu_fn_type_parse(const char *s);		/* DPU_FN_TYPE_* or -EINVAL */
+/* "4096", "4k", "100M", "4G", "1T" (binary multiples, optional "iB"/"B") */
+int dpu_parse_size(const char *s, uint64_t *out);
+/* shortest exact form: 4294967296 -> "4G", 4097 -> "4097" */
+void dpu_format_size(uint64_t v, char *buf, size_t len);
+/* "02:00:00:00:00:01" */
+int dpu_parse_mac(const char *s, uint8_t mac[6]);
+void dpu_format_mac(const uint8_t mac[6], char *buf, size_t len);
+
 #endif /* LIBDPU_H */

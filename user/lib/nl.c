@@ -186,6 +186,27 @@ struct nlmsghdr *dpu_nl_msg(struct dpu_nl *nl, uint8_t cmd, uint16_t flags)
 	return nlh;
 }
 
+static void family_groups(struct dpu_nl *nl, const struct nlattr *groups)
+{
+	const struct nlattr *grp, *a;
+
+	mnl_attr_for_each_nested(grp, groups) {
+		const char *name = NULL;
+		uint32_t id = 0;
+
+		mnl_attr_for_each_nested(a, grp) {
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+				name = mnl_attr_get_str(a);
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+			    mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+				id = mnl_attr_get_u32(a);
+		}
+		if (name && !strcmp(name, DPU_GENL_MCGRP_EVENTS))
+			nl->mcgrp_events = id;
+	}
+}
+
 static int family_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct dpu_nl *nl = arg;
@@ -202,6 +223,9 @@ static int family_cb(const struct nlmsghdr *nlh, void *arg)
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 				return -EBADMSG;
 			nl->version = mnl_attr_get_u32(attr);
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			family_groups(nl, attr);
 			break;
 		default:
 			break;
@@ -283,6 +307,40 @@ void dpu_nl_close(struct dpu_nl *nl)
 	free(nl->buf);
 	free(nl->req);
 	free(nl);
+}
+
+int dpu_nl_fd(const struct dpu_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sk);
+}
+
+struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen)
+{
+	struct dpu_nl *nl;
+	int grp, ret;
+
+	nl = dpu_nl_open(err, errlen);
+	if (!nl)
+		return NULL;
+	if (!nl->mcgrp_events) {
+		set_err(err, errlen, "the dpu family has no \"%s\" group",
+			DPU_GENL_MCGRP_EVENTS);
+		dpu_nl_close(nl);
+		errno = ENOENT;
+		return NULL;
+	}
+	grp = (int)nl->mcgrp_events;
+	if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
+				  sizeof(grp)) < 0) {
+		ret = errno;
+		set_err(err, errlen, "cannot join the \"%s\" group: %s%s",
+			DPU_GENL_MCGRP_EVENTS, strerror(ret),
+			ret == EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		dpu_nl_close(nl);
+		errno = ret;
+		return NULL;
+	}
+	return nl;
 }
 
 uint16_t dpu_nl_family_id(const struct dpu_nl *nl)

@@ -14,6 +14,7 @@ struct dpu_nl {
 	uint32_t seq;
 	uint16_t family;
 	uint32_t version;
+	uint32_t mcgrp_events;	/* group id of "events", 0 if unknown */
 	char *buf;		/* receive buffer */
 	size_t buflen;
 	char *req;		/* request being built */

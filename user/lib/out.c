@@ -48,6 +48,12 @@ static void indent(struct out *o)
 		fputs("    ", o->f);
 }
 
+/* JSON: a value with no key inside an object is text-only */
+static bool skip_json(struct out *o, const char *key)
+{
+	return !key && o->depth && !o->is_array[o->depth];
+}
+
 /* JSON: separator and key of the next member or element */
 static void member(struct out *o, const char *key)
 {
@@ -111,6 +117,8 @@ void out_arr_close(struct out *o)
 void out_str(struct out *o, const char *key, const char *fmt, const char *val)
 {
 	if (o->json) {
+		if (skip_json(o, key))
+			return;
 		member(o, key);
 		out_json_string(o->f, val);
 	} else if (fmt) {
@@ -121,6 +129,8 @@ void out_str(struct out *o, const char *key, const char *fmt, const char *val)
 void out_u64(struct out *o, const char *key, const char *fmt, uint64_t val)
 {
 	if (o->json) {
+		if (skip_json(o, key))
+			return;
 		member(o, key);
 		fprintf(o->f, "%" PRIu64, val);
 	} else if (fmt) {
@@ -131,6 +141,8 @@ void out_u64(struct out *o, const char *key, const char *fmt, uint64_t val)
 void out_s64(struct out *o, const char *key, const char *fmt, int64_t val)
 {
 	if (o->json) {
+		if (skip_json(o, key))
+			return;
 		member(o, key);
 		fprintf(o->f, "%" PRId64, val);
 	} else if (fmt) {
@@ -141,6 +153,8 @@ void out_s64(struct out *o, const char *key, const char *fmt, int64_t val)
 void out_bool(struct out *o, const char *key, const char *fmt, bool val)
 {
 	if (o->json) {
+		if (skip_json(o, key))
+			return;
 		member(o, key);
 		fputs(val ? "true" : "false", o->f);
 	} else if (fmt) {

@@ -16,16 +16,69 @@
 /* Length limits, including the terminating NUL. */
 #define DPU_NAME_LEN		16	/* "dpu4294967295" fits */
 #define DPU_BACKEND_LEN		16
+#define DPU_TENANT_LEN		64	/* [A-Za-z0-9_.-], 1..63 characters */
+#define DPU_IFNAME_LEN		16	/* IFNAMSIZ */
+#define DPU_DISK_NAME_LEN	32	/* DISK_NAME_LEN */
+
+/* Multicast group announcing function creation, state changes, removal */
+#define DPU_GENL_MCGRP_EVENTS	"events"
+
+/**
+ * enum dpu_fn_type - kind of PCIe function a DPU exposes
+ * @DPU_FN_TYPE_BLK: a cloud disk (virtio-blk); has a size
+ * @DPU_FN_TYPE_NET: a NIC (virtio-net); has a MAC address
+ */
+enum dpu_fn_type {
+	DPU_FN_TYPE_BLK = 1,
+	DPU_FN_TYPE_NET = 2,
+};
+
+/**
+ * enum dpu_fn_state - life cycle of a function
+ * @DPU_FN_STATE_CREATING: requested; the backend is attaching it
+ * @DPU_FN_STATE_READY: attached; its block or net device exists
+ * @DPU_FN_STATE_REMOVING: detach requested; going away
+ * @DPU_FN_STATE_FAILED: the attach failed or timed out; delete it to
+ *	release the slot (%DPU_A_FN_ERROR says why)
+ * @DPU_FN_STATE_GONE: the backend lost it (surprise removal); delete it
+ *
+ * Legal transitions: creating -> ready | failed | gone | removing;
+ * ready -> removing | gone; failed -> removing; gone -> removing.
+ * A function in removing disappears (FN_DEL notification) when done.
+ */
+enum dpu_fn_state {
+	DPU_FN_STATE_CREATING = 1,
+	DPU_FN_STATE_READY,
+	DPU_FN_STATE_REMOVING,
+	DPU_FN_STATE_FAILED,
+	DPU_FN_STATE_GONE,
+};
 
 /**
  * enum dpu_cmd - generic netlink commands of the "dpu" family
  * @DPU_CMD_UNSPEC: unused
  * @DPU_CMD_DEV_GET: get one DPU device (do: by %DPU_A_DEV_INDEX or
  *	%DPU_A_DEV_NAME) or all of them (dump); replies carry DPU_A_DEV_*
+ * @DPU_CMD_FN_NEW: create a function on a device (CAP_NET_ADMIN): device,
+ *	%DPU_A_FN_TYPE, %DPU_A_FN_SIZE (blk) or %DPU_A_FN_MAC (net, optional),
+ *	%DPU_A_FN_TENANT; optional %DPU_A_FN_INDEX asks for a given index.
+ *	The reply carries the new function in state creating; completion is
+ *	announced on the events group. Also the notification of a creation.
+ * @DPU_CMD_FN_DEL: delete a function (CAP_NET_ADMIN): device and
+ *	%DPU_A_FN_INDEX. Also the notification of a removal.
+ * @DPU_CMD_FN_GET: get one function (do: device and %DPU_A_FN_INDEX) or all
+ *	(dump, optionally only those of one device)
+ * @DPU_CMD_FN_SET: change a function (CAP_NET_ADMIN): device,
+ *	%DPU_A_FN_INDEX and %DPU_A_FN_TENANT. Also the notification of any
+ *	change, state changes included.
  */
 enum dpu_cmd {
 	DPU_CMD_UNSPEC,
 	DPU_CMD_DEV_GET,
+	DPU_CMD_FN_NEW,
+	DPU_CMD_FN_DEL,
+	DPU_CMD_FN_GET,
+	DPU_CMD_FN_SET,
 
 	__DPU_CMD_MAX,
 	DPU_CMD_MAX = __DPU_CMD_MAX - 1
@@ -41,6 +94,20 @@ enum dpu_cmd {
  * @DPU_A_DEV_BUS_NAME: string, bus of the backend's device ("dpu_sim", "pci")
  * @DPU_A_DEV_PARENT: string, name of the backend's device on that bus
  * @DPU_A_DEV_NUMA_NODE: s32, NUMA node of the backend's device, -1 if none
+ * @DPU_A_DEV_MAX_FNS: u32, how many functions the device offers
+ * @DPU_A_DEV_NUM_FNS: u32, how many it has now
+ * @DPU_A_FN_INDEX: u32, index of a function within its device
+ * @DPU_A_FN_TYPE: u8, &enum dpu_fn_type
+ * @DPU_A_FN_STATE: u8, &enum dpu_fn_state
+ * @DPU_A_FN_SIZE: u64, disk size in bytes, a multiple of 4096 (blk)
+ * @DPU_A_FN_MAC: binary, 6 bytes, unicast, non-zero (net); random if
+ *	not given
+ * @DPU_A_FN_TENANT: string, owner of the function
+ * @DPU_A_FN_ERROR: s32, negative errno of a failed attach
+ * @DPU_A_FN_BLKDEV: string, name of the block device ("dpusim0n3")
+ * @DPU_A_FN_NETDEV: string, name of the net device
+ * @DPU_A_FN_IFINDEX: u32, ifindex of the net device (in its namespace)
+ * @DPU_A_FN_NUMA_NODE: s32, NUMA node of the function's backing device
  */
 enum dpu_attr {
 	DPU_A_UNSPEC,
@@ -51,6 +118,19 @@ enum dpu_attr {
 	DPU_A_DEV_BUS_NAME,
 	DPU_A_DEV_PARENT,
 	DPU_A_DEV_NUMA_NODE,
+	DPU_A_DEV_MAX_FNS,
+	DPU_A_DEV_NUM_FNS,
+	DPU_A_FN_INDEX,
+	DPU_A_FN_TYPE,
+	DPU_A_FN_STATE,
+	DPU_A_FN_SIZE,
+	DPU_A_FN_MAC,
+	DPU_A_FN_TENANT,
+	DPU_A_FN_ERROR,
+	DPU_A_FN_BLKDEV,
+	DPU_A_FN_NETDEV,
+	DPU_A_FN_IFINDEX,
+	DPU_A_FN_NUMA_NODE,
 
 	__DPU_A_MAX,
 	DPU_A_MAX = __DPU_A_MAX - 1

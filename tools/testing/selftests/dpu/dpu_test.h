@@ -282,4 +282,137 @@ static inline int parse_dev(const struct nlmsghdr *nlh, struct dev_reply *d)
 	return 0;
 }
 
+/* parsed function message (reply or event) */
+struct fn_reply {
+	uint8_t cmd;
+	char dev[32];
+	int has_index;
+	uint32_t index;
+	uint8_t type, state;
+	char tenant[64];
+	int has_error;
+	int32_t error;
+	uint64_t size;
+	int has_mac;
+	uint8_t mac[6];
+	char blkdev[32], netdev[32];
+};
+
+static inline int parse_fn(const struct nlmsghdr *nlh, struct fn_reply *f)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+
+	memset(f, 0, sizeof(*f));
+	f->cmd = g->cmd;
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		switch (mnl_attr_get_type(a)) {
+		case DPU_A_DEV_NAME:
+			snprintf(f->dev, sizeof(f->dev), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_FN_INDEX:
+			f->has_index = 1;
+			f->index = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_FN_TYPE:
+			f->type = mnl_attr_get_u8(a);
+			break;
+		case DPU_A_FN_STATE:
+			f->state = mnl_attr_get_u8(a);
+			break;
+		case DPU_A_FN_TENANT:
+			snprintf(f->tenant, sizeof(f->tenant), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_FN_ERROR:
+			f->has_error = 1;
+			f->error = (int32_t)mnl_attr_get_u32(a);
+			break;
+		case DPU_A_FN_SIZE:
+			f->size = mnl_attr_get_u64(a);
+			break;
+		case DPU_A_FN_MAC:
+			f->has_mac = 1;
+			memcpy(f->mac, mnl_attr_get_payload(a), 6);
+			break;
+		case DPU_A_FN_BLKDEV:
+			snprintf(f->blkdev, sizeof(f->blkdev), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_FN_NETDEV:
+			snprintf(f->netdev, sizeof(f->netdev), "%s", mnl_attr_get_str(a));
+			break;
+		}
+	}
+	return 0;
+}
+
+static int grab_fn(const struct nlmsghdr *nlh, void *arg)
+{
+	return parse_fn(nlh, arg);
+}
+
+/* FN_NEW of a blk (size != 0) or net (size == 0) function */
+static inline int fn_new(struct nl *nl, const char *dev, uint64_t size,
+			 const char *tenant, struct fn_reply *f)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_FN_NEW, 0);
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, size ? DPU_FN_TYPE_BLK : DPU_FN_TYPE_NET);
+	if (size)
+		mnl_attr_put_u64(nlh, DPU_A_FN_SIZE, size);
+	mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, tenant);
+	nl->cb = grab_fn;
+	nl->arg = f;
+	return nl_talk(nl, nlh);
+}
+
+static inline int fn_get(struct nl *nl, const char *dev, uint32_t index,
+			 struct fn_reply *f)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_FN_GET, 0);
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
+	nl->cb = grab_fn;
+	nl->arg = f;
+	return nl_talk(nl, nlh);
+}
+
+static inline int fn_del(struct nl *nl, const char *dev, uint32_t index)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_FN_DEL, 0);
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
+	nl->cb = NULL;
+	return nl_talk(nl, nlh);
+}
+
+/* poll FN_GET until the function leaves "creating"; its state or -errno */
+static inline int fn_wait(struct nl *nl, const char *dev, uint32_t index,
+			  int timeout_ms, struct fn_reply *f)
+{
+	int err, waited;
+
+	for (waited = 0; waited <= timeout_ms; waited += 10) {
+		err = fn_get(nl, dev, index, f);
+		if (err)
+			return err;
+		if (f->state != DPU_FN_STATE_CREATING)
+			return f->state;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* write a debugfs knob of simulated device id */
+static inline int sim_knob(unsigned int id, const char *knob, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dpu_sim/dpu_sim%u/%s",
+		 id, knob);
+	return sysfs_write(path, val);
+}
+
 #endif

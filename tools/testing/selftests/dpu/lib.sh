@@ -46,3 +46,20 @@ sim_dpu() {
 	done
 	return 1
 }
+
+# fn_add DEV TYPE SIZE_OR_- TENANT: creates, waits for ready, prints "INDEX NAME"
+# where NAME is the block or net device
+fn_add() {
+	local dev=$1 type=$2 size=$3 tenant=$4 j
+	if [ "$type" = blk ]; then
+		j=$("$DPUCTL" -j fn add dev "$dev" type blk size "$size" tenant "$tenant" wait) || return 1
+		jq -r '.[0] | "\(.index) \(.blkdev)"' <<<"$j"
+	else
+		j=$("$DPUCTL" -j fn add dev "$dev" type net tenant "$tenant" wait) || return 1
+		jq -r '.[0] | "\(.index) \(.netdev)"' <<<"$j"
+	fi
+}
+
+sim_knob() {	# sim_knob ID KNOB VALUE
+	echo "$3" > "/sys/kernel/debug/dpu_sim/dpu_sim$1/$2"
+}

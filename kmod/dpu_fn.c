@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dpupool core: functions (disks and NICs) of a DPU and their life cycle.
+ *
+ * A function is a device of class "dpu_fn" named dpuNfnM under its DPU.
+ * Creation is asynchronous: the backend reports the outcome with
+ * dpu_fn_attach_done(), or the attach times out. Every state change is
+ * announced as a uevent and on the netlink "events" group.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+#include <net/netlink.h>
+
+#include "dpu.h"
+
+static unsigned int attach_timeout_ms = 30000;
+module_param(attach_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(attach_timeout_ms,
+		 "fail an attach the backend has not completed after this many ms (0: never)");
+
+static struct kmem_cache *dpu_fn_cache;
+
+static ssize_t type_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", dpu_fn_type_name(to_dpu_fn(dev)->type));
+}
+static DEVICE_ATTR_RO(type);
+
+static ssize_t index_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_dpu_fn(dev)->index);
+}
+static DEVICE_ATTR_RO(index);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  dpu_fn_state_name(READ_ONCE(to_dpu_fn(dev)->state)));
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t error_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_dpu_fn(dev)->error));
+}
+static DEVICE_ATTR_RO(error);
+
+static ssize_t tenant_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct dpu_fn *fn = to_dpu_fn(dev);
+	ssize_t ret;
+
+	mutex_lock(&fn->ddev->lock);
+	ret = sysfs_emit(buf, "%s\n", fn->tenant);
+	mutex_unlock(&fn->ddev->lock);
+	return ret;
+}
+static DEVICE_ATTR_RO(tenant);
+
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", to_dpu_fn(dev)->size);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t mac_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%pM\n", to_dpu_fn(dev)->mac);
+}
+static DEVICE_ATTR_RO(mac);
+
+static ssize_t blkdev_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct dpu_fn *fn = to_dpu_fn(dev);
+	ssize_t ret;
+
+	mutex_lock(&fn->ddev->lock);
+	ret = sysfs_emit(buf, "%s\n", fn->blkdev);
+	mutex_unlock(&fn->ddev->lock);
+	return ret;
+}
+static DEVICE_ATTR_RO(blkdev);
+
+static ssize_t netdev_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct dpu_fn *fn = to_dpu_fn(dev);
+	char name[IFNAMSIZ] = "";
+
+	mutex_lock(&fn->ddev->lock);
+	if (fn->netdev)
+		strscpy(name, fn->netdev->name, sizeof(name));
+	mutex_unlock(&fn->ddev->lock);
+	return sysfs_emit(buf, "%s\n", name);
+}
+static DEVICE_ATTR_RO(netdev);
+
+static struct attribute *dpu_fn_attrs[] = {
+	&dev_attr_type.attr,
+	&dev_attr_index.attr,
+	&dev_attr_state.attr,
+	&dev_attr_error.attr,
+	&dev_attr_tenant.attr,
+	&dev_attr_size.attr,
+	&dev_attr_mac.attr,
+	&dev_attr_blkdev.attr,
+	&dev_attr_netdev.attr,
+	NULL,
+};
+
+static umode_t dpu_fn_attr_visible(struct kobject *kobj, struct attribute *a,
+				   int n)
+{
+	struct dpu_fn *fn = to_dpu_fn(kobj_to_dev(kobj));
+	bool blk = fn->type == DPU_FN_TYPE_BLK;
+
+	if (a == &dev_attr_size.attr || a == &dev_attr_blkdev.attr)
+		return blk ? a->mode : 0;
+	if (a == &dev_attr_mac.attr || a == &dev_attr_netdev.attr)
+		return blk ? 0 : a->mode;
+	return a->mode;
+}
+
+static const struct attribute_group dpu_fn_group = {
+	.attrs = dpu_fn_attrs,
+	.is_visible = dpu_fn_attr_visible,
+};
+
+static const struct attribute_group *dpu_fn_groups[] = {
+	&dpu_fn_group,
+	NULL,
+};
+
+static int dpu_fn_uevent(struct device *dev, struct kobj_uevent_env *env)
+{
+	struct dpu_fn *fn = to_dpu_fn(dev);
+	char tenant[DPU_TENANT_LEN];
+
+	mutex_lock(&fn->ddev->lock);
+	strscpy(tenant, fn->tenant, sizeof(tenant));
+	mutex_unlock(&fn->ddev->lock);
+
+	if (add_uevent_var(env, "DPU_DEV=%s", dev_name(&fn->ddev->dev)) ||
+	    add_uevent_var(env, "DPU_FN_TYPE=%s", dpu_fn_type_name(fn->type)) ||
+	    add_uevent_var(env, "DPU_FN_INDEX=%u", fn->index) ||
+	    add_uevent_var(env, "DPU_TENANT=%s", tenant) ||
+	    add_uevent_var(env, "DPU_FN_STATE=%s",
+			   dpu_fn_state_name(READ_ONCE(fn->state))))
+		return -ENOMEM;
+	return 0;
+}
+
+struct class dpu_fn_class = {
+	.name = "dpu_fn",
+	.owner = THIS_MODULE,
+	.dev_groups = dpu_fn_groups,
+	.dev_uevent = dpu_fn_uevent,
+};
+
+static void dpu_fn_release(struct device *dev)
+{
+	struct dpu_fn *fn = to_dpu_fn(dev);
+
+	put_device(&fn->ddev->dev);
+	kmem_cache_free(dpu_fn_cache, fn);
+}
+
+void dpu_fn_put(struct dpu_fn *fn)
+{
+	put_device(&fn->dev);
+}
+EXPORT_SYMBOL_GPL(dpu_fn_put);
+
+struct dpu_fn *dpu_fn_get(struct dpu_dev *ddev, u32 index)
+{
+	struct dpu_fn *fn;
+
+	mutex_lock(&ddev->lock);
+	fn = xa_load(&ddev->fns, index);
+	if (fn)
+		get_device(&fn->dev);
+	mutex_unlock(&ddev->lock);
+	return fn;
+}
+EXPORT_SYMBOL_GPL(dpu_fn_get);
+
+/*
+ * Move @fn to @to if that is legal from where it is; with ddev->lock held.
+ * Returns true if it moved.
+ */
+static bool dpu_fn_move_locked(struct dpu_fn *fn, u8 to, int error)
+{
+	lockdep_assert_held(&fn->ddev->lock);
+	if (!dpu_fn_state_can_move(fn->state, to))
+		return false;
+	WRITE_ONCE(fn->state, to);
+	if (to == DPU_FN_STATE_FAILED)
+		WRITE_ONCE(fn->error, error);
+	return true;
+}
+
+/* Announce a change of @fn (state or attributes) everywhere. */
+static void dpu_fn_announce(struct dpu_fn *fn)
+{
+	kobject_uevent(&fn->dev.kobj, KOBJ_CHANGE);
+	dpu_nl_fn_notify(fn, DPU_CMD_FN_SET);
+}
+
+static bool dpu_fn_move(struct dpu_fn *fn, u8 to, int error)
+{
+	bool moved;
+
+	mutex_lock(&fn->ddev->lock);
+	moved = dpu_fn_move_locked(fn, to, error);
+	mutex_unlock(&fn->ddev->lock);
+	if (moved)
+		dpu_fn_announce(fn);
+	return moved;
+}
+
+/**
+ * dpu_fn_attach_done() - the backend finished attaching @fn
+ * @fn: a function in state creating (otherwise the report is ignored: the
+ *	attach timed out or the function is being removed)
+ * @err: 0 on success or a negative errno
+ */
+void dpu_fn_attach_done(struct dpu_fn *fn, int err)
+{
+	if (dpu_fn_move(fn, err ? DPU_FN_STATE_FAILED : DPU_FN_STATE_READY,
+			err))
+		cancel_delayed_work(&fn->timeout_work);
+}
+EXPORT_SYMBOL_GPL(dpu_fn_attach_done);
+
+/**
+ * dpu_fn_surprise_removed() - the backend lost @fn without being asked
+ * @fn: the function; it stays, in state gone, until deleted
+ */
+void dpu_fn_surprise_removed(struct dpu_fn *fn)
+{
+	if (dpu_fn_move(fn, DPU_FN_STATE_GONE, 0))
+		cancel_delayed_work(&fn->timeout_work);
+}
+EXPORT_SYMBOL_GPL(dpu_fn_surprise_removed);
+
+void dpu_fn_set_blkdev(struct dpu_fn *fn, const char *name)
+{
+	mutex_lock(&fn->ddev->lock);
+	strscpy(fn->blkdev, name ? name : "", sizeof(fn->blkdev));
+	mutex_unlock(&fn->ddev->lock);
+}
+EXPORT_SYMBOL_GPL(dpu_fn_set_blkdev);
+
+/* Set before the net device is visible; cleared before it is unregistered. */
+void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev)
+{
+	mutex_lock(&fn->ddev->lock);
+	fn->netdev = netdev;
+	mutex_unlock(&fn->ddev->lock);
+}
+EXPORT_SYMBOL_GPL(dpu_fn_set_netdev);
+
+static void dpu_fn_timeout_work(struct work_struct *work)
+{
+	struct dpu_fn *fn = container_of(to_delayed_work(work), struct dpu_fn,
+					 timeout_work);
+
+	if (dpu_fn_move(fn, DPU_FN_STATE_FAILED, -ETIMEDOUT))
+		dev_warn(&fn->dev, "attach timed out after %u ms\n",
+			 attach_timeout_ms);
+}
+
+/**
+ * dpu_fn_new() - create a function and start attaching it
+ * @ddev: the DPU
+ * @req: what to create; validated here
+ * @extack: for error messages
+ *
+ * Return: the function (state creating, or already ready/failed if the
+ * backend was quick) with a reference for the caller, or an ERR_PTR.
+ */
+struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
+			  struct netlink_ext_ack *extack)
+{
+	struct xa_limit limit;
+	struct dpu_fn *fn;
+	const char *msg;
+	u32 index;
+	int err;
+
+	msg = dpu_tenant_name_check(req->tenant);
+	if (msg) {
+		dpu_extack_set(extack, NULL, msg);
+		return ERR_PTR(-EINVAL);
+	}
+	switch (req->type) {
+	case DPU_FN_TYPE_BLK:
+		msg = dpu_fn_size_check(req->size);
+		break;
+	case DPU_FN_TYPE_NET:
+		msg = req->has_mac ? dpu_fn_mac_check(req->mac) : NULL;
+		break;
+	default:
+		msg = "unknown function type";
+		break;
+	}
+	if (msg) {
+		dpu_extack_set(extack, NULL, msg);
+		return ERR_PTR(-EINVAL);
+	}
+
+	fn = kmem_cache_zalloc(dpu_fn_cache, GFP_KERNEL);
+	if (!fn)
+		return ERR_PTR(-ENOMEM);
+	get_device(&ddev->dev);
+	fn->ddev = ddev;
+	fn->type = req->type;
+	fn->state = DPU_FN_STATE_CREATING;
+	fn->size = req->type == DPU_FN_TYPE_BLK ? req->size : 0;
+	if (req->type == DPU_FN_TYPE_NET) {
+		if (req->has_mac)
+			ether_addr_copy(fn->mac, req->mac);
+		else
+			eth_random_addr(fn->mac);
+	}
+	strscpy(fn->tenant, req->tenant, sizeof(fn->tenant));
+	INIT_DELAYED_WORK(&fn->timeout_work, dpu_fn_timeout_work);
+	device_initialize(&fn->dev);
+	fn->dev.class = &dpu_fn_class;
+	fn->dev.parent = &ddev->dev;
+	fn->dev.release = dpu_fn_release;
+	set_dev_node(&fn->dev, dev_to_node(&ddev->dev));
+
+	mutex_lock(&ddev->op_lock);
+	mutex_lock(&ddev->lock);
+	if (ddev->dead) {
+		NL_SET_ERR_MSG(extack, "DPU device is going away");
+		err = -ENODEV;
+		goto err_unlock;
+	}
+	if (req->has_index) {
+		if (req->index >= ddev->max_fns) {
+			NL_SET_ERR_MSG(extack, "function index beyond the DPU's maximum");
+			err = -ERANGE;
+			goto err_unlock;
+		}
+		limit = XA_LIMIT(req->index, req->index);
+	} else {
+		limit = XA_LIMIT(0, ddev->max_fns - 1);
+	}
+	err = xa_alloc(&ddev->fns, &index, fn, limit, GFP_KERNEL);
+	if (err == -EBUSY) {
+		if (req->has_index) {
+			NL_SET_ERR_MSG(extack, "function index in use");
+			err = -EEXIST;
+		} else {
+			NL_SET_ERR_MSG(extack, "no free function slot on this DPU");
+			err = -ENOSPC;
+		}
+	}
+	if (err)
+		goto err_unlock;
+	fn->index = index;
+	ddev->num_fns++;
+	mutex_unlock(&ddev->lock);
+
+	err = dev_set_name(&fn->dev, "%sfn%u", dev_name(&ddev->dev), index);
+	if (!err)
+		err = device_add(&fn->dev);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot add the function's device");
+		mutex_lock(&ddev->lock);
+		xa_erase(&ddev->fns, index);
+		ddev->num_fns--;
+		goto err_unlock;
+	}
+	dpu_nl_fn_notify(fn, DPU_CMD_FN_NEW);
+
+	if (attach_timeout_ms)
+		schedule_delayed_work(&fn->timeout_work,
+				      msecs_to_jiffies(attach_timeout_ms));
+	err = ddev->ops->fn_create(ddev, fn);
+	if (err && dpu_fn_move(fn, DPU_FN_STATE_FAILED, err))
+		cancel_delayed_work(&fn->timeout_work);
+	mutex_unlock(&ddev->op_lock);
+
+	get_device(&fn->dev);	/* the caller's reference */
+	return fn;
+
+err_unlock:
+	mutex_unlock(&ddev->lock);
+	mutex_unlock(&ddev->op_lock);
+	put_device(&fn->dev);
+	return ERR_PTR(err);
+}
+
+/* With op_lock held; @fn is in ddev->fns. Drops the registry's reference. */
+static void dpu_fn_remove(struct dpu_dev *ddev, struct dpu_fn *fn)
+{
+	lockdep_assert_held(&ddev->op_lock);
+
+	dpu_fn_move(fn, DPU_FN_STATE_REMOVING, 0);
+	cancel_delayed_work_sync(&fn->timeout_work);
+	ddev->ops->fn_destroy(ddev, fn);
+
+	mutex_lock(&ddev->lock);
+	xa_erase(&ddev->fns, fn->index);
+	ddev->num_fns--;
+	mutex_unlock(&ddev->lock);
+
+	dpu_nl_fn_notify(fn, DPU_CMD_FN_DEL);
+	device_unregister(&fn->dev);
+}
+
+/**
+ * dpu_fn_del() - detach and delete a function
+ * @ddev: the DPU
+ * @index: the function
+ * @extack: for error messages
+ *
+ * Return: 0 or a negative errno.
+ */
+int dpu_fn_del(struct dpu_dev *ddev, u32 index, struct netlink_ext_ack *extack)
+{
+	struct dpu_fn *fn;
+
+	mutex_lock(&ddev->op_lock);
+	mutex_lock(&ddev->lock);
+	fn = xa_load(&ddev->fns, index);
+	mutex_unlock(&ddev->lock);
+	if (!fn) {
+		mutex_unlock(&ddev->op_lock);
+		NL_SET_ERR_MSG(extack, "no function with this index on this DPU");
+		return -ENOENT;
+	}
+	dpu_fn_remove(ddev, fn);
+	mutex_unlock(&ddev->op_lock);
+	return 0;
+}
+
+int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant)
+{
+	mutex_lock(&fn->ddev->lock);
+	strscpy(fn->tenant, tenant, sizeof(fn->tenant));
+	mutex_unlock(&fn->ddev->lock);
+	dpu_fn_announce(fn);
+	return 0;
+}
+
+/* Unregistering @ddev: no new functions, delete all there are. */
+void dpu_dev_del_fns(struct dpu_dev *ddev)
+{
+	struct dpu_fn *fn;
+	unsigned long index;
+
+	mutex_lock(&ddev->op_lock);
+	mutex_lock(&ddev->lock);
+	ddev->dead = true;
+	mutex_unlock(&ddev->lock);
+	/* op_lock held: nobody else adds or removes */
+	xa_for_each(&ddev->fns, index, fn)
+		dpu_fn_remove(ddev, fn);
+	mutex_unlock(&ddev->op_lock);
+}
+
+int __init dpu_fn_init(void)
+{
+	int err;
+
+	dpu_fn_cache = KMEM_CACHE(dpu_fn, 0);
+	if (!dpu_fn_cache)
+		return -ENOMEM;
+	err = class_register(&dpu_fn_class);
+	if (err)
+		kmem_cache_destroy(dpu_fn_cache);
+	return err;
+}
+
+void dpu_fn_exit(void)
+{
+	class_unregister(&dpu_fn_class);
+	kmem_cache_destroy(dpu_fn_cache);
+}

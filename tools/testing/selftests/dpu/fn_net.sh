@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A simulated NIC is a real netdev paired with its representor: two network
+# namespaces ping and run iperf3 through it.
+source "$(dirname "$0")/lib.sh"
+require
+command -v iperf3 >/dev/null || { echo "# SKIP: iperf3 missing"; exit $KSFT_SKIP; }
+
+echo 6001 > $SIM/new_device
+dev=$(sim_dpu 6001)
+cleanup() {
+	ip netns del dpu_a 2>/dev/null
+	ip netns del dpu_b 2>/dev/null
+	echo 6001 > $SIM/del_device 2>/dev/null
+}
+trap cleanup EXIT
+
+read -r idx nic < <(fn_add "$dev" net - acme)
+rep=${nic/n/r}
+check "NIC $nic and representor $rep exist" test -e "/sys/class/net/$nic" -a -e "/sys/class/net/$rep"
+check "NIC MAC is the function's" \
+	test "$(cat /sys/class/net/$nic/address)" = "$(cat /sys/class/dpu_fn/${dev}fn$idx/mac)"
+
+ip netns add dpu_a
+ip netns add dpu_b
+ip link set "$nic" netns dpu_a
+ip link set "$rep" netns dpu_b
+ip -n dpu_a addr add 10.200.0.1/24 dev "$nic"
+ip -n dpu_b addr add 10.200.0.2/24 dev "$rep"
+ip -n dpu_a link set "$nic" up
+ip -n dpu_b link set "$rep" up
+ip -n dpu_a link set lo up
+ip -n dpu_b link set lo up
+
+check "ping across the function" ip netns exec dpu_a ping -c 3 -W 2 -q 10.200.0.2
+ip netns exec dpu_b iperf3 -s -1 -D -B 10.200.0.2 >/dev/null
+sleep 0.5
+j=$(ip netns exec dpu_a iperf3 -c 10.200.0.2 -t 2 -J 2>/dev/null)
+bps=$(jq '.end.sum_received.bits_per_second // 0 | floor' <<<"$j")
+echo "# iperf3 through $nic: $((bps / 1000000)) Mbit/s"
+check "iperf3 moves data (> 10 Mbit/s)" test "${bps:-0}" -gt 10000000
+check "netdev follows the function into the namespace (dpuctl)" \
+	test "$("$DPUCTL" -j fn show "$dev/$idx" | jq -r '.[0].netdev')" = "$nic"
+
+"$DPUCTL" fn del "$dev/$idx"
+check "deleting removes the NIC from its namespace" \
+	bash -c "! ip -n dpu_a link show $nic 2>/dev/null"
+check "and the representor from the other" \
+	bash -c "! ip -n dpu_b link show $rep 2>/dev/null"
+
+# a namespace that dies with the NIC in it
+read -r idx nic < <(fn_add "$dev" net - acme)
+ip link set "$nic" netns dpu_a
+ip netns del dpu_a
+sleep 0.5
+check "NIC returns to the initial namespace when its namespace goes" test -e "/sys/class/net/$nic"
+check "and deletes cleanly" "$DPUCTL" fn del "$dev/$idx"
+finish

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libdpu: functions (DPU_CMD_FN_*) and their events.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include "libdpu.h"
+#include "nl_priv.h"
+
+static int fn_str(const struct nlattr *a, char *dst, size_t len)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 ||
+	    strlen(mnl_attr_get_str(a)) >= len)
+		return -EBADMSG;
+	strcpy(dst, mnl_attr_get_str(a));
+	return 0;
+}
+
+int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out)
+{
+	const struct genlmsghdr *g;
+	const struct nlattr *a;
+	bool has_index = false;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
+		return -EBADMSG;
+	g = mnl_nlmsg_get_payload(nlh);
+	out->cmd = g->cmd;
+
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		switch (mnl_attr_get_type(a)) {
+		case DPU_A_DEV_INDEX:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->dev_index = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_DEV_NAME:
+			err = fn_str(a, out->dev, sizeof(out->dev));
+			break;
+		case DPU_A_FN_INDEX:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->index = mnl_attr_get_u32(a);
+			has_index = true;
+			break;
+		case DPU_A_FN_TYPE:
+			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+				return -EBADMSG;
+			out->type = mnl_attr_get_u8(a);
+			break;
+		case DPU_A_FN_STATE:
+			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+				return -EBADMSG;
+			out->state = mnl_attr_get_u8(a);
+			break;
+		case DPU_A_FN_TENANT:
+			err = fn_str(a, out->tenant, sizeof(out->tenant));
+			break;
+		case DPU_A_FN_ERROR:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->error = (int32_t)mnl_attr_get_u32(a);
+			out->has_error = true;
+			break;
+		case DPU_A_FN_SIZE:
+			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+				return -EBADMSG;
+			out->size = mnl_attr_get_u64(a);
+			out->has_size = true;
+			break;
+		case DPU_A_FN_MAC:
+			if (mnl_attr_get_payload_len(a) != 6)
+				return -EBADMSG;
+			memcpy(out->mac, mnl_attr_get_payload(a), 6);
+			out->has_mac = true;
+			break;
+		case DPU_A_FN_BLKDEV:
+			err = fn_str(a, out->blkdev, sizeof(out->blkdev));
+			break;
+		case DPU_A_FN_NETDEV:
+			err = fn_str(a, out->netdev, sizeof(out->netdev));
+			break;
+		case DPU_A_FN_IFINDEX:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->ifindex = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_FN_NUMA_NODE:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->numa_node = (int32_t)mnl_attr_get_u32(a);
+			out->has_numa_node = true;
+			break;
+		default:
+			break;
+		}
+		if (err)
+			return err;
+	}
+	if (!has_index || !out->dev[0] || !out->type || !out->state)
+		return -EBADMSG;
+	return 0;
+}
+
+struct fn_ctx {
+	struct dpu_fn_info *out;
+	dpu_fn_cb cb;
+	void *arg;
+	int found;
+};
+
+static int fn_msg_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct fn_ctx *ctx = arg;
+	struct dpu_fn_info info;
+	int err;
+
+	err = dpu_fn_parse(nlh, ctx->out ? ctx->out : &info);
+	if (err)
+		return err;
+	ctx->found++;
+	return ctx->cb ? ctx->cb(&info, ctx->arg) : 0;
+}
+
+static int put_dev(struct dpu_nl *nl, struct nlmsghdr *nlh, const char *dev)
+{
+	if (!dev || !*dev) {
+		snprintf(nl->errmsg, sizeof(nl->errmsg), "no DPU device given");
+		return -EINVAL;
+	}
+	if (strlen(dev) >= DPU_NAME_LEN) {
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 "device name \"%s\" is longer than %d characters",
+			 dev, DPU_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	return 0;
+}
+
+static int put_tenant(struct dpu_nl *nl, struct nlmsghdr *nlh,
+		      const char *tenant)
+{
+	if (!tenant || strlen(tenant) >= DPU_TENANT_LEN) {
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 tenant ? "tenant name is longer than %d characters" :
+				  "no tenant given", DPU_TENANT_LEN - 1);
+		return -EINVAL;
+	}
+	mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, tenant);
+	return 0;
+}
+
+static int fn_do(struct dpu_nl *nl, struct nlmsghdr *nlh,
+		 struct dpu_fn_info *out)
+{
+	struct dpu_fn_info tmp;
+	struct fn_ctx ctx = { .out = out ? out : &tmp };
+	int err;
+
+	err = dpu_nl_talk(nl, nlh, fn_msg_cb, &ctx);
+	if (err)
+		return err;
+	return ctx.found == 1 ? 0 : -EBADMSG;
+}
+
+int dpu_fn_new(struct dpu_nl *nl, const struct dpu_fn_new_args *args,
+	       struct dpu_fn_info *out)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = dpu_nl_msg(nl, DPU_CMD_FN_NEW, 0);
+	err = put_dev(nl, nlh, args->dev);
+	if (!err)
+		err = put_tenant(nl, nlh, args->tenant);
+	if (err)
+		return err;
+	mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, args->type);
+	if (args->type == DPU_FN_TYPE_BLK)
+		mnl_attr_put_u64(nlh, DPU_A_FN_SIZE, args->size);
+	if (args->has_mac)
+		mnl_attr_put(nlh, DPU_A_FN_MAC, 6, args->mac);
+	if (args->has_index)
+		mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, args->index);
+	return fn_do(nl, nlh, out);
+}
+
+int dpu_fn_del(struct dpu_nl *nl, const char *dev, uint32_t index)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = dpu_nl_msg(nl, DPU_CMD_FN_DEL, 0);
+	err = put_dev(nl, nlh, dev);
+	if (err)
+		return err;
+	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
+	return dpu_nl_talk(nl, nlh, NULL, NULL);
+}
+
+int dpu_fn_get(struct dpu_nl *nl, const char *dev, uint32_t index,
+	       struct dpu_fn_info *out)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = dpu_nl_msg(nl, DPU_CMD_FN_GET, 0);
+	err = put_dev(nl, nlh, dev);
+	if (err)
+		return err;
+	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
+	return fn_do(nl, nlh, out);
+}
+
+int dpu_fn_set_tenant(struct dpu_nl *nl, const char *dev, uint32_t index,
+		      const char *tenant, struct dpu_fn_info *out)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = dpu_nl_msg(nl, DPU_CMD_FN_SET, 0);
+	err = put_dev(nl, nlh, dev);
+	if (!err)
+		err = put_tenant(nl, nlh, tenant);
+	if (err)
+		return err;
+	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
+	return fn_do(nl, nlh, out);
+}
+
+int dpu_fn_dump(struct dpu_nl *nl, const char *dev, dpu_fn_cb cb, void *arg)
+{
+	struct fn_ctx ctx = { .cb = cb, .arg = arg };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = dpu_nl_msg(nl, DPU_CMD_FN_GET, NLM_F_DUMP);
+	if (dev) {
+		err = put_dev(nl, nlh, dev);
+		if (err)
+			return err;
+	}
+	return dpu_nl_talk(nl, nlh, fn_msg_cb, &ctx);
+}
+
+int dpu_nl_read_events(struct dpu_nl *nl, dpu_fn_cb cb, void *arg)
+{
+	const struct nlmsghdr *nlh;
+	struct dpu_fn_info info;
+	ssize_t len;
+	int rem, ret;
+
+	len = mnl_socket_recvfrom(nl->sk, nl->buf, nl->buflen);
+	if (len < 0)
+		return -errno;
+	rem = (int)len;
+	for (nlh = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, rem);
+	     nlh = mnl_nlmsg_next(nlh, &rem)) {
+		if (nlh->nlmsg_type != nl->family)
+			continue;
+		if (dpu_fn_parse(nlh, &info))
+			continue;	/* not a function event */
+		ret = cb(&info, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct wait_ctx {
+	const char *dev;
+	uint32_t index;
+	struct dpu_fn_info *out;
+	bool done;
+};
+
+static int wait_cb(const struct dpu_fn_info *fn, void *arg)
+{
+	struct wait_ctx *w = arg;
+
+	if (strcmp(fn->dev, w->dev) || fn->index != w->index)
+		return 0;
+	*w->out = *fn;
+	if (fn->cmd == DPU_CMD_FN_DEL || fn->state != DPU_FN_STATE_CREATING)
+		w->done = true;
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int dpu_fn_wait(struct dpu_nl *ev, const char *dev, uint32_t index,
+		int timeout_ms, struct dpu_fn_info *out)
+{
+	struct wait_ctx w = { .dev = dev, .index = index, .out = out };
+	long long end = now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = dpu_nl_fd(ev), .events = POLLIN };
+	int ret, left;
+
+	while (!w.done) {
+		left = timeout_ms < 0 ? -1 : (int)(end - now_ms());
+		if (timeout_ms >= 0 && left <= 0)
+			return -ETIMEDOUT;
+		ret = poll(&pfd, 1, left);
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		if (ret <= 0)
+			continue;
+		ret = dpu_nl_read_events(ev, wait_cb, &w);
+		if (ret < 0 && ret != -ENOBUFS)
+			return ret;
+	}
+	return 0;
+}

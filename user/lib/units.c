@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libdpu: names, sizes and MAC addresses.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "libdpu.h"
+
+const char *dpu_fn_type_str(uint8_t type)
+{
+	switch (type) {
+	case DPU_FN_TYPE_BLK: return "blk";
+	case DPU_FN_TYPE_NET: return "net";
+	default: return "unknown";
+	}
+}
+
+const char *dpu_fn_state_str(uint8_t state)
+{
+	switch (state) {
+	case DPU_FN_STATE_CREATING: return "creating";
+	case DPU_FN_STATE_READY: return "ready";
+	case DPU_FN_STATE_REMOVING: return "removing";
+	case DPU_FN_STATE_FAILED: return "failed";
+	case DPU_FN_STATE_GONE: return "gone";
+	default: return "unknown";
+	}
+}
+
+int dpu_fn_type_parse(const char *s)
+{
+	if (!strcmp(s, "blk"))
+		return DPU_FN_TYPE_BLK;
+	if (!strcmp(s, "net"))
+		return DPU_FN_TYPE_NET;
+	return -EINVAL;
+}
+
+int dpu_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGTPE";
+	const char *p = s, *u;
+	uint64_t v = 0;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p) {
+		u = strchr(units, toupper((unsigned char)*p));
+		if (!u)
+			return -EINVAL;
+		shift = 10 * (int)(u - units + 1);
+		p++;
+		if (!strcasecmp(p, "ib") || !strcasecmp(p, "b"))
+			p += strlen(p);
+		if (*p)
+			return -EINVAL;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = v << shift;
+	return 0;
+}
+
+void dpu_format_size(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	int i = -1;
+
+	while (v && !(v & 1023) && i < 5) {
+		v >>= 10;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%" PRIu64, v);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", v, units[i]);
+}
+
+int dpu_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char end;
+	int i;
+
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return -EINVAL;
+	}
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+		   &b[3], &b[4], &b[5], &end) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+void dpu_format_mac(const uint8_t mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
