@@ -57,11 +57,11 @@ static struct genl_family dpu_nl_family;
  * say in words what is missing as well.
  */
 #define DPU_NL_REQUIRE(info, attr, msg) ({				\
-	struct genl_info *__info = (info);				\
-	bool __missing = GENL_REQ_ATTR_CHECK(__info, attr);		\
+	struct genl_info *__dpu_info = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__dpu_info, attr);		\
 									\
 	if (__missing)							\
-		NL_SET_ERR_MSG(__info->extack, msg);			\
+		NL_SET_ERR_MSG(__dpu_info->extack, msg);			\
 	__missing;							\
 })
 

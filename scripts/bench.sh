@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# make bench: benchmarks in a guest (2 vCPUs, TCG), printed as a Markdown
+# table for the README. Absolute numbers are those of an emulated guest;
+# ratios between rows measured in the same guest are what matter.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+"$here/deps.sh" >/dev/null
+"$here/kernel.sh" >/dev/null
+make -s modules user
+
+exec "$here/vm" -t 1200 -- bash -c '
+set -e
+bench=user/build/bin/dpu-bench
+dpuctl=user/build/bin/dpuctl
+iops() {	# iops DEVICE -> 4k randread IOPS, io_uring, qd32, 10 s, after a fill
+	fio --name=fill --filename=$1 --rw=write --bs=1M --size=256M --direct=1 \
+		--ioengine=io_uring --iodepth=8 --output-format=terse >/dev/null
+	fio --name=rr --filename=$1 --rw=randread --bs=4k --size=256M --direct=1 \
+		--ioengine=io_uring --iodepth=32 --time_based --runtime=10 \
+		--output-format=json | jq ".jobs[0].read.iops | floor"
+}
+echo 0 > /sys/bus/dpu_sim/new_device
+echo 0 > /sys/kernel/debug/dpu_sim/dpu_sim0/attach_delay_ms
+$dpuctl fn add dev dpu0 type blk size 1G tenant bench wait >/dev/null
+modprobe null_blk nr_devices=1 memory_backed=1 gb=1 bs=4096 irqmode=0 queue_mode=2
+sim=$(iops /dev/dpu0b0)
+nb=$(iops /dev/nullb0)
+sim2=$(iops /dev/dpu0b0)
+nb2=$(iops /dev/nullb0)
+$dpuctl fn del dpu0/0
+s=$(( (sim + sim2) / 2 )); n=$(( (nb + nb2) / 2 ))
+echo "| benchmark | result | reference / goal |"
+echo "| --- | --- | --- |"
+echo "| 4k randread IOPS, sim blk function (fio io_uring, qd32, mean of 2x10 s) | $s | null_blk memory_backed=1: $n (ratio $(echo "scale=2; $s / $n" | bc); goal >= 0.90) |"
+set -- $($bench addel dpu0 500)
+echo "| function add + delete over netlink (500 cycles) | $2 ops/s | |"
+set -- $($bench attach dpu0 200)
+echo "| function add, wait ready (disk created), delete (200 cycles) | $2 ops/s | attach_delay_ms=0 |"
+echo 4096 > /sys/kernel/debug/dpu_sim/dpu_sim0/fail_attach
+set -- $($bench dump dpu0 4096)
+echo "| dump of 4,096 functions | $2 ms | |"
+'
