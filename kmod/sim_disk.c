@@ -3,7 +3,9 @@
  * dpu_sim: the disk of a simulated blk function. A blk-mq disk backed by
  * memory: a page is allocated on its first write, reads of pages never
  * written return zeros, discard and write-zeroes free whole pages.
- * Requests are served synchronously in queue_rq.
+ * Requests are served synchronously in queue_rq, which must not sleep:
+ * pages are allocated without waiting, and a request that cannot get one
+ * goes back to blk-mq to be retried (writes are idempotent).
  */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
@@ -35,10 +37,11 @@ static struct page *sim_disk_page(struct dpu_sim_blk *blk, pgoff_t pgoff,
 	if (page || !alloc)
 		return page;
 
-	page = alloc_page(GFP_NOIO | __GFP_ZERO);
+	page = alloc_page(GFP_NOWAIT | __GFP_NOWARN | __GFP_ZERO);
 	if (!page)
 		return NULL;
-	old = xa_cmpxchg(&blk->pages, pgoff, NULL, page, GFP_NOIO);
+	old = xa_cmpxchg(&blk->pages, pgoff, NULL, page,
+			 GFP_NOWAIT | __GFP_NOWARN);
 	if (old) {
 		__free_page(page);
 		return xa_is_err(old) ? NULL : old;
@@ -136,6 +139,8 @@ static blk_status_t sim_disk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
 		st = sim_disk_rw(blk, rq);
+		if (st == BLK_STS_RESOURCE)
+			return st;	/* no memory now: blk-mq retries */
 		break;
 	case REQ_OP_FLUSH:
 		break;

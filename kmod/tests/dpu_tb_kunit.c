@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the GCRA token bucket.
+ */
+#include <kunit/test.h>
+#include <linux/limits.h>
+
+#include "dpu_tb.h"
+
+#define MS	1000000ULL
+#define S	1000000000ULL
+
+static void tb_unlimited(struct kunit *test)
+{
+	struct dpu_tb tb;
+	int i;
+
+	dpu_tb_init(&tb);
+	KUNIT_EXPECT_TRUE(test, dpu_tb_unlimited(&tb));
+	for (i = 0; i < 1000; i++)
+		KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1ULL << 40, 5), 0ULL);
+	dpu_tb_set(&tb, 100, 1, 0);
+	dpu_tb_set(&tb, 0, 1, 0);	/* limit removed again */
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1ULL << 40, 5), 0ULL);
+}
+
+static void tb_burst_then_rate(struct kunit *test)
+{
+	u64 now = 10 * S;
+	struct dpu_tb tb;
+	int i;
+
+	dpu_tb_init(&tb);
+	dpu_tb_set(&tb, 1000, 10, now);
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now), 0ULL);
+	/* the 11th waits exactly one interval */
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now), MS);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + MS - 1), 1ULL);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + MS), 0ULL);
+	/* idle for a long time refills to the burst, not beyond */
+	now += 100 * S;
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now), 0ULL);
+	KUNIT_EXPECT_NE(test, dpu_tb_take(&tb, 1, now), 0ULL);
+}
+
+static void tb_bigger_than_burst(struct kunit *test)
+{
+	struct dpu_tb tb;
+
+	dpu_tb_init(&tb);
+	dpu_tb_set(&tb, 1000, 4, 0);
+	/* from a full bucket an oversized request passes, into debt */
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 100, S), 0ULL);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, S), 97 * MS);
+	/* and the next oversized one waits for a full bucket */
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 100, S), 100 * MS);
+}
+
+/* granting N tokens one by one takes N / rate seconds, to the ns */
+static void tb_exact_long_run(struct kunit *test)
+{
+	const u64 rate = 3, burst = 1, n = 3000000;
+	struct dpu_tb tb;
+	u64 now = 0, w, i;
+
+	dpu_tb_init(&tb);
+	dpu_tb_set(&tb, rate, burst, now);
+	for (i = 0; i < n; i++) {
+		w = dpu_tb_take(&tb, 1, now);
+		if (w) {
+			now += w;
+			KUNIT_ASSERT_EQ(test, dpu_tb_take(&tb, 1, now), 0ULL);
+		}
+	}
+	/* first token free (full bucket), then (n - 1) / 3 s: 999999.666.. s */
+	KUNIT_EXPECT_LE(test, now, (n - 1) * S / rate + 1);
+	KUNIT_EXPECT_GE(test, now, (n - 1) * S / rate - 1);
+}
+
+static void tb_bytes_long_run(struct kunit *test)
+{
+	/* 100 MB/s with 4 KiB requests for 600 simulated seconds */
+	const u64 rate = 100000000, req = 4096;
+	struct dpu_tb tb;
+	u64 now = 0, bytes = 0, w;
+
+	dpu_tb_init(&tb);
+	dpu_tb_set(&tb, rate, 65536, now);
+	while (now < 600 * S) {
+		w = dpu_tb_take(&tb, req, now);
+		if (w)
+			now += w;
+		else
+			bytes += req;
+	}
+	/* rate * time + the initial burst, within one request */
+	KUNIT_EXPECT_LE(test, bytes, rate * 600 + 65536 + req);
+	KUNIT_EXPECT_GE(test, bytes, rate * 600 + 65536 - req);
+}
+
+static void tb_extremes(struct kunit *test)
+{
+	u64 now = U64_MAX / 4;
+	struct dpu_tb tb;
+
+	dpu_tb_init(&tb);
+	/* 1 token per second, 4 GiB burst: no overflow */
+	dpu_tb_set(&tb, 1, 1ULL << 32, now);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1ULL << 32, now), 0ULL);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now), S);
+	/* an absurd rate still limits, with a non-zero interval */
+	dpu_tb_set(&tb, U64_MAX, 1, now);
+	KUNIT_EXPECT_FALSE(test, dpu_tb_unlimited(&tb));
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + 2 * S), 0ULL);
+	/* 1 TB/s with a 4 GiB request */
+	dpu_tb_set(&tb, 1000000000000ULL, 1ULL << 32, now);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1ULL << 32, now + 4 * S), 0ULL);
+	KUNIT_EXPECT_NE(test, dpu_tb_take(&tb, 1ULL << 32, now + 4 * S), 0ULL);
+}
+
+static void tb_rate_change(struct kunit *test)
+{
+	struct dpu_tb tb;
+	u64 now = S;
+
+	dpu_tb_init(&tb);
+	dpu_tb_set(&tb, 10, 1, now);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1000, now), 0ULL);	/* 100 s of debt */
+	KUNIT_EXPECT_GT(test, dpu_tb_take(&tb, 1, now), 99 * S);
+	/* raising the rate forgives the old debt: effective at once */
+	dpu_tb_set(&tb, 1000000, 1000, now);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + MS), 0ULL);
+	/* lowering it takes effect at the next request */
+	dpu_tb_set(&tb, 1, 1, now + MS);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + 2 * MS), 0ULL);
+	KUNIT_EXPECT_GT(test, dpu_tb_take(&tb, 1, now + 2 * MS), S / 2);
+}
+
+static struct kunit_case dpu_tb_cases[] = {
+	KUNIT_CASE(tb_unlimited),
+	KUNIT_CASE(tb_burst_then_rate),
+	KUNIT_CASE(tb_bigger_than_burst),
+	KUNIT_CASE(tb_exact_long_run),
+	KUNIT_CASE(tb_bytes_long_run),
+	KUNIT_CASE(tb_extremes),
+	KUNIT_CASE(tb_rate_change),
+	{}
+};
+
+static struct kunit_suite dpu_tb_suite = {
+	.name = "dpu_tb",
+	.test_cases = dpu_tb_cases,
+};
+
+kunit_test_suite(dpu_tb_suite);
