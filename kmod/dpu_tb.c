@@ -6,6 +6,7 @@
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/time64.h>
 
 #include "dpu_tb.h"
 
@@ -19,9 +20,14 @@ void dpu_tb_init(struct dpu_tb *tb)
 }
 EXPORT_SYMBOL_GPL(dpu_tb_init);
 
+/*
+ * ns that @n tokens cost, rounded up: the bucket may err below its rate by
+ * at most 1 ns per request, never above it.
+ */
 static u64 dpu_tb_cost(u64 interval, u64 n)
 {
-	return mul_u64_u64_shr(n, interval, 32);
+	return mul_u64_u64_shr(n, interval, 32) +
+	       !!((n * interval) & 0xffffffffULL);
 }
 
 /**

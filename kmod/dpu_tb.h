@@ -2,7 +2,8 @@
 /*
  * dpupool: token buckets for throttling, as a generic cell rate algorithm
  * (GCRA). A bucket keeps one number, the theoretical arrival time (TAT):
- * refill is computed from the clock, never accumulated, so nothing drifts.
+ * refill is computed from the clock, never accumulated, so nothing drifts
+ * beyond the rounding of each request's cost up to a whole ns.
  * The fast path is one cmpxchg and a 64x64->128 multiplication, no division.
  */
 #ifndef _DPU_TB_H
