@@ -15,6 +15,7 @@
 #include <linux/dpu.h>
 
 #include "dpu_fn_lib.h"
+#include "dpu_limits.h"
 
 struct dpu_dev;
 struct dpu_fn;
@@ -31,13 +32,18 @@ struct net_device;
  * @fn_destroy: detach @fn, whatever state it is in (an attach may still be
  *	pending: cancel it). Synchronous; after it returns the backend never
  *	touches @fn again.
+ * @set_limits: enforce @lim on @fn from now on (a hardware DPU pushes them
+ *	to the device, the simulator enforces them in software). The limits
+ *	a function is created with are in @fn->limits at fn_create.
  *
- * The core serializes fn_create and fn_destroy per DPU.
+ * The core serializes these per DPU.
  */
 struct dpu_backend_ops {
 	const char *name;
 	int (*fn_create)(struct dpu_dev *ddev, struct dpu_fn *fn);
 	void (*fn_destroy)(struct dpu_dev *ddev, struct dpu_fn *fn);
+	int (*set_limits)(struct dpu_dev *ddev, struct dpu_fn *fn,
+			  const struct dpu_limits *lim);
 };
 
 /**
@@ -81,6 +87,7 @@ struct dpu_dev {
  * @tenant: owner
  * @blkdev: name of the block device once ready (blk)
  * @netdev: the net device once ready (net), under @ddev->lock
+ * @limits: the function's own limits, under @ddev->lock
  * @timeout_work: fails the attach after attach_timeout_ms
  * @priv: backend private data
  */
@@ -96,6 +103,7 @@ struct dpu_fn {
 	char tenant[DPU_TENANT_LEN];
 	char blkdev[DPU_DISK_NAME_LEN];
 	struct net_device *netdev;
+	struct dpu_limits limits;
 	struct delayed_work timeout_work;
 	void *priv;
 };
@@ -147,6 +155,7 @@ struct dpu_fn_req {
 	bool has_mac;
 	u8 mac[ETH_ALEN];
 	char tenant[DPU_TENANT_LEN];
+	struct dpu_limits limits;
 };
 
 /* Report a message that is not a literal (NL_SET_ERR_MSG needs one). */
@@ -164,6 +173,8 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 int dpu_fn_del(struct dpu_dev *ddev, u32 index,
 	       struct netlink_ext_ack *extack);
 int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant);
+int dpu_fn_set_limits(struct dpu_fn *fn, const struct dpu_limits *lim,
+		      struct netlink_ext_ack *extack);
 void dpu_fn_put(struct dpu_fn *fn);
 
 /* Internal to dpu.ko */

@@ -335,6 +335,7 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 			eth_random_addr(fn->mac);
 	}
 	strscpy(fn->tenant, req->tenant, sizeof(fn->tenant));
+	fn->limits = req->limits;
 	INIT_DELAYED_WORK(&fn->timeout_work, dpu_fn_timeout_work);
 	device_initialize(&fn->dev);
 	fn->dev.class = &dpu_fn_class;
@@ -456,6 +457,38 @@ int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant)
 	mutex_unlock(&fn->ddev->lock);
 	dpu_fn_announce(fn);
 	return 0;
+}
+
+/**
+ * dpu_fn_set_limits() - change a function's own limits
+ * @fn: the function
+ * @lim: all its limits, validated
+ * @extack: for error messages
+ *
+ * Return: 0, or the backend's error (the old limits stay then).
+ */
+int dpu_fn_set_limits(struct dpu_fn *fn, const struct dpu_limits *lim,
+		      struct netlink_ext_ack *extack)
+{
+	struct dpu_dev *ddev = fn->ddev;
+	int err = 0;
+
+	mutex_lock(&ddev->op_lock);
+	if (ddev->ops->set_limits)
+		err = ddev->ops->set_limits(ddev, fn, lim);
+	else if (dpu_limits_any(lim, true) || dpu_limits_any(lim, false))
+		err = -EOPNOTSUPP;
+	if (err) {
+		NL_SET_ERR_MSG(extack, "the DPU refused the limits");
+	} else {
+		mutex_lock(&ddev->lock);
+		fn->limits = *lim;
+		mutex_unlock(&ddev->lock);
+	}
+	mutex_unlock(&ddev->op_lock);
+	if (!err)
+		dpu_fn_announce(fn);
+	return err;
 }
 
 /* Unregistering @ddev: no new functions, delete all there are. */

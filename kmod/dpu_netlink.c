@@ -12,6 +12,10 @@
 #define DPU_NL_OUTPUT_ONLY \
 	{ .type = NLA_REJECT, .reject_message = "attribute is output-only" }
 
+static const struct nla_policy dpu_nl_limit_policy[DPU_A_LIMIT_MAX + 1] = {
+	[DPU_A_LIMIT_BLK_IOPS ... DPU_A_LIMIT_NET_RX_PPS_BURST] = { .type = NLA_U64 },
+};
+
 static const struct nla_policy dpu_nl_policy[DPU_A_MAX + 1] = {
 	[DPU_A_DEV_INDEX] = { .type = NLA_U32 },
 	[DPU_A_DEV_NAME] = { .type = NLA_NUL_STRING, .len = DPU_NAME_LEN - 1 },
@@ -34,6 +38,7 @@ static const struct nla_policy dpu_nl_policy[DPU_A_MAX + 1] = {
 	[DPU_A_FN_NETDEV] = DPU_NL_OUTPUT_ONLY,
 	[DPU_A_FN_IFINDEX] = DPU_NL_OUTPUT_ONLY,
 	[DPU_A_FN_NUMA_NODE] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_FN_LIMITS] = NLA_POLICY_NESTED(dpu_nl_limit_policy),
 };
 
 enum dpu_nl_mcgrp {
@@ -198,6 +203,84 @@ static int dpu_nl_dev_get_dumpit(struct sk_buff *skb,
 
 /* ------------------------------------------------------------ functions */
 
+static int dpu_nl_limits_fill(struct sk_buff *msg,
+			      const struct dpu_limits *lim)
+{
+	struct nlattr *nest;
+	unsigned int k;
+
+	if (!dpu_limits_any(lim, true) && !dpu_limits_any(lim, false))
+		return 0;
+	nest = nla_nest_start(msg, DPU_A_FN_LIMITS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (k = 0; k < DPU_LIM_NR; k++) {
+		const struct dpu_limit *l = &lim->l[k];
+
+		if (!l->rate)
+			continue;
+		if (nla_put_u64_64bit(msg, dpu_limit_attr(k), l->rate,
+				      DPU_A_LIMIT_PAD) ||
+		    nla_put_u64_64bit(msg, dpu_limit_attr(k) + 1,
+				      dpu_limit_burst(k, l), DPU_A_LIMIT_PAD)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/*
+ * Apply the limits in @attr (nested DPU_A_LIMIT_*) over @lim: only those
+ * given change, a rate of 0 removes a limit. Validates with extack.
+ */
+static int dpu_nl_limits_parse(struct nlattr *attr, u8 type,
+			       struct dpu_limits *lim,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[DPU_A_LIMIT_MAX + 1];
+	const char *msg;
+	bool blk = type == DPU_FN_TYPE_BLK;
+	unsigned int k;
+	int err;
+
+	err = nla_parse_nested(tb, DPU_A_LIMIT_MAX, attr, dpu_nl_limit_policy,
+			       extack);
+	if (err)
+		return err;
+	for (k = 0; k < DPU_LIM_NR; k++) {
+		struct nlattr *r = tb[dpu_limit_attr(k)];
+		struct nlattr *b = tb[dpu_limit_attr(k) + 1];
+		struct dpu_limit *l = &lim->l[k];
+
+		if (!r && !b)
+			continue;
+		if (dpu_limit_is_blk(k) != blk) {
+			if (blk)
+				NL_SET_ERR_MSG_ATTR(extack, r ? r : b,
+						    "a blk function has no net limits");
+			else
+				NL_SET_ERR_MSG_ATTR(extack, r ? r : b,
+						    "a net function has no blk limits");
+			return -EINVAL;
+		}
+		if (r) {
+			l->rate = nla_get_u64(r);
+			if (!l->rate)
+				l->burst = 0;
+		}
+		if (b)
+			l->burst = nla_get_u64(b);
+		msg = dpu_limit_check(k, l);
+		if (msg) {
+			dpu_extack_set(extack, r ? r : b, msg);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* With fn->ddev->lock held. */
 static int dpu_nl_fn_fill(struct sk_buff *msg, struct dpu_fn *fn, u8 cmd,
 			  u32 portid, u32 seq, int flags)
@@ -219,6 +302,8 @@ static int dpu_nl_fn_fill(struct sk_buff *msg, struct dpu_fn *fn, u8 cmd,
 		goto nla_put_failure;
 	if (fn->state == DPU_FN_STATE_FAILED &&
 	    nla_put_s32(msg, DPU_A_FN_ERROR, fn->error))
+		goto nla_put_failure;
+	if (dpu_nl_limits_fill(msg, &fn->limits))
 		goto nla_put_failure;
 	if (fn->type == DPU_FN_TYPE_BLK) {
 		if (nla_put_u64_64bit(msg, DPU_A_FN_SIZE, fn->size, DPU_A_PAD))
@@ -352,6 +437,12 @@ static int dpu_nl_fn_new_doit(struct sk_buff *skb, struct genl_info *info)
 		req.index = nla_get_u32(attrs[DPU_A_FN_INDEX]);
 	}
 	nla_strscpy(req.tenant, attrs[DPU_A_FN_TENANT], sizeof(req.tenant));
+	if (attrs[DPU_A_FN_LIMITS]) {
+		err = dpu_nl_limits_parse(attrs[DPU_A_FN_LIMITS], req.type,
+					  &req.limits, extack);
+		if (err)
+			return err;
+	}
 
 	ddev = dpu_nl_dev_from_attrs(info);
 	if (IS_ERR(ddev))
@@ -384,24 +475,40 @@ static int dpu_nl_fn_del_doit(struct sk_buff *skb, struct genl_info *info)
 static int dpu_nl_fn_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tattr = info->attrs[DPU_A_FN_TENANT];
+	struct nlattr *lattr = info->attrs[DPU_A_FN_LIMITS];
 	char tenant[DPU_TENANT_LEN];
+	struct dpu_limits lim;
 	struct dpu_dev *ddev;
 	struct dpu_fn *fn;
 	const char *msg;
-	int err;
+	int err = 0;
 
-	if (DPU_NL_REQUIRE(info, DPU_A_FN_TENANT, "nothing to set: tenant required"))
+	if (!tattr && !lattr) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: tenant or limits required");
 		return -EINVAL;
-	nla_strscpy(tenant, tattr, sizeof(tenant));
-	msg = dpu_tenant_name_check(tenant);
-	if (msg) {
-		dpu_extack_set(info->extack, tattr, msg);
-		return -EINVAL;
+	}
+	if (tattr) {
+		nla_strscpy(tenant, tattr, sizeof(tenant));
+		msg = dpu_tenant_name_check(tenant);
+		if (msg) {
+			dpu_extack_set(info->extack, tattr, msg);
+			return -EINVAL;
+		}
 	}
 	fn = dpu_nl_fn_from_attrs(info, &ddev);
 	if (IS_ERR(fn))
 		return PTR_ERR(fn);
-	err = dpu_fn_set_tenant(fn, tenant);
+	if (lattr) {
+		mutex_lock(&ddev->lock);
+		lim = fn->limits;
+		mutex_unlock(&ddev->lock);
+		err = dpu_nl_limits_parse(lattr, fn->type, &lim, info->extack);
+		if (!err)
+			err = dpu_fn_set_limits(fn, &lim, info->extack);
+	}
+	if (!err && tattr)
+		err = dpu_fn_set_tenant(fn, tenant);
 	if (!err)
 		err = dpu_nl_fn_reply(fn, DPU_CMD_FN_SET, info);
 	dpu_fn_put(fn);

@@ -12,6 +12,8 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+#include "dpu_limits.h"
+
 #define DPU_SIM_MAX_ID		65535
 #define DPU_SIM_DEFAULT_FNS	4096
 #define DPU_SIM_MAX_FNS		65536
@@ -61,6 +63,7 @@ struct dpu_fn;
  * @blk: the disk, once attached (blk)
  * @net: the NIC pair, once attached (net)
  * @removed: surprise-removed: the data path is dead
+ * @limits: what the data path enforces, applied when it is created
  */
 struct dpu_sim_fn {
 	struct dpu_sim_dev *sdev;
@@ -69,6 +72,7 @@ struct dpu_sim_fn {
 	struct dpu_sim_blk *blk;
 	struct dpu_sim_net *net;
 	bool removed;
+	struct dpu_limits limits;
 };
 
 extern const struct dpu_backend_ops dpu_sim_backend_ops;
@@ -90,6 +94,9 @@ struct dpu_sim_blk *dpu_sim_blk_create(const char *name, u64 size,
 				       int numa_node, struct device *parent);
 const char *dpu_sim_blk_name(struct dpu_sim_blk *blk);
 void dpu_sim_blk_kill(struct dpu_sim_blk *blk);
+struct dpu_limits;
+void dpu_sim_blk_set_limits(struct dpu_sim_blk *blk,
+			    const struct dpu_limits *lim);
 void dpu_sim_blk_destroy(struct dpu_sim_blk *blk);
 
 struct net_device;
@@ -99,4 +106,6 @@ struct dpu_sim_net *dpu_sim_net_create(const char *name, const char *rep_name,
 struct net_device *dpu_sim_net_dev(struct dpu_sim_net *net);
 struct net_device *dpu_sim_net_rep(struct dpu_sim_net *net);
 void dpu_sim_net_kill(struct dpu_sim_net *net);
+void dpu_sim_net_set_limits(struct dpu_sim_net *net,
+			    const struct dpu_limits *lim);
 void dpu_sim_net_destroy(struct dpu_sim_net *net);

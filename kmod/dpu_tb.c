@@ -94,3 +94,19 @@ u64 dpu_tb_take(struct dpu_tb *tb, u64 n, u64 now)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dpu_tb_take);
+
+/**
+ * dpu_tb_refund() - give back @n tokens taken by dpu_tb_take()
+ * @tb: the bucket
+ * @n: what was taken
+ *
+ * For a request that passed one bucket and was then held back by another.
+ */
+void dpu_tb_refund(struct dpu_tb *tb, u64 n)
+{
+	u64 interval = READ_ONCE(tb->interval);
+
+	if (interval)
+		atomic64_sub(dpu_tb_cost(interval, n), &tb->tat);
+}
+EXPORT_SYMBOL_GPL(dpu_tb_refund);

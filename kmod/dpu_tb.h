@@ -31,6 +31,7 @@ struct dpu_tb {
 void dpu_tb_init(struct dpu_tb *tb);
 void dpu_tb_set(struct dpu_tb *tb, u64 rate, u64 burst, u64 now);
 u64 dpu_tb_take(struct dpu_tb *tb, u64 n, u64 now);
+void dpu_tb_refund(struct dpu_tb *tb, u64 n);
 
 static inline bool dpu_tb_unlimited(const struct dpu_tb *tb)
 {

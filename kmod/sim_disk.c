@@ -10,12 +10,14 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/highmem.h>
+#include <linux/hrtimer.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
 #include "dpu.h"
 #include "dpu_sim.h"
+#include "dpu_tb.h"
 
 #define SIM_DISK_SECT_PER_PAGE	(PAGE_SIZE >> SECTOR_SHIFT)
 
@@ -25,6 +27,10 @@ struct dpu_sim_blk {
 	struct xarray pages;	/* page index -> struct page */
 	u64 size;
 	bool dead;		/* surprise-removed: every request fails */
+	/* limits: DPU_LIM_BLK_*; a held-back queue is stopped until @timer */
+	bool limited;
+	struct dpu_tb tb[DPU_LIM_BLK_WRITE_BPS + 1];
+	struct hrtimer timer;
 };
 
 /* The page backing @pgoff, allocated if @alloc; NULL if none. */
@@ -122,19 +128,66 @@ static blk_status_t sim_disk_rw(struct dpu_sim_blk *blk, struct request *rq)
 	return BLK_STS_OK;
 }
 
+/*
+ * Take what @rq costs from every bucket that applies to it; if one is short,
+ * give back what was taken and return the ns to wait.
+ */
+static u64 sim_disk_throttle(struct dpu_sim_blk *blk, struct request *rq)
+{
+	bool write = req_op(rq) == REQ_OP_WRITE;
+	u64 bytes = blk_rq_bytes(rq), now = ktime_get_ns(), wait = 0;
+	const struct { unsigned int kind; u64 n; } cost[] = {
+		{ DPU_LIM_BLK_IOPS, 1 },
+		{ write ? DPU_LIM_BLK_WRITE_IOPS : DPU_LIM_BLK_READ_IOPS, 1 },
+		{ DPU_LIM_BLK_BPS, bytes },
+		{ write ? DPU_LIM_BLK_WRITE_BPS : DPU_LIM_BLK_READ_BPS, bytes },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cost); i++) {
+		wait = dpu_tb_take(&blk->tb[cost[i].kind], cost[i].n, now);
+		if (wait)
+			break;
+	}
+	if (wait)
+		while (i--)
+			dpu_tb_refund(&blk->tb[cost[i].kind], cost[i].n);
+	return wait;
+}
+
+static enum hrtimer_restart sim_disk_timer(struct hrtimer *timer)
+{
+	struct dpu_sim_blk *blk = container_of(timer, struct dpu_sim_blk, timer);
+
+	blk_mq_start_stopped_hw_queues(blk->disk->queue, true);
+	return HRTIMER_NORESTART;
+}
+
 static blk_status_t sim_disk_queue_rq(struct blk_mq_hw_ctx *hctx,
 				      const struct blk_mq_queue_data *bd)
 {
 	struct dpu_sim_blk *blk = hctx->queue->queuedata;
 	struct request *rq = bd->rq;
 	blk_status_t st = BLK_STS_OK;
+	u64 wait;
+
+	if (READ_ONCE(blk->limited) && !READ_ONCE(blk->dead) &&
+	    (req_op(rq) == REQ_OP_READ || req_op(rq) == REQ_OP_WRITE)) {
+		wait = sim_disk_throttle(blk, rq);
+		if (wait) {
+			/* over the limit: requeued, resumed by the timer */
+			blk_mq_stop_hw_queue(hctx);
+			hrtimer_start(&blk->timer, ns_to_ktime(wait),
+				      HRTIMER_MODE_REL);
+			return BLK_STS_DEV_RESOURCE;
+		}
+	}
 
 	blk_mq_start_request(rq);
 	if (READ_ONCE(blk->dead)) {
 		st = BLK_STS_IOERR;
 		goto out;
 	}
-	/* per-request data path: throttling goes in front of this switch */
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
@@ -168,7 +221,7 @@ struct dpu_sim_blk *dpu_sim_blk_create(const char *name, u64 size,
 	struct dpu_sim_blk *blk;
 	struct request_queue *q;
 	struct gendisk *disk;
-	int err;
+	int err, i;
 
 	if (!size || size & (PAGE_SIZE - 1) || strlen(name) >= DISK_NAME_LEN)
 		return ERR_PTR(-EINVAL);
@@ -177,6 +230,8 @@ struct dpu_sim_blk *dpu_sim_blk_create(const char *name, u64 size,
 		return ERR_PTR(-ENOMEM);
 	blk->size = size;
 	xa_init(&blk->pages);
+	hrtimer_init(&blk->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	blk->timer.function = sim_disk_timer;
 
 	blk->tag_set.ops = &sim_disk_mq_ops;
 	blk->tag_set.nr_hw_queues = num_online_cpus();
@@ -209,6 +264,8 @@ struct dpu_sim_blk *dpu_sim_blk_create(const char *name, u64 size,
 	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
 	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
 
+	for (i = 0; i < ARRAY_SIZE(blk->tb); i++)
+		dpu_tb_init(&blk->tb[i]);
 	err = device_add_disk(parent, disk, NULL);
 	if (err)
 		goto err_disk;
@@ -228,10 +285,26 @@ const char *dpu_sim_blk_name(struct dpu_sim_blk *blk)
 	return blk->disk->disk_name;
 }
 
+void dpu_sim_blk_set_limits(struct dpu_sim_blk *blk,
+			    const struct dpu_limits *lim)
+{
+	u64 now = ktime_get_ns();
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(blk->tb); k++)
+		dpu_tb_set(&blk->tb[k], lim->l[k].rate,
+			   dpu_limit_burst(k, &lim->l[k]), now);
+	WRITE_ONCE(blk->limited, dpu_limits_any(lim, true));
+	/* queues held back under the old limits go on under the new ones */
+	blk_mq_start_stopped_hw_queues(blk->disk->queue, true);
+}
+
 void dpu_sim_blk_kill(struct dpu_sim_blk *blk)
 {
 	WRITE_ONCE(blk->dead, true);
 	blk_mark_disk_dead(blk->disk);
+	/* held-back requests fail now instead of waiting for the timer */
+	blk_mq_start_stopped_hw_queues(blk->disk->queue, true);
 }
 
 void dpu_sim_blk_destroy(struct dpu_sim_blk *blk)
@@ -241,6 +314,7 @@ void dpu_sim_blk_destroy(struct dpu_sim_blk *blk)
 
 	if (!READ_ONCE(blk->dead))
 		dpu_sim_blk_kill(blk);
+	hrtimer_cancel(&blk->timer);
 	del_gendisk(blk->disk);
 	put_disk(blk->disk);
 	blk_mq_free_tag_set(&blk->tag_set);

@@ -37,6 +37,7 @@ static int dpu_sim_fn_attach(struct dpu_sim_fn *sfn)
 		if (IS_ERR(blk))
 			return PTR_ERR(blk);
 		sfn->blk = blk;
+		dpu_sim_blk_set_limits(blk, &sfn->limits);
 		dpu_fn_set_blkdev(fn, dpu_sim_blk_name(blk));
 		return 0;
 	}
@@ -47,6 +48,7 @@ static int dpu_sim_fn_attach(struct dpu_sim_fn *sfn)
 	if (IS_ERR(net))
 		return PTR_ERR(net);
 	sfn->net = net;
+	dpu_sim_net_set_limits(net, &sfn->limits);
 	dpu_fn_set_netdev(fn, dpu_sim_net_dev(net));
 	return 0;
 }
@@ -81,6 +83,7 @@ static int dpu_sim_fn_create(struct dpu_dev *ddev, struct dpu_fn *fn)
 		return -ENOMEM;
 	sfn->sdev = sdev;
 	sfn->fn = fn;
+	sfn->limits = fn->limits;
 	INIT_DELAYED_WORK(&sfn->attach_work, dpu_sim_attach_work);
 	fn->priv = sfn;
 	queue_delayed_work(system_unbound_wq, &sfn->attach_work,
@@ -111,10 +114,30 @@ static void dpu_sim_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
 	kfree(sfn);
 }
 
+/* The simulator enforces limits in software, in its data paths. */
+static int dpu_sim_set_limits(struct dpu_dev *ddev, struct dpu_fn *fn,
+			      const struct dpu_limits *lim)
+{
+	struct dpu_sim_dev *sdev = ddev->priv;
+	struct dpu_sim_fn *sfn = fn->priv;
+
+	if (!sfn)
+		return -ENODEV;
+	mutex_lock(&sdev->fn_lock);
+	sfn->limits = *lim;
+	if (sfn->blk)
+		dpu_sim_blk_set_limits(sfn->blk, lim);
+	if (sfn->net)
+		dpu_sim_net_set_limits(sfn->net, lim);
+	mutex_unlock(&sdev->fn_lock);
+	return 0;
+}
+
 const struct dpu_backend_ops dpu_sim_backend_ops = {
 	.name = "sim",
 	.fn_create = dpu_sim_fn_create,
 	.fn_destroy = dpu_sim_fn_destroy,
+	.set_limits = dpu_sim_set_limits,
 };
 
 /* ---------------------------------------------------------------- debugfs */

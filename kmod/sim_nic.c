@@ -5,17 +5,26 @@
  * one transmits, the other receives, as with a veth pair.
  */
 #include <linux/etherdevice.h>
+#include <linux/hrtimer.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
 #include "dpu_sim.h"
+#include "dpu_tb.h"
+
+/* buckets of the host NIC's limits */
+enum { SIM_TX_BPS, SIM_TX_PPS, SIM_RX_BPS, SIM_RX_PPS, SIM_NR_TB };
 
 struct dpu_sim_net {
 	struct net_device *dev;
 	struct net_device *rep;
 	bool dead;		/* surprise-removed: traffic is dropped */
+	bool tx_limited, rx_limited;
+	struct dpu_tb tb[SIM_NR_TB];
+	struct hrtimer tx_timer;	/* wakes the host NIC's queue */
+	atomic64_t rx_limit_drops;
 };
 
 struct sim_nic_priv {
@@ -23,6 +32,30 @@ struct sim_nic_priv {
 	struct dpu_sim_net *net;
 	atomic64_t tx_dropped;
 };
+
+/* Take a packet of @len from the byte and packet buckets; 0 or ns to wait. */
+static u64 sim_nic_take(struct dpu_sim_net *net, int bps, int pps,
+			unsigned int len)
+{
+	u64 now = ktime_get_ns(), wait;
+
+	wait = dpu_tb_take(&net->tb[bps], len, now);
+	if (wait)
+		return wait;
+	wait = dpu_tb_take(&net->tb[pps], 1, now);
+	if (wait)
+		dpu_tb_refund(&net->tb[bps], len);
+	return wait;
+}
+
+static enum hrtimer_restart sim_nic_tx_timer(struct hrtimer *timer)
+{
+	struct dpu_sim_net *net = container_of(timer, struct dpu_sim_net,
+					       tx_timer);
+
+	netif_wake_queue(net->dev);
+	return HRTIMER_NORESTART;
+}
 
 static netdev_tx_t sim_nic_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -36,7 +69,24 @@ static netdev_tx_t sim_nic_xmit(struct sk_buff *skb, struct net_device *dev)
 		kfree_skb(skb);
 		goto drop;
 	}
-	/* per-packet data path: a tx limiter stops the queue here */
+	if (dev == priv->net->dev && READ_ONCE(priv->net->tx_limited)) {
+		u64 wait = sim_nic_take(priv->net, SIM_TX_BPS, SIM_TX_PPS, len);
+
+		if (wait) {
+			/* over the tx limit: the qdisc keeps it, the timer wakes us */
+			netif_stop_queue(dev);
+			hrtimer_start(&priv->net->tx_timer, ns_to_ktime(wait),
+				      HRTIMER_MODE_REL);
+			rcu_read_unlock();
+			return NETDEV_TX_BUSY;
+		}
+	} else if (peer == priv->net->dev && READ_ONCE(priv->net->rx_limited) &&
+		   sim_nic_take(priv->net, SIM_RX_BPS, SIM_RX_PPS, len)) {
+		/* over the host's rx limit: dropped and counted */
+		atomic64_inc(&priv->net->rx_limit_drops);
+		kfree_skb(skb);
+		goto drop;
+	}
 	if (dev_forward_skb(peer, skb) != NET_RX_SUCCESS)
 		goto drop;
 	dev_lstats_add(dev, len);
@@ -71,6 +121,8 @@ static void sim_nic_get_stats64(struct net_device *dev,
 		s->rx_packets = packets;
 		s->rx_bytes = bytes;
 		s->rx_dropped = atomic64_read(&ppriv->tx_dropped);
+		if (dev == priv->net->dev)
+			s->rx_dropped += atomic64_read(&priv->net->rx_limit_drops);
 	}
 	rcu_read_unlock();
 }
@@ -133,7 +185,6 @@ static struct net_device *sim_nic_alloc(struct dpu_sim_net *net,
 	dev->netdev_ops = &sim_nic_ops;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;
-	dev->priv_flags |= IFF_NO_QUEUE;
 	dev->features |= NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA |
 			 NETIF_F_FRAGLIST | NETIF_F_GSO_SOFTWARE;
 	dev->hw_features = dev->features;
@@ -148,7 +199,7 @@ struct dpu_sim_net *dpu_sim_net_create(const char *name, const char *rep_name,
 {
 	struct sim_nic_priv *dpriv, *rpriv;
 	struct dpu_sim_net *net;
-	int err = -ENOMEM;
+	int err = -ENOMEM, i;
 
 	net = kzalloc(sizeof(*net), GFP_KERNEL);
 	if (!net)
@@ -159,6 +210,14 @@ struct dpu_sim_net *dpu_sim_net_create(const char *name, const char *rep_name,
 		goto err_free;
 	eth_hw_addr_set(net->dev, mac);
 	eth_hw_addr_random(net->rep);
+	/* the representor needs no qdisc; the NIC has one to hold what its
+	 * tx limit holds back
+	 */
+	net->rep->priv_flags |= IFF_NO_QUEUE;
+	for (i = 0; i < SIM_NR_TB; i++)
+		dpu_tb_init(&net->tb[i]);
+	hrtimer_init(&net->tx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	net->tx_timer.function = sim_nic_tx_timer;
 	dpriv = netdev_priv(net->dev);
 	rpriv = netdev_priv(net->rep);
 
@@ -198,6 +257,29 @@ struct net_device *dpu_sim_net_rep(struct dpu_sim_net *net)
 	return net->rep;
 }
 
+void dpu_sim_net_set_limits(struct dpu_sim_net *net,
+			    const struct dpu_limits *lim)
+{
+	static const unsigned int kind[SIM_NR_TB] = {
+		[SIM_TX_BPS] = DPU_LIM_NET_TX_BPS,
+		[SIM_TX_PPS] = DPU_LIM_NET_TX_PPS,
+		[SIM_RX_BPS] = DPU_LIM_NET_RX_BPS,
+		[SIM_RX_PPS] = DPU_LIM_NET_RX_PPS,
+	};
+	const struct dpu_limit *l = lim->l;
+	u64 now = ktime_get_ns();
+	int i;
+
+	for (i = 0; i < SIM_NR_TB; i++)
+		dpu_tb_set(&net->tb[i], l[kind[i]].rate,
+			   dpu_limit_burst(kind[i], &l[kind[i]]), now);
+	WRITE_ONCE(net->tx_limited, l[DPU_LIM_NET_TX_BPS].rate ||
+		   l[DPU_LIM_NET_TX_PPS].rate);
+	WRITE_ONCE(net->rx_limited, l[DPU_LIM_NET_RX_BPS].rate ||
+		   l[DPU_LIM_NET_RX_PPS].rate);
+	netif_wake_queue(net->dev);
+}
+
 void dpu_sim_net_kill(struct dpu_sim_net *net)
 {
 	WRITE_ONCE(net->dead, true);
@@ -211,6 +293,7 @@ void dpu_sim_net_destroy(struct dpu_sim_net *net)
 	struct sim_nic_priv *rpriv = netdev_priv(net->rep);
 	LIST_HEAD(list);
 
+	hrtimer_cancel(&net->tx_timer);
 	rtnl_lock();
 	RCU_INIT_POINTER(dpriv->peer, NULL);
 	RCU_INIT_POINTER(rpriv->peer, NULL);

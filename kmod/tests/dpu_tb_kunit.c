@@ -5,6 +5,7 @@
 #include <kunit/test.h>
 #include <linux/limits.h>
 
+#include "dpu_limits.h"
 #include "dpu_tb.h"
 
 #define MS	1000000ULL
@@ -141,6 +142,43 @@ static void tb_rate_change(struct kunit *test)
 	KUNIT_EXPECT_GT(test, dpu_tb_take(&tb, 1, now + 2 * MS), S / 2);
 }
 
+static void limits_check_and_burst(struct kunit *test)
+{
+	struct dpu_limit l = { .rate = 2000 };
+	struct dpu_limits lim = {};
+
+	KUNIT_EXPECT_NULL(test, dpu_limit_check(DPU_LIM_BLK_IOPS, &l));
+	KUNIT_EXPECT_EQ(test, dpu_limit_burst(DPU_LIM_BLK_IOPS, &l), 200ULL);
+	l.rate = 5;
+	KUNIT_EXPECT_EQ(test, dpu_limit_burst(DPU_LIM_BLK_IOPS, &l), 1ULL);
+	KUNIT_EXPECT_EQ(test, dpu_limit_burst(DPU_LIM_BLK_BPS, &l), 131072ULL);
+	l.burst = 300;
+	KUNIT_EXPECT_NULL(test, dpu_limit_check(DPU_LIM_BLK_IOPS, &l));
+	KUNIT_EXPECT_EQ(test, dpu_limit_burst(DPU_LIM_BLK_IOPS, &l), 300ULL);
+	l.burst = 301;
+	KUNIT_EXPECT_STREQ(test, dpu_limit_check(DPU_LIM_BLK_IOPS, &l),
+			   "limit burst larger than a minute at the rate");
+	l.rate = 0;
+	KUNIT_EXPECT_STREQ(test, dpu_limit_check(DPU_LIM_BLK_IOPS, &l),
+			   "limit burst given without a rate");
+	l.rate = DPU_LIMIT_RATE_MAX + 1;
+	l.burst = 0;
+	KUNIT_EXPECT_NOT_NULL(test, dpu_limit_check(DPU_LIM_NET_TX_BPS, &l));
+	KUNIT_EXPECT_NOT_NULL(test, dpu_limit_check(DPU_LIM_NR, &l));
+
+	KUNIT_EXPECT_FALSE(test, dpu_limits_any(&lim, true));
+	lim.l[DPU_LIM_NET_RX_PPS].rate = 1;
+	KUNIT_EXPECT_FALSE(test, dpu_limits_any(&lim, true));
+	KUNIT_EXPECT_TRUE(test, dpu_limits_any(&lim, false));
+	/* uapi numbering: rate and burst attributes alternate per kind */
+	KUNIT_EXPECT_EQ(test, dpu_limit_attr(DPU_LIM_BLK_IOPS),
+			(unsigned int)DPU_A_LIMIT_BLK_IOPS);
+	KUNIT_EXPECT_EQ(test, dpu_limit_attr(DPU_LIM_BLK_WRITE_BPS),
+			(unsigned int)DPU_A_LIMIT_BLK_WRITE_BPS);
+	KUNIT_EXPECT_EQ(test, dpu_limit_attr(DPU_LIM_NET_RX_PPS) + 1,
+			(unsigned int)DPU_A_LIMIT_NET_RX_PPS_BURST);
+}
+
 static struct kunit_case dpu_tb_cases[] = {
 	KUNIT_CASE(tb_unlimited),
 	KUNIT_CASE(tb_burst_then_rate),
@@ -149,6 +187,7 @@ static struct kunit_case dpu_tb_cases[] = {
 	KUNIT_CASE(tb_bytes_long_run),
 	KUNIT_CASE(tb_extremes),
 	KUNIT_CASE(tb_rate_change),
+	KUNIT_CASE(limits_check_and_burst),
 	{}
 };
 

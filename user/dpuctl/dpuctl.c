@@ -35,10 +35,13 @@ static void usage(FILE *f)
 		"       dpuctl fn add dev DEV type net [ mac MAC ] tenant NAME [ index N ]\n"
 		"                     [ wait [ timeout SEC ] ]\n"
 		"       dpuctl fn del DEV/INDEX\n"
-		"       dpuctl fn set DEV/INDEX tenant NAME\n"
+		"       dpuctl fn set DEV/INDEX [ tenant NAME ] [ LIMIT RATE ] [ LIMIT-burst N ]...\n"
 		"       dpuctl fn show [ DEV | DEV/INDEX ]\n"
 		"       dpuctl monitor\n"
-		"SIZE := NUMBER[K|M|G|T] (binary multiples), MAC := xx:xx:xx:xx:xx:xx\n");
+		"SIZE := NUMBER[K|M|G|T] (binary multiples), MAC := xx:xx:xx:xx:xx:xx\n"
+		"LIMIT := { iops | read-iops | write-iops | bps | read-bps | write-bps |\n"
+		"           tx-bps | rx-bps | tx-pps | rx-pps }, per second\n"
+		"RATE := NUMBER[k|M|G|T] (decimal multiples), 0 removes the limit\n");
 }
 
 static int fail(const char *what, int err)
@@ -120,6 +123,32 @@ static int cmd_dev_show(int argc, char **argv)
 
 /* ------------------------------------------------------------ functions */
 
+static void fn_print_limits(const struct dpu_fn_info *f)
+{
+	char buf[32], key[32];
+	bool any = false;
+	int k;
+
+	for (k = 0; k < DPU_LIMIT_KINDS; k++) {
+		if (!f->limit_rate[k])
+			continue;
+		if (!any)
+			out_obj_open(&out, "limits");
+		any = true;
+		dpu_format_rate(f->limit_rate[k], buf, sizeof(buf));
+		snprintf(key, sizeof(key), " %s %%s", dpu_limit_names[k]);
+		out_str(&out, NULL, key, buf);
+		out_u64(&out, dpu_limit_names[k], NULL, f->limit_rate[k]);
+		dpu_format_rate(f->limit_burst[k], buf, sizeof(buf));
+		snprintf(key, sizeof(key), "%s-burst", dpu_limit_names[k]);
+		out_u64(&out, key, NULL, f->limit_burst[k]);
+		snprintf(key, sizeof(key), " %s-burst %%s", dpu_limit_names[k]);
+		out_str(&out, NULL, key, buf);
+	}
+	if (any)
+		out_obj_close(&out);
+}
+
 static void fn_print_fields(const struct dpu_fn_info *f)
 {
 	char id[64], buf[64];
@@ -154,6 +183,7 @@ static void fn_print_fields(const struct dpu_fn_info *f)
 	}
 	if (f->has_numa_node)
 		out_s64(&out, "numa_node", " numa %" PRId64, f->numa_node);
+	fn_print_limits(f);
 }
 
 static int fn_print(const struct dpu_fn_info *f, void *arg)
@@ -329,11 +359,15 @@ static int cmd_fn_del(int argc, char **argv)
 
 static int cmd_fn_set(int argc, char **argv)
 {
-	char dev[DPU_NAME_LEN + 8], what[128];
+	char dev[DPU_NAME_LEN + 8], what[128], name[32];
+	struct dpu_limits_req lim = { 0 };
 	struct dpu_fn_info info;
 	const char *tenant = NULL;
+	bool has_lim = false;
 	uint32_t index;
-	int ret;
+	size_t len;
+	uint64_t v;
+	int ret, k;
 
 	if (argc < 1 || fn_id_arg("set", argv[0], dev, sizeof(dev), &index))
 		return 2;
@@ -342,19 +376,41 @@ static int cmd_fn_set(int argc, char **argv)
 			return 2;
 		if (!strcmp(argv[0], "tenant")) {
 			tenant = argv[1];
-		} else {
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s", argv[0]);
+		len = strlen(name);
+		bool burst = len > 6 && !strcmp(name + len - 6, "-burst");
+
+		if (burst)
+			name[len - 6] = '\0';
+		k = dpu_limit_kind_parse(name);
+		if (k < 0) {
 			fprintf(stderr, "dpuctl: fn set: unknown argument \"%s\"\n",
 				argv[0]);
 			return 2;
 		}
+		if (dpu_parse_rate(argv[1], &v)) {
+			fprintf(stderr, "dpuctl: fn set: %s \"%s\" is not a rate (e.g. 2000, 5k, 100M)\n",
+				argv[0], argv[1]);
+			return 2;
+		}
+		if (burst) {
+			lim.has_burst[k] = true;
+			lim.burst[k] = v;
+		} else {
+			lim.has_rate[k] = true;
+			lim.rate[k] = v;
+		}
+		has_lim = true;
 	}
-	if (!tenant) {
-		fprintf(stderr, "dpuctl: fn set: nothing to set (tenant NAME)\n");
+	if (!tenant && !has_lim) {
+		fprintf(stderr, "dpuctl: fn set: nothing to set (tenant NAME, or a limit)\n");
 		return 2;
 	}
 	if (nl_connect())
 		return 1;
-	ret = dpu_fn_set_tenant(nl, dev, index, tenant, &info);
+	ret = dpu_fn_set(nl, dev, index, tenant, has_lim ? &lim : NULL, &info);
 	if (ret) {
 		snprintf(what, sizeof(what), "fn set %s/%u", dev, index);
 		return fail(what, ret);

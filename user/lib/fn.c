@@ -93,6 +93,24 @@ int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out)
 				return -EBADMSG;
 			out->ifindex = mnl_attr_get_u32(a);
 			break;
+		case DPU_A_FN_LIMITS: {
+			const struct nlattr *l;
+
+			mnl_attr_for_each_nested(l, a) {
+				unsigned int t = mnl_attr_get_type(l);
+				unsigned int k = (t - DPU_A_LIMIT_BLK_IOPS) / 2;
+
+				if (t < DPU_A_LIMIT_BLK_IOPS || k >= DPU_LIMIT_KINDS)
+					continue;
+				if (mnl_attr_validate(l, MNL_TYPE_U64) < 0)
+					return -EBADMSG;
+				if ((t - DPU_A_LIMIT_BLK_IOPS) % 2)
+					out->limit_burst[k] = mnl_attr_get_u64(l);
+				else
+					out->limit_rate[k] = mnl_attr_get_u64(l);
+			}
+			break;
+		}
 		case DPU_A_FN_NUMA_NODE:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 				return -EBADMSG;
@@ -221,20 +239,40 @@ int dpu_fn_get(struct dpu_nl *nl, const char *dev, uint32_t index,
 	return fn_do(nl, nlh, out);
 }
 
-int dpu_fn_set_tenant(struct dpu_nl *nl, const char *dev, uint32_t index,
-		      const char *tenant, struct dpu_fn_info *out)
+int dpu_fn_set(struct dpu_nl *nl, const char *dev, uint32_t index,
+	       const char *tenant, const struct dpu_limits_req *lim,
+	       struct dpu_fn_info *out)
 {
 	struct nlmsghdr *nlh;
-	int err;
+	struct nlattr *nest;
+	int err, k;
 
 	nlh = dpu_nl_msg(nl, DPU_CMD_FN_SET, 0);
 	err = put_dev(nl, nlh, dev);
-	if (!err)
+	if (!err && tenant)
 		err = put_tenant(nl, nlh, tenant);
 	if (err)
 		return err;
 	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
+	if (lim) {
+		nest = mnl_attr_nest_start(nlh, DPU_A_FN_LIMITS);
+		for (k = 0; k < DPU_LIMIT_KINDS; k++) {
+			if (lim->has_rate[k])
+				mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_IOPS + 2 * k,
+						 lim->rate[k]);
+			if (lim->has_burst[k])
+				mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_IOPS + 2 * k + 1,
+						 lim->burst[k]);
+		}
+		mnl_attr_nest_end(nlh, nest);
+	}
 	return fn_do(nl, nlh, out);
+}
+
+int dpu_fn_set_tenant(struct dpu_nl *nl, const char *dev, uint32_t index,
+		      const char *tenant, struct dpu_fn_info *out)
+{
+	return dpu_fn_set(nl, dev, index, tenant, NULL, out);
 }
 
 int dpu_fn_dump(struct dpu_nl *nl, const char *dev, dpu_fn_cb cb, void *arg)

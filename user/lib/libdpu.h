@@ -59,6 +59,19 @@ int dpu_dev_dump(struct dpu_nl *nl, dpu_dev_cb cb, void *arg);
 /* Human-readable errno name ("ENODEV"), or NULL. */
 const char *dpu_errno_name(int err);
 
+/* Rate limits, in the order of enum dpu_limit_attr (rate, burst pairs) */
+#define DPU_LIMIT_KINDS 10
+extern const char *const dpu_limit_names[DPU_LIMIT_KINDS];
+int dpu_limit_kind_parse(const char *name);	/* index or -EINVAL */
+bool dpu_limit_is_bytes(int kind);
+
+struct dpu_limits_req {
+	bool has_rate[DPU_LIMIT_KINDS];
+	uint64_t rate[DPU_LIMIT_KINDS];
+	bool has_burst[DPU_LIMIT_KINDS];
+	uint64_t burst[DPU_LIMIT_KINDS];
+};
+
 /* Functions */
 struct dpu_fn_info {
 	uint8_t cmd;			/* DPU_CMD_FN_* of the message */
@@ -79,6 +92,8 @@ struct dpu_fn_info {
 	uint32_t ifindex;
 	bool has_numa_node;
 	int32_t numa_node;
+	uint64_t limit_rate[DPU_LIMIT_KINDS];	/* 0: none */
+	uint64_t limit_burst[DPU_LIMIT_KINDS];
 };
 
 int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out);
@@ -102,6 +117,10 @@ int dpu_fn_get(struct dpu_nl *nl, const char *dev, uint32_t index,
 	       struct dpu_fn_info *out);
 int dpu_fn_set_tenant(struct dpu_nl *nl, const char *dev, uint32_t index,
 		      const char *tenant, struct dpu_fn_info *out);
+/* Change tenant (if not NULL) and/or limits (if not NULL) at once. */
+int dpu_fn_set(struct dpu_nl *nl, const char *dev, uint32_t index,
+	       const char *tenant, const struct dpu_limits_req *lim,
+	       struct dpu_fn_info *out);
 typedef int (*dpu_fn_cb)(const struct dpu_fn_info *fn, void *arg);
 /* Dump the functions of one device (dev) or of all (dev NULL). */
 int dpu_fn_dump(struct dpu_nl *nl, const char *dev, dpu_fn_cb cb, void *arg);
@@ -123,6 +142,10 @@ const char *dpu_fn_state_str(uint8_t state);
 int dpu_fn_type_parse(const char *s);		/* DPU_FN_TYPE_* or -EINVAL */
 /* "4096", "4k", "100M", "4G", "1T" (binary multiples, optional "iB"/"B") */
 int dpu_parse_size(const char *s, uint64_t *out);
+/* rates: "5000", "5k", "100M", "2G" (decimal multiples) */
+int dpu_parse_rate(const char *s, uint64_t *out);
+/* shortest exact decimal form: 5000 -> "5k", 100000000 -> "100M" */
+void dpu_format_rate(uint64_t v, char *buf, size_t len);
 /* shortest exact form: 4294967296 -> "4G", 4097 -> "4097" */
 void dpu_format_size(uint64_t v, char *buf, size_t len);
 /* "02:00:00:00:00:01" */

@@ -112,3 +112,64 @@ void dpu_format_mac(const uint8_t mac[6], char *buf, size_t len)
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
+
+const char *const dpu_limit_names[DPU_LIMIT_KINDS] = {
+	"iops", "read-iops", "write-iops", "bps", "read-bps", "write-bps",
+	"tx-bps", "rx-bps", "tx-pps", "rx-pps",
+};
+
+int dpu_limit_kind_parse(const char *name)
+{
+	int k;
+
+	for (k = 0; k < DPU_LIMIT_KINDS; k++)
+		if (!strcmp(name, dpu_limit_names[k]))
+			return k;
+	return -EINVAL;
+}
+
+bool dpu_limit_is_bytes(int kind)
+{
+	return strstr(dpu_limit_names[kind], "bps") != NULL;
+}
+
+int dpu_parse_rate(const char *s, uint64_t *out)
+{
+	static const char units[] = "kMGT";
+	uint64_t v = 0, mul = 1;
+	const char *p = s, *u;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p) {
+		u = strchr(units, *p == 'K' ? 'k' : *p);
+		if (!u || p[1])
+			return -EINVAL;
+		for (int i = 0; i <= u - units; i++)
+			mul *= 1000;
+	}
+	if (v > UINT64_MAX / mul)
+		return -ERANGE;
+	*out = v * mul;
+	return 0;
+}
+
+void dpu_format_rate(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "kMGT";
+	int i = -1;
+
+	while (v && !(v % 1000) && i < 3) {
+		v /= 1000;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%" PRIu64, v);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", v, units[i]);
+}

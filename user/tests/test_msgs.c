@@ -81,11 +81,21 @@ static void fn_parse_blk_failed(void **state)
 	mnl_attr_put_u64(nlh, DPU_A_FN_SIZE, 4ULL << 30);
 	mnl_attr_put_u32(nlh, DPU_A_FN_ERROR, (uint32_t)-ETIMEDOUT);
 	mnl_attr_put_u32(nlh, 200, 1);	/* from a newer kernel: ignored */
+	{
+		struct nlattr *nest = mnl_attr_nest_start(nlh, DPU_A_FN_LIMITS);
+
+		mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_WRITE_BPS, 20000000);
+		mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_WRITE_BPS_BURST, 2000000);
+		mnl_attr_nest_end(nlh, nest);
+	}
 	assert_int_equal(dpu_fn_parse(nlh, &f), 0);
 	assert_true(f.has_size);
 	assert_int_equal(f.size, 4ULL << 30);
 	assert_true(f.has_error);
 	assert_int_equal(f.error, -ETIMEDOUT);
+	assert_int_equal(f.limit_rate[dpu_limit_kind_parse("write-bps")], 20000000);
+	assert_int_equal(f.limit_burst[dpu_limit_kind_parse("write-bps")], 2000000);
+	assert_int_equal(f.limit_rate[dpu_limit_kind_parse("iops")], 0);
 }
 
 static void fn_parse_bad(void **state)

@@ -144,6 +144,43 @@ static void cli_helpers(void **state)
 	assert_string_equal(buf, "x: Numerical argument out of domain");
 }
 
+static void rates(void **state)
+{
+	uint64_t v = 9;
+	char b[32];
+
+	(void)state;
+	assert_int_equal(dpu_parse_rate("2000", &v), 0);
+	assert_int_equal(v, 2000);
+	assert_int_equal(dpu_parse_rate("5k", &v), 0);
+	assert_int_equal(v, 5000);
+	assert_int_equal(dpu_parse_rate("5K", &v), 0);
+	assert_int_equal(v, 5000);
+	assert_int_equal(dpu_parse_rate("100M", &v), 0);
+	assert_int_equal(v, 100000000);
+	assert_int_equal(dpu_parse_rate("1T", &v), 0);
+	assert_int_equal(v, 1000000000000ULL);
+	assert_int_equal(dpu_parse_rate("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(dpu_parse_rate("", &v), -EINVAL);
+	assert_int_equal(dpu_parse_rate("5x", &v), -EINVAL);
+	assert_int_equal(dpu_parse_rate("5kk", &v), -EINVAL);
+	assert_int_equal(dpu_parse_rate("-5", &v), -EINVAL);
+	assert_int_equal(dpu_parse_rate("99999999999T", &v), -ERANGE);
+	dpu_format_rate(5000, b, sizeof(b));
+	assert_string_equal(b, "5k");
+	dpu_format_rate(12500000, b, sizeof(b));
+	assert_string_equal(b, "12500k");
+	dpu_format_rate(2001, b, sizeof(b));
+	assert_string_equal(b, "2001");
+
+	assert_int_equal(dpu_limit_kind_parse("iops"), 0);
+	assert_int_equal(dpu_limit_kind_parse("rx-pps"), 9);
+	assert_int_equal(dpu_limit_kind_parse("bogus"), -EINVAL);
+	assert_true(dpu_limit_is_bytes(dpu_limit_kind_parse("tx-bps")));
+	assert_false(dpu_limit_is_bytes(dpu_limit_kind_parse("write-iops")));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +190,7 @@ int main(void)
 		cmocka_unit_test(mac_parse_format),
 		cmocka_unit_test(names),
 		cmocka_unit_test(cli_helpers),
+		cmocka_unit_test(rates),
 	};
 
 	return cmocka_run_group_tests_name("units", tests, NULL, NULL);

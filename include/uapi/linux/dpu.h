@@ -69,8 +69,8 @@ enum dpu_fn_state {
  * @DPU_CMD_FN_GET: get one function (do: device and %DPU_A_FN_INDEX) or all
  *	(dump, optionally only those of one device)
  * @DPU_CMD_FN_SET: change a function (CAP_NET_ADMIN): device,
- *	%DPU_A_FN_INDEX and %DPU_A_FN_TENANT. Also the notification of any
- *	change, state changes included.
+ *	%DPU_A_FN_INDEX and %DPU_A_FN_TENANT and/or %DPU_A_FN_LIMITS. Also
+ *	the notification of any change, state changes included.
  */
 enum dpu_cmd {
 	DPU_CMD_UNSPEC,
@@ -108,6 +108,8 @@ enum dpu_cmd {
  * @DPU_A_FN_NETDEV: string, name of the net device
  * @DPU_A_FN_IFINDEX: u32, ifindex of the net device (in its namespace)
  * @DPU_A_FN_NUMA_NODE: s32, NUMA node of the function's backing device
+ * @DPU_A_FN_LIMITS: nested, &enum dpu_limit_attr: the function's own limits;
+ *	in FN_SET only the limits given change (a rate of 0 removes one)
  */
 enum dpu_attr {
 	DPU_A_UNSPEC,
@@ -131,9 +133,47 @@ enum dpu_attr {
 	DPU_A_FN_NETDEV,
 	DPU_A_FN_IFINDEX,
 	DPU_A_FN_NUMA_NODE,
+	DPU_A_FN_LIMITS,
 
 	__DPU_A_MAX,
 	DPU_A_MAX = __DPU_A_MAX - 1
+};
+
+/**
+ * enum dpu_limit_attr - rate limits, nested in %DPU_A_FN_LIMITS
+ *
+ * Each limit is a u64 rate per second (0: none) and a u64 burst (how much
+ * may pass at once from an idle bucket; 0 picks a tenth of a second's
+ * worth, at least one request). Block limits count I/Os or bytes of reads,
+ * writes or both; net limits count packets or bytes sent (tx) or received
+ * (rx) by the host.
+ */
+enum dpu_limit_attr {
+	DPU_A_LIMIT_UNSPEC,
+	DPU_A_LIMIT_PAD,
+	DPU_A_LIMIT_BLK_IOPS,
+	DPU_A_LIMIT_BLK_IOPS_BURST,
+	DPU_A_LIMIT_BLK_READ_IOPS,
+	DPU_A_LIMIT_BLK_READ_IOPS_BURST,
+	DPU_A_LIMIT_BLK_WRITE_IOPS,
+	DPU_A_LIMIT_BLK_WRITE_IOPS_BURST,
+	DPU_A_LIMIT_BLK_BPS,
+	DPU_A_LIMIT_BLK_BPS_BURST,
+	DPU_A_LIMIT_BLK_READ_BPS,
+	DPU_A_LIMIT_BLK_READ_BPS_BURST,
+	DPU_A_LIMIT_BLK_WRITE_BPS,
+	DPU_A_LIMIT_BLK_WRITE_BPS_BURST,
+	DPU_A_LIMIT_NET_TX_BPS,
+	DPU_A_LIMIT_NET_TX_BPS_BURST,
+	DPU_A_LIMIT_NET_RX_BPS,
+	DPU_A_LIMIT_NET_RX_BPS_BURST,
+	DPU_A_LIMIT_NET_TX_PPS,
+	DPU_A_LIMIT_NET_TX_PPS_BURST,
+	DPU_A_LIMIT_NET_RX_PPS,
+	DPU_A_LIMIT_NET_RX_PPS_BURST,
+
+	__DPU_A_LIMIT_MAX,
+	DPU_A_LIMIT_MAX = __DPU_A_LIMIT_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_DPU_H */

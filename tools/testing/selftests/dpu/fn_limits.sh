@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A function's own limits, enforced by the simulated DPU: fio measures IOPS
+# and bytes/s within 3% of the limit, bursts pass at once, a change under
+# load takes effect within 100 ms, over-limit I/O is delayed and never
+# failed; a NIC's tx limit holds iperf3 within 5%, its rx limit drops.
+source "$(dirname "$0")/lib.sh"
+require
+command -v fio >/dev/null || { echo "# SKIP: fio missing"; exit $KSFT_SKIP; }
+
+echo 6004 > $SIM/new_device
+dev=$(sim_dpu 6004)
+cleanup() {
+	ip netns del dpu_la 2>/dev/null
+	ip netns del dpu_lb 2>/dev/null
+	echo 6004 > $SIM/del_device 2>/dev/null
+}
+trap cleanup EXIT
+read -r idx blk < <(fn_add "$dev" blk 256M acme)
+
+within() {	# within VALUE TARGET PERCENT
+	awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { d = (v - t) / t * 100; exit !(d <= p && d >= -p) }'
+}
+
+fio_rate() {	# fio_rate RW BS SECONDS -> "iops bytes/s errors"
+	fio --name=lim --filename="/dev/$blk" --rw="$1" --bs="$2" --size=200M \
+		--ioengine=io_uring --iodepth=16 --direct=1 --time_based \
+		--runtime="$3" --output-format=json |
+		jq -r ".jobs[0] | (if \"$1\" == \"randread\" then .read else .write end) as \$d |
+			\"\(\$d.iops | floor) \(\$d.bw_bytes) \(.error)\""
+}
+
+for iops in 2000 10000; do
+	"$DPUCTL" fn set "$dev/$idx" iops $iops >/dev/null
+	read -r got _ errs < <(fio_rate randread 4k 10)
+	echo "# iops limit $iops: fio measured $got"
+	check "randread at the $iops IOPS limit: $got within 3%" within "$got" $iops 3
+	check "and no I/O failed" test "$errs" = 0
+done
+
+"$DPUCTL" fn set "$dev/$idx" iops 0 bps 20M >/dev/null
+read -r _ bw errs < <(fio_rate randwrite 64k 10)
+echo "# bps limit 20000000: fio measured $bw"
+check "randwrite at the 20 MB/s limit: $bw within 3%" within "$bw" 20000000 3
+check "and no I/O failed" test "$errs" = 0
+
+"$DPUCTL" fn set "$dev/$idx" bps 0 read-iops 1000 >/dev/null
+read -r got _ _ < <(fio_rate randwrite 4k 3)
+check "a read limit leaves writes alone ($got write IOPS)" test "$got" -gt 3000
+read -r got _ _ < <(fio_rate randread 4k 5)
+check "and holds reads ($got IOPS)" within "$got" 1000 5
+"$DPUCTL" fn set "$dev/$idx" read-iops 0 >/dev/null
+
+# burst: after idling, 1000 I/Os pass at once at a limit of 100 IOPS
+"$DPUCTL" fn set "$dev/$idx" iops 100 iops-burst 1000 >/dev/null
+sleep 1
+start=$(date +%s%N)
+fio --name=burst --filename="/dev/$blk" --rw=randread --bs=4k --ioengine=io_uring \
+	--iodepth=16 --direct=1 --number_ios=1000 --size=200M --output-format=json >/dev/null
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "a full bucket passes its burst of 1000 at once (${ms} ms, not 10 s)" test $ms -lt 3000
+start=$(date +%s%N)
+fio --name=burst2 --filename="/dev/$blk" --rw=randread --bs=4k --ioengine=io_uring \
+	--iodepth=16 --direct=1 --number_ios=200 --size=200M --output-format=json >/dev/null
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "then the rate holds: 200 more take about 2 s (${ms} ms)" test $ms -gt 1500
+
+# change under load
+"$DPUCTL" fn set "$dev/$idx" iops 2000 iops-burst 0 >/dev/null
+fio --name=change --filename="/dev/$blk" --rw=randread --bs=4k --ioengine=io_uring \
+	--iodepth=16 --direct=1 --time_based --runtime=6 --size=200M \
+	--output-format=json > /tmp/change.json &
+fio_pid=$!
+sleep 2
+reads() { awk '{ print $1 }' "/sys/block/$blk/stat"; }
+rate() {	# completed reads per second over about half a second
+	local a b t0 t1
+	t0=$(date +%s%N); a=$(reads)
+	sleep 0.5
+	t1=$(date +%s%N); b=$(reads)
+	echo $(( (b - a) * 1000000000 / (t1 - t0) ))
+}
+before=$(rate)
+"$DPUCTL" fn set "$dev/$idx" iops 8000 >/dev/null
+sleep 0.1
+after=$(rate)
+wait $fio_pid
+echo "# under load: $before IOPS before, $after IOPS from 100 ms after the change"
+check "before the change the old limit holds ($before)" within $before 2000 15
+check "100 ms after it the new one does ($after)" within $after 8000 15
+check "no I/O failed across the change" test "$(jq '.jobs[0].error' /tmp/change.json)" = 0
+"$DPUCTL" fn set "$dev/$idx" iops 0 >/dev/null
+
+err=$("$DPUCTL" fn set "$dev/$idx" tx-bps 1M 2>&1)
+check "a blk function refuses net limits" \
+	test "$err" = "dpuctl: fn set $dev/$idx: a blk function has no net limits (EINVAL)"
+err=$("$DPUCTL" fn set "$dev/$idx" iops-burst 10 2>&1)
+check "a burst needs a rate" grep -q "limit burst given without a rate (EINVAL)" <<<"$err"
+err=$("$DPUCTL" fn set "$dev/$idx" iops 5 iops-burst 1000 2>&1)
+check "a burst beyond a minute's worth is refused" grep -q "larger than a minute" <<<"$err"
+"$DPUCTL" fn set "$dev/$idx" iops 3k >/dev/null
+check "limits show in fn show -j" \
+	test "$("$DPUCTL" -j fn show "$dev/$idx" | jq '.[0].limits.iops')" = 3000
+"$DPUCTL" fn set "$dev/$idx" iops 0 >/dev/null
+
+# NIC tx limit with iperf3, rx limit drops
+command -v iperf3 >/dev/null || { finish; }
+read -r nidx nic < <(fn_add "$dev" net - acme)
+rep=${nic/n/r}
+ip netns add dpu_la
+ip netns add dpu_lb
+ip link set "$nic" netns dpu_la
+ip link set "$rep" netns dpu_lb
+ip -n dpu_la addr add 10.201.0.1/24 dev "$nic"
+ip -n dpu_lb addr add 10.201.0.2/24 dev "$rep"
+ip -n dpu_la link set "$nic" up
+ip -n dpu_lb link set "$rep" up
+"$DPUCTL" fn set "$dev/$nidx" tx-bps 12500000 >/dev/null	# 100 Mbit/s
+ip netns exec dpu_lb iperf3 -s -1 -D -B 10.201.0.2 >/dev/null
+sleep 0.5
+bps=$(ip netns exec dpu_la iperf3 -c 10.201.0.2 -t 5 -J | jq '.end.sum_received.bits_per_second | floor')
+echo "# iperf3 at a 100 Mbit/s tx limit: $((bps / 1000000)) Mbit/s"
+check "NIC tx limit holds iperf3 within 5% ($bps bit/s)" within "$bps" 100000000 5
+
+"$DPUCTL" fn set "$dev/$nidx" tx-bps 0 rx-pps 10 >/dev/null
+drops0=$(ip -n dpu_la -j -s link show "$nic" | jq '.[0].stats64.rx.dropped')
+ip netns exec dpu_lb ping -c 50 -i 0.01 -q 10.201.0.1 >/dev/null 2>&1
+drops1=$(ip -n dpu_la -j -s link show "$nic" | jq '.[0].stats64.rx.dropped')
+check "over the rx limit packets are dropped and counted ($((drops1 - drops0)))" \
+	test $((drops1 - drops0)) -gt 20
+finish
