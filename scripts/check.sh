@@ -128,7 +128,8 @@ if want e2e; then
 	for want in '^dpu0: index 0 backend sim bus dpu_sim parent dpu_sim0' \
 		'^dpu0/0: type blk state ready tenant acme size 1G blkdev dpu0b0' \
 		'^dpu0/1: type net state ready tenant acme' '^read back: identical' \
-		'2 packets transmitted, 2 received' '\] del dpu0/1: type net' '^demo done'; do
+		'2 packets transmitted, 2 received' '\] del dpu0/1: type net' '^demo done' \
+		'iops 2k iops-burst 200' 'read: IOPS=2[01][0-9][0-9],'; do
 		if grep -q "$want" "$logs/demo.log"; then
 			p=$((p + 1))
 		else

@@ -34,6 +34,12 @@ dd if=/dev/dpu0b0 bs=1M count=4 iflag=direct status=none | cmp - /tmp/data && ec
 say "fio 4k randread, io_uring, 5 s"
 fio --name=demo --filename=/dev/dpu0b0 --rw=randread --bs=4k --ioengine=io_uring \
 	--iodepth=32 --direct=1 --time_based --runtime=5 --size=256M 2>&1 | grep -E "IOPS=|lat.*avg" | head -3
+say "dpuctl fn set dpu0/0 iops 2000      # throttle the disk, live"
+$dpuctl fn set dpu0/0 iops 2000
+say "fio 4k randread again, 5 s: held at the limit"
+fio --name=demo --filename=/dev/dpu0b0 --rw=randread --bs=4k --ioengine=io_uring \
+	--iodepth=32 --direct=1 --time_based --runtime=5 --size=256M 2>&1 | grep -E "IOPS=" | head -1
+$dpuctl fn set dpu0/0 iops 0 >/dev/null
 say "the NIC and its representor, pinging across two network namespaces"
 ip netns add tenant; ip netns add dpuside
 ip link set dpu0n1 netns tenant; ip link set dpu0r1 netns dpuside
