@@ -41,20 +41,32 @@ int dpu_fn_type_parse(const char *s)
 	return -EINVAL;
 }
 
+/* Leading decimal digits of *p into *v, *p moved past them. */
+static int parse_decimal(const char **p, uint64_t *v)
+{
+	const char *c = *p;
+
+	if (!isdigit((unsigned char)*c))
+		return -EINVAL;
+	for (*v = 0; isdigit((unsigned char)*c); c++) {
+		if (*v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		*v = *v * 10 + (uint64_t)(*c - '0');
+	}
+	*p = c;
+	return 0;
+}
+
 int dpu_parse_size(const char *s, uint64_t *out)
 {
 	static const char units[] = "KMGTPE";
 	const char *p = s, *u;
-	uint64_t v = 0;
-	int shift = 0;
+	uint64_t v;
+	int shift = 0, ret;
 
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
+	ret = parse_decimal(&p, &v);
+	if (ret)
+		return ret;
 	if (*p) {
 		u = strchr(units, toupper((unsigned char)*p));
 		if (!u)
@@ -136,16 +148,13 @@ bool dpu_limit_is_bytes(int kind)
 int dpu_parse_rate(const char *s, uint64_t *out)
 {
 	static const char units[] = "kMGT";
-	uint64_t v = 0, mul = 1;
+	uint64_t v, mul = 1;
 	const char *p = s, *u;
+	int ret;
 
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
+	ret = parse_decimal(&p, &v);
+	if (ret)
+		return ret;
 	if (*p) {
 		u = strchr(units, *p == 'K' ? 'k' : *p);
 		if (!u || p[1])

@@ -107,14 +107,7 @@ check "limits show in fn show -j" \
 command -v iperf3 >/dev/null || { finish; }
 read -r nidx nic < <(fn_add "$dev" net - acme)
 rep=${nic/n/r}
-ip netns add dpu_la
-ip netns add dpu_lb
-ip link set "$nic" netns dpu_la
-ip link set "$rep" netns dpu_lb
-ip -n dpu_la addr add 10.201.0.1/24 dev "$nic"
-ip -n dpu_lb addr add 10.201.0.2/24 dev "$rep"
-ip -n dpu_la link set "$nic" up
-ip -n dpu_lb link set "$rep" up
+netns_pair "$nic" "$rep" dpu_la dpu_lb 10.201.0
 "$DPUCTL" fn set "$dev/$nidx" tx-bps 12500000 >/dev/null	# 100 Mbit/s
 ip netns exec dpu_lb iperf3 -s -1 -D -B 10.201.0.2 >/dev/null
 sleep 0.5

@@ -21,16 +21,7 @@ check "NIC $nic and representor $rep exist" test -e "/sys/class/net/$nic" -a -e 
 check "NIC MAC is the function's" \
 	test "$(cat /sys/class/net/$nic/address)" = "$(cat /sys/class/dpu_fn/${dev}fn$idx/mac)"
 
-ip netns add dpu_a
-ip netns add dpu_b
-ip link set "$nic" netns dpu_a
-ip link set "$rep" netns dpu_b
-ip -n dpu_a addr add 10.200.0.1/24 dev "$nic"
-ip -n dpu_b addr add 10.200.0.2/24 dev "$rep"
-ip -n dpu_a link set "$nic" up
-ip -n dpu_b link set "$rep" up
-ip -n dpu_a link set lo up
-ip -n dpu_b link set lo up
+netns_pair "$nic" "$rep" dpu_a dpu_b 10.200.0
 
 check "ping across the function" ip netns exec dpu_a ping -c 3 -W 2 -q 10.200.0.2
 ip netns exec dpu_b iperf3 -s -1 -D -B 10.200.0.2 >/dev/null
@@ -50,6 +41,7 @@ check "and the representor from the other" \
 
 # a namespace that dies with the NIC in it
 read -r idx nic < <(fn_add "$dev" net - acme)
+ip netns add dpu_a 2>/dev/null
 ip link set "$nic" netns dpu_a
 ip netns del dpu_a
 sleep 0.5

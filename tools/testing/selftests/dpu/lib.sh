@@ -63,3 +63,15 @@ fn_add() {
 sim_knob() {	# sim_knob ID KNOB VALUE
 	echo "$3" > "/sys/kernel/debug/dpu_sim/dpu_sim$1/$2"
 }
+
+# netns_pair NIC REP NS_A NS_B NET: the NIC into NS_A as NET.1/24, its
+# representor into NS_B as NET.2/24, both up (NET like 10.200.0)
+netns_pair() {
+	local nic=$1 rep=$2 a=$3 b=$4 net=$5
+	ip netns add "$a" && ip netns add "$b" &&
+	ip link set "$nic" netns "$a" && ip link set "$rep" netns "$b" &&
+	ip -n "$a" addr add "$net.1/24" dev "$nic" &&
+	ip -n "$b" addr add "$net.2/24" dev "$rep" &&
+	ip -n "$a" link set "$nic" up && ip -n "$b" link set "$rep" up &&
+	ip -n "$a" link set lo up && ip -n "$b" link set lo up
+}
