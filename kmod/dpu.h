@@ -75,6 +75,17 @@ struct dpu_dev {
 };
 
 /**
+ * struct dpu_fn_waiter - notified when a function's attach ends
+ * @node: in &dpu_fn.waiters
+ * @done: called once, in process context, without locks held, with the
+ *	function's index (ready) or a negative errno
+ */
+struct dpu_fn_waiter {
+	struct list_head node;
+	void (*done)(struct dpu_fn_waiter *w, int res);
+};
+
+/**
  * struct dpu_fn - a PCIe function of a DPU: a disk or a NIC
  * @dev: device of class "dpu_fn" named dpuNfnM, child of the DPU
  * @ddev: the DPU (a reference is held)
@@ -88,6 +99,7 @@ struct dpu_dev {
  * @blkdev: name of the block device once ready (blk)
  * @netdev: the net device once ready (net), under @ddev->lock
  * @limits: the function's own limits, under @ddev->lock
+ * @waiters: &struct dpu_fn_waiter waiting for the attach, under @ddev->lock
  * @timeout_work: fails the attach after attach_timeout_ms
  * @priv: backend private data
  */
@@ -104,6 +116,7 @@ struct dpu_fn {
 	char blkdev[DPU_DISK_NAME_LEN];
 	struct net_device *netdev;
 	struct dpu_limits limits;
+	struct list_head waiters;
 	struct delayed_work timeout_work;
 	void *priv;
 };
@@ -176,6 +189,9 @@ int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant);
 int dpu_fn_set_limits(struct dpu_fn *fn, const struct dpu_limits *lim,
 		      struct netlink_ext_ack *extack);
 void dpu_fn_put(struct dpu_fn *fn);
+int dpu_fn_wait_attach(struct dpu_fn *fn, struct dpu_fn_waiter *w);
+int dpu_uring_init(void);
+void dpu_uring_exit(void);
 
 /* Internal to dpu.ko */
 int dpu_fn_init(void);

@@ -266,10 +266,16 @@ static int __init dpu_init(void)
 	if (err)
 		goto err_fn;
 
+	err = dpu_uring_init();
+	if (err)
+		goto err_netlink;
+
 	pr_info("dpupool core loaded (netlink family %s v%u)\n",
 		DPU_GENL_NAME, DPU_GENL_VERSION);
 	return 0;
 
+err_netlink:
+	dpu_netlink_exit();
 err_fn:
 	dpu_fn_exit();
 err_class:
@@ -279,6 +285,7 @@ err_class:
 
 static void __exit dpu_exit(void)
 {
+	dpu_uring_exit();
 	dpu_netlink_exit();
 	dpu_fn_exit();
 	class_unregister(&dpu_class);

@@ -210,6 +210,53 @@ static bool dpu_fn_move_locked(struct dpu_fn *fn, u8 to, int error)
 	return true;
 }
 
+/* What a waiter learns about @fn once it left creating. */
+static int dpu_fn_attach_result(struct dpu_fn *fn)
+{
+	switch (fn->state) {
+	case DPU_FN_STATE_READY:
+		return fn->index;
+	case DPU_FN_STATE_FAILED:
+		return fn->error;
+	case DPU_FN_STATE_GONE:
+		return -ENODEV;
+	default:
+		return -ECANCELED;
+	}
+}
+
+/**
+ * dpu_fn_wait_attach() - be told when @fn's attach ends
+ * @fn: the function
+ * @w: the waiter; its done() is called once unless this returns >= 0 or
+ *	an error
+ *
+ * Return: -EINPROGRESS if @w was queued, else the result at once (the
+ * function's index, or a negative errno).
+ */
+int dpu_fn_wait_attach(struct dpu_fn *fn, struct dpu_fn_waiter *w)
+{
+	int ret = -EINPROGRESS;
+
+	mutex_lock(&fn->ddev->lock);
+	if (fn->state == DPU_FN_STATE_CREATING)
+		list_add_tail(&w->node, &fn->waiters);
+	else
+		ret = dpu_fn_attach_result(fn);
+	mutex_unlock(&fn->ddev->lock);
+	return ret;
+}
+
+static void dpu_fn_wake(struct list_head *waiters, int res)
+{
+	struct dpu_fn_waiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, waiters, node) {
+		list_del(&w->node);
+		w->done(w, res);
+	}
+}
+
 /* Announce a change of @fn (state or attributes) everywhere. */
 static void dpu_fn_announce(struct dpu_fn *fn)
 {
@@ -219,13 +266,22 @@ static void dpu_fn_announce(struct dpu_fn *fn)
 
 static bool dpu_fn_move(struct dpu_fn *fn, u8 to, int error)
 {
+	LIST_HEAD(waiters);
 	bool moved;
+	int res = 0;
 
 	mutex_lock(&fn->ddev->lock);
 	moved = dpu_fn_move_locked(fn, to, error);
+	if (moved) {
+		/* every move leaves creating for good: the attach ended */
+		list_splice_init(&fn->waiters, &waiters);
+		res = dpu_fn_attach_result(fn);
+	}
 	mutex_unlock(&fn->ddev->lock);
-	if (moved)
+	if (moved) {
 		dpu_fn_announce(fn);
+		dpu_fn_wake(&waiters, res);
+	}
 	return moved;
 }
 
@@ -336,6 +392,7 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 	}
 	strscpy(fn->tenant, req->tenant, sizeof(fn->tenant));
 	fn->limits = req->limits;
+	INIT_LIST_HEAD(&fn->waiters);
 	INIT_DELAYED_WORK(&fn->timeout_work, dpu_fn_timeout_work);
 	device_initialize(&fn->dev);
 	fn->dev.class = &dpu_fn_class;

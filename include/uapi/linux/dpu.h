@@ -176,4 +176,49 @@ enum dpu_limit_attr {
 	DPU_A_LIMIT_MAX = __DPU_A_LIMIT_MAX - 1
 };
 
+/*
+ * Asynchronous commands through io_uring: IORING_OP_URING_CMD on
+ * /dev/dpu-ctl (mode 0600, CAP_NET_ADMIN), rings set up with
+ * IORING_SETUP_SQE128, the command in sqe->cmd, sqe->cmd_op one of:
+ *
+ * %DPU_URING_CMD_FN_NEW: create a function and complete when it is ready
+ *	(CQE res: its index) or not (res: negative errno: the attach error,
+ *	-ETIMEDOUT, -ENODEV if the DPU lost it, -ECANCELED if it was deleted
+ *	meanwhile). Validation errors complete at once with -EINVAL, -ENODEV...
+ * %DPU_URING_CMD_FN_DEL: delete function @fn_index (CQE res 0 or -errno).
+ *
+ * Netlink remains the configuration and event interface; both paths share
+ * the core's implementation and raise the same events.
+ */
+#define DPU_URING_CMD_FN_NEW	1
+#define DPU_URING_CMD_FN_DEL	2
+
+#define DPU_URING_F_INDEX	(1 << 0)	/* FN_NEW: use @fn_index */
+#define DPU_URING_F_MAC		(1 << 1)	/* FN_NEW: use @mac */
+
+/**
+ * struct dpu_uring_fn_cmd - payload of the io_uring commands (40 bytes)
+ * @dev_index: the DPU, N of dpuN
+ * @fn_index: FN_DEL: the function; FN_NEW: with %DPU_URING_F_INDEX
+ * @type: FN_NEW: &enum dpu_fn_type
+ * @flags: %DPU_URING_F_*
+ * @mac: FN_NEW of a net function: with %DPU_URING_F_MAC
+ * @size: FN_NEW of a blk function: bytes
+ * @tenant: FN_NEW: user pointer to the tenant name (not NUL-terminated
+ *	necessarily), @tenant_len bytes
+ * @tenant_len: 1 .. %DPU_TENANT_LEN - 1
+ * @reserved: must be 0
+ */
+struct dpu_uring_fn_cmd {
+	__u32 dev_index;
+	__u32 fn_index;
+	__u8 type;
+	__u8 flags;
+	__u8 mac[6];
+	__u64 size;
+	__u64 tenant;
+	__u32 tenant_len;
+	__u32 reserved;
+};
+
 #endif /* _UAPI_LINUX_DPU_H */
