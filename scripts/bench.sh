@@ -37,7 +37,14 @@ echo "| 4k randread IOPS, sim blk function (fio io_uring, qd32, mean of 2x10 s) 
 set -- $($bench addel dpu0 500)
 echo "| function add + delete over netlink (500 cycles) | $2 ops/s | |"
 set -- $($bench attach dpu0 200)
-echo "| function add, wait ready (disk created), delete (200 cycles) | $2 ops/s | attach_delay_ms=0 |"
+echo "| function add until ready (disk created), one at a time over netlink (200) | $2 ops/s | attach_delay_ms=0 |"
+# a hot-plug that takes 10 ms, as a simulated DPU does by default
+echo 10 > /sys/kernel/debug/dpu_sim/dpu_sim0/attach_delay_ms
+set -- $($bench attach dpu0 256); one=$2
+set -- $($bench batch dpu0 256); batch=$2
+echo "| 256 attaches until ready (10 ms hot-plug each), one at a time over netlink | $one ops/s | |"
+echo "| 256 attaches until ready, one io_uring batch on /dev/dpu-ctl | $batch ops/s | $(echo "scale=1; $batch / $one" | bc)x the netlink rate (goal >= 5x) |"
+echo 0 > /sys/kernel/debug/dpu_sim/dpu_sim0/attach_delay_ms
 echo 4096 > /sys/kernel/debug/dpu_sim/dpu_sim0/fail_attach
 set -- $($bench dump dpu0 4096)
 echo "| dump of 4,096 functions | $2 ms | |"

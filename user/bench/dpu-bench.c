@@ -5,6 +5,7 @@
  *   dpu-bench addel DEV N     N times: create a blk function, delete it
  *   dpu-bench attach DEV N    N times: create, wait until ready, delete
  *   dpu-bench dump DEV N      create N functions, time one full dump
+ *   dpu-bench batch DEV N     attach N in one io_uring batch, delete them
  *
  * Prints one line "name value unit".
  */
@@ -51,7 +52,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc != 4 || (n = strtol(argv[3], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: dpu-bench {addel|attach|dump} DEV N\n");
+		fprintf(stderr, "usage: dpu-bench {addel|attach|batch|dump} DEV N\n");
 		return 2;
 	}
 	a.dev = argv[2];
@@ -71,8 +72,12 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+		/* add_delete: whole cycles; attach: only add + wait ready */
+		double t_attach = 0, t1;
+
 		t0 = now();
 		for (i = 0; i < n; i++) {
+			t1 = now();
 			ret = dpu_fn_new(nl, &a, &info);
 			if (ret)
 				return die(nl, "fn add", ret);
@@ -81,13 +86,37 @@ int main(int argc, char **argv)
 				if (ret)
 					return die(NULL, "fn wait", ret);
 			}
+			t_attach += now() - t1;
 			ret = dpu_fn_del(nl, a.dev, info.index);
 			if (ret)
 				return die(nl, "fn del", ret);
 		}
-		t = now() - t0;
-		printf("%s %.0f ops/s\n", wait ? "attach_ready_delete" : "add_delete",
+		t = wait ? t_attach : now() - t0;
+		printf("%s %.0f ops/s\n", wait ? "attach_ready" : "add_delete",
 		       n / t);
+	} else if (!strcmp(argv[1], "batch")) {
+		struct dpu_dev_info d;
+		int *res = calloc(n, sizeof(*res));
+
+		ret = dpu_dev_get(nl, a.dev, 0, &d);
+		if (ret || !res)
+			return die(nl, "dev get", ret ? ret : -ENOMEM);
+		t0 = now();
+		ret = dpu_fn_new_batch(d.index, &a, n, res, err, sizeof(err));
+		t = now() - t0;
+		if (ret) {
+			fprintf(stderr, "dpu-bench: %s\n", err);
+			return 1;
+		}
+		for (i = 0; i < n; i++) {
+			if (res[i] < 0)
+				return die(NULL, "batch attach", res[i]);
+			ret = dpu_fn_del(nl, a.dev, res[i]);
+			if (ret)
+				return die(nl, "fn del", ret);
+		}
+		printf("batch_attach_%ld %.0f ops/s\n", n, n / t);
+		free(res);
 	} else if (!strcmp(argv[1], "dump")) {
 		for (i = 0; i < n; i++) {
 			ret = dpu_fn_new(nl, &a, &info);

@@ -31,7 +31,7 @@ static void usage(FILE *f)
 		"\n"
 		"       dpuctl dev show [ DEV ]\n"
 		"       dpuctl fn add dev DEV type blk size SIZE tenant NAME [ index N ]\n"
-		"                     [ wait [ timeout SEC ] ]\n"
+		"                     [ wait [ timeout SEC ] | count N ]\n"
 		"       dpuctl fn add dev DEV type net [ mac MAC ] tenant NAME [ index N ]\n"
 		"                     [ wait [ timeout SEC ] ]\n"
 		"       dpuctl fn del DEV/INDEX\n"
@@ -205,13 +205,52 @@ static int need_arg(int argc, char **argv)
 	return 0;
 }
 
+/* count N: one io_uring batch, each command completing when ready */
+static int fn_add_batch(const struct dpu_fn_new_args *a, uint32_t count)
+{
+	struct dpu_dev_info d;
+	struct dpu_fn_info info;
+	char err[256], what[64];
+	int *res, ret, failed = 0;
+	uint32_t i;
+
+	ret = dpu_dev_get(nl, a->dev, 0, &d);
+	if (ret) {
+		snprintf(what, sizeof(what), "fn add dev %s", a->dev);
+		return fail(what, ret);
+	}
+	res = calloc(count, sizeof(*res));
+	if (!res)
+		return fail("fn add", -ENOMEM);
+	ret = dpu_fn_new_batch(d.index, a, count, res, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "dpuctl: fn add: %s\n", err);
+		free(res);
+		return 1;
+	}
+	out_arr_open(&out, NULL);
+	for (i = 0; i < count; i++) {
+		if (res[i] >= 0 && !dpu_fn_get(nl, d.name, (uint32_t)res[i], &info)) {
+			fn_print(&info, NULL);
+			continue;
+		}
+		failed++;
+		fprintf(stderr, "dpuctl: fn add dev %s: attach %u of %u failed: %s (%s)\n",
+			d.name, i + 1, count, strerror(res[i] < 0 ? -res[i] : EIO),
+			dpu_errno_name(res[i]) ? dpu_errno_name(res[i]) : "?");
+	}
+	out_finish(&out);
+	free(res);
+	return failed ? 1 : 0;
+}
+
 static int cmd_fn_add(int argc, char **argv)
 {
 	struct dpu_fn_new_args a = { 0 };
 	struct dpu_fn_info info;
 	struct dpu_nl *ev = NULL;
 	bool wait = false, has_size = false;
-	uint32_t timeout_s = 30;
+	uint32_t timeout_s = 30, count = 0;
 	char err[256], what[128];
 	int ret, t;
 
@@ -256,6 +295,13 @@ static int cmd_fn_add(int argc, char **argv)
 				return 2;
 			}
 			a.has_index = true;
+		} else if (!strcmp(argv[0], "count")) {
+			if (cli_parse_u32(argv[1], &count) || !count ||
+			    count > 65536) {
+				fprintf(stderr, "dpuctl: fn add: count \"%s\" is not 1..65536\n",
+					argv[1]);
+				return 2;
+			}
 		} else if (!strcmp(argv[0], "timeout")) {
 			if (cli_parse_u32(argv[1], &timeout_s)) {
 				fprintf(stderr, "dpuctl: fn add: timeout \"%s\" is not a number of seconds\n",
@@ -284,8 +330,14 @@ static int cmd_fn_add(int argc, char **argv)
 		fprintf(stderr, "dpuctl: fn add: a blk function has no mac\n");
 		return 2;
 	}
+	if (count && (wait || a.has_index || a.has_mac)) {
+		fprintf(stderr, "dpuctl: fn add: count does not go with wait, index or mac (a batch waits anyway)\n");
+		return 2;
+	}
 	if (nl_connect())
 		return 1;
+	if (count)
+		return fn_add_batch(&a, count);
 	if (wait) {
 		/* subscribe before asking, so that no event is missed */
 		ev = dpu_nl_open_events(err, sizeof(err));

@@ -318,6 +318,7 @@ struct wait_ctx {
 	const char *dev;
 	uint32_t index;
 	struct dpu_fn_info *out;
+	bool created;
 	bool done;
 };
 
@@ -326,6 +327,14 @@ static int wait_cb(const struct dpu_fn_info *fn, void *arg)
 	struct wait_ctx *w = arg;
 
 	if (strcmp(fn->dev, w->dev) || fn->index != w->index)
+		return 0;
+	/*
+	 * Events of an earlier function with the same index may still be
+	 * queued: only what follows this function's creation counts.
+	 */
+	if (fn->cmd == DPU_CMD_FN_NEW)
+		w->created = true;
+	if (!w->created)
 		return 0;
 	*w->out = *fn;
 	if (fn->cmd == DPU_CMD_FN_DEL || fn->state != DPU_FN_STATE_CREATING)

@@ -125,6 +125,13 @@ typedef int (*dpu_fn_cb)(const struct dpu_fn_info *fn, void *arg);
 /* Dump the functions of one device (dev) or of all (dev NULL). */
 int dpu_fn_dump(struct dpu_nl *nl, const char *dev, dpu_fn_cb cb, void *arg);
 
+/* Attach @count functions like @args (dev is ignored: @dev_index) in one
+ * io_uring batch on /dev/dpu-ctl. results[i] gets the i-th function's
+ * index once ready, or a negative errno. Returns 0 or a negative errno
+ * (err says what) if the batch itself could not run. */
+int dpu_fn_new_batch(uint32_t dev_index, const struct dpu_fn_new_args *args,
+		     unsigned int count, int *results, char *err, size_t errlen);
+
 /* Events: a separate handle joined to the "events" group. */
 struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen);
 int dpu_nl_fd(const struct dpu_nl *nl);
@@ -132,7 +139,9 @@ int dpu_nl_fd(const struct dpu_nl *nl);
  * function event. Returns 0, cb's non-zero, or a negative errno. */
 int dpu_nl_read_events(struct dpu_nl *nl, dpu_fn_cb cb, void *arg);
 /* Wait until function dev/index leaves state creating, up to timeout_ms
- * (-1: forever). out gets its last event. -ETIMEDOUT on timeout. */
+ * (-1: forever). out gets its last event. -ETIMEDOUT on timeout. The
+ * events handle must have been opened before the function was created:
+ * only events after its creation event count. */
 int dpu_fn_wait(struct dpu_nl *ev, const char *dev, uint32_t index,
 		int timeout_ms, struct dpu_fn_info *out);
 

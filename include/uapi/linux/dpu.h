@@ -10,6 +10,8 @@
 #ifndef _UAPI_LINUX_DPU_H
 #define _UAPI_LINUX_DPU_H
 
+#include <linux/types.h>
+
 #define DPU_GENL_NAME		"dpu"
 #define DPU_GENL_VERSION	1
 

@@ -53,6 +53,16 @@ check "with the reason" grep -q "is failed: Input/output error" <<<"$err"
 "$DPUCTL" fn del "$dev/0"
 "$DPUCTL" fn del "$dev/1"
 "$DPUCTL" fn del "$dev/2"
+
+out=$("$DPUCTL" -j fn add dev "$dev" type net tenant batch count 8)
+check "fn add ... count 8 attaches 8 in one io_uring batch, all ready" \
+	test "$(jq '[.[] | select(.state == "ready" and .tenant == "batch")] | length' <<<"$out")" -eq 8
+for i in $(jq '.[].index' <<<"$out"); do "$DPUCTL" fn del "$dev/$i"; done
+sim_knob 6002 fail_attach 2
+err=$("$DPUCTL" fn add dev "$dev" type blk size 4M tenant batch count 4 2>&1 >/dev/null)
+check "a batch with failures exits 1 naming them" \
+	test "$(grep -c "failed: Input/output error (EIO)" <<<"$err")" -eq 2
+for i in 0 1 2 3; do "$DPUCTL" fn del "$dev/$i" 2>/dev/null; done
 sleep 0.5
 kill $monpid $monjpid
 wait $monpid $monjpid 2>/dev/null
@@ -63,5 +73,5 @@ check "monitor saw the failure" grep -q "] change $dev/2: .*state failed.*error 
 check "monitor saw the deletion" grep -q "] del $dev/1: type net" "$mon"
 check "monitor lines are timestamped" grep -qE '^\[20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\] ' "$mon"
 check "monitor -j prints one JSON object per line" \
-	test "$(jq -s 'map(select(.event == "del")) | length' "$mon.json")" -eq 3
+	test "$(jq -s 'map(select(.event == "del")) | length' "$mon.json")" -eq 15
 finish
