@@ -29,11 +29,33 @@ sim=$(iops /dev/dpu0b0)
 nb=$(iops /dev/nullb0)
 sim2=$(iops /dev/dpu0b0)
 nb2=$(iops /dev/nullb0)
+# throttling accuracy: this project vs blk-throttle (io.max)
+rr() {	# rr DEVICE [CGROUP] -> 4k randread IOPS over 10 s
+	bash -c "[ -n \"$2\" ] && echo \$\$ > $2/cgroup.procs
+		exec fio --name=acc --filename=$1 --rw=randread --bs=4k --size=256M \
+		--direct=1 --ioengine=io_uring --iodepth=32 --time_based --runtime=10 \
+		--output-format=json" | jq ".jobs[0].read.iops | floor"
+}
+cg=/sys/fs/cgroup/dpubench
+echo +io > /sys/fs/cgroup/cgroup.subtree_control
+mkdir -p $cg
+acc=""
+for l in 2000 10000; do
+	$dpuctl fn set dpu0/0 iops $l >/dev/null
+	ours=$(rr /dev/dpu0b0)
+	$dpuctl fn set dpu0/0 iops 0 >/dev/null
+	echo "$(cat /sys/block/nullb0/dev) riops=$l" > $cg/io.max
+	peer=$(rr /dev/nullb0 $cg)
+	echo "$(cat /sys/block/nullb0/dev) riops=max" > $cg/io.max
+	acc="$acc| $l IOPS, 4k randread, 10 s | $ours ($(echo "scale=1; ($ours - $l) * 100 / $l" | bc)%) | blk-throttle io.max on null_blk: $peer ($(echo "scale=1; ($peer - $l) * 100 / $l" | bc)%) |
+"
+done
 $dpuctl fn del dpu0/0
 s=$(( (sim + sim2) / 2 )); n=$(( (nb + nb2) / 2 ))
 echo "| benchmark | result | reference / goal |"
 echo "| --- | --- | --- |"
 echo "| 4k randread IOPS, sim blk function (fio io_uring, qd32, mean of 2x10 s) | $s | null_blk memory_backed=1: $n (ratio $(echo "scale=2; $s / $n" | bc); goal >= 0.90) |"
+printf "%s" "$acc"
 set -- $($bench addel dpu0 500)
 echo "| function add + delete over netlink (500 cycles) | $2 ops/s | |"
 set -- $($bench attach dpu0 200)
