@@ -16,6 +16,7 @@
 
 #include "dpu_fn_lib.h"
 #include "dpu_limits.h"
+#include "dpu_rate.h"
 
 struct dpu_dev;
 struct dpu_fn;
@@ -32,9 +33,12 @@ struct net_device;
  * @fn_destroy: detach @fn, whatever state it is in (an attach may still be
  *	pending: cancel it). Synchronous; after it returns the backend never
  *	touches @fn again.
- * @set_limits: enforce @lim on @fn from now on (a hardware DPU pushes them
- *	to the device, the simulator enforces them in software). The limits
- *	a function is created with are in @fn->limits at fn_create.
+ * @set_limits: @fn's own limits change to @lim: a hardware DPU pushes them
+ *	to the device and returns an error if it cannot enforce them. The
+ *	limits a function is created with are in @fn->limits at fn_create.
+ *	Optional: without it the core's software rate groups are the only
+ *	enforcement; a backend whose data path runs in the host (the
+ *	simulator) calls dpu_fn_rate_charge() for each request.
  *
  * The core serializes these per DPU.
  */
@@ -58,6 +62,8 @@ struct dpu_backend_ops {
  * @fns: the functions by index
  * @num_fns: how many are in @fns
  * @dead: being unregistered: no new functions
+ * @tenants: &struct dpu_tenant by id, under @lock
+ * @num_tenants: how many
  * @priv: backend private data (allocated with the device)
  */
 struct dpu_dev {
@@ -71,7 +77,38 @@ struct dpu_dev {
 	struct xarray fns;
 	u32 num_fns;
 	bool dead;
+	struct xarray tenants;
+	u32 num_tenants;
 	void *priv;
+};
+
+/* tenants a DPU may have */
+#define DPU_MAX_TENANTS		4096
+
+/**
+ * struct dpu_tenant - a rate group of functions on one DPU
+ * @rate: its buckets; @rate.parent is the parent tenant's
+ * @ddev: the DPU
+ * @parent: the parent tenant, NULL for a root
+ * @id: key in @ddev->tenants
+ * @name: unique on the DPU
+ * @num_fns: functions that belong to it
+ * @num_children: child tenants
+ * @limits: as configured
+ * @rcu: freed after a grace period: data paths may still look at @rate
+ *
+ * All fields but @rate are under @ddev->lock.
+ */
+struct dpu_tenant {
+	struct dpu_rate_group rate;
+	struct dpu_dev *ddev;
+	struct dpu_tenant *parent;
+	u32 id;
+	char name[DPU_TENANT_LEN];
+	u32 num_fns;
+	u32 num_children;
+	struct dpu_limits limits;
+	struct rcu_head rcu;
 };
 
 /**
@@ -95,10 +132,13 @@ struct dpu_fn_waiter {
  * @error: negative errno of a failed attach
  * @size: disk size in bytes (blk)
  * @mac: MAC address (net)
- * @tenant: owner
+ * @tenant: name of @tn, under @ddev->lock
+ * @tn: the tenant it belongs to, under @ddev->lock
  * @blkdev: name of the block device once ready (blk)
  * @netdev: the net device once ready (net), under @ddev->lock
  * @limits: the function's own limits, under @ddev->lock
+ * @rate: the function's own rate group; its parent is @tn's
+ * @rate_waiter: the data path, as @rate's wait queues see it
  * @waiters: &struct dpu_fn_waiter waiting for the attach, under @ddev->lock
  * @timeout_work: fails the attach after attach_timeout_ms
  * @priv: backend private data
@@ -113,9 +153,12 @@ struct dpu_fn {
 	u64 size;
 	u8 mac[ETH_ALEN];
 	char tenant[DPU_TENANT_LEN];
+	struct dpu_tenant *tn;
 	char blkdev[DPU_DISK_NAME_LEN];
 	struct net_device *netdev;
 	struct dpu_limits limits;
+	struct dpu_rate_group rate;
+	struct dpu_rate_waiter rate_waiter;
 	struct list_head waiters;
 	struct delayed_work timeout_work;
 	void *priv;
@@ -146,6 +189,13 @@ void dpu_fn_attach_done(struct dpu_fn *fn, int err);
 void dpu_fn_surprise_removed(struct dpu_fn *fn);
 void dpu_fn_set_blkdev(struct dpu_fn *fn, const char *name);
 void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev);
+
+/* Software enforcement of limits, for backends whose data path is here */
+void dpu_fn_rate_start(struct dpu_fn *fn,
+		       void (*wake)(struct dpu_rate_waiter *w), void *priv);
+void dpu_fn_rate_stop(struct dpu_fn *fn);
+int dpu_fn_rate_charge(struct dpu_fn *fn, const struct dpu_rate_cost *c);
+bool dpu_fn_rate_try(struct dpu_fn *fn, const struct dpu_rate_cost *c);
 
 /* Lookups for the control paths; the caller owns a reference on success. */
 struct dpu_dev *dpu_dev_get_by_index(u32 index);
@@ -185,7 +235,18 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 			  struct netlink_ext_ack *extack);
 int dpu_fn_del(struct dpu_dev *ddev, u32 index,
 	       struct netlink_ext_ack *extack);
-int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant);
+int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant,
+		      struct netlink_ext_ack *extack);
+
+/* Tenants; names are validated by the callers */
+int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
+		   const struct dpu_limits *lim, struct netlink_ext_ack *extack);
+int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
+		   struct netlink_ext_ack *extack);
+int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
+		   const struct dpu_limits *lim, struct netlink_ext_ack *extack);
+struct dpu_tenant *dpu_tenant_find(struct dpu_dev *ddev, const char *name);
+void dpu_dev_del_tenants(struct dpu_dev *ddev);
 int dpu_fn_set_limits(struct dpu_fn *fn, const struct dpu_limits *lim,
 		      struct netlink_ext_ack *extack);
 void dpu_fn_put(struct dpu_fn *fn);
@@ -200,6 +261,7 @@ void dpu_dev_del_fns(struct dpu_dev *ddev);
 int dpu_netlink_init(void);
 void dpu_netlink_exit(void);
 void dpu_nl_fn_notify(struct dpu_fn *fn, u8 cmd);
+void dpu_nl_tenant_notify(struct dpu_tenant *tn, u8 cmd);
 extern struct class dpu_fn_class;
 
 #endif /* _DPU_H */

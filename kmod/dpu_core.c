@@ -85,6 +85,8 @@ static void dpu_dev_release(struct device *dev)
 	mutex_unlock(&dpu_devs_lock);
 	WARN_ON(!xa_empty(&ddev->fns));
 	xa_destroy(&ddev->fns);
+	WARN_ON(!xa_empty(&ddev->tenants));
+	xa_destroy(&ddev->tenants);
 	mutex_destroy(&ddev->op_lock);
 	mutex_destroy(&ddev->lock);
 	kfree(ddev);
@@ -128,6 +130,7 @@ struct dpu_dev *dpu_dev_alloc(struct device *parent,
 	mutex_init(&ddev->op_lock);
 	mutex_init(&ddev->lock);
 	xa_init_flags(&ddev->fns, XA_FLAGS_ALLOC);
+	xa_init_flags(&ddev->tenants, XA_FLAGS_ALLOC);
 	device_initialize(&ddev->dev);
 	ddev->dev.class = &dpu_class;
 	ddev->dev.parent = parent;
@@ -182,6 +185,7 @@ void dpu_dev_unregister(struct dpu_dev *ddev)
 	mutex_unlock(&dpu_devs_lock);
 
 	dpu_dev_del_fns(ddev);
+	dpu_dev_del_tenants(ddev);
 
 	device_del(&ddev->dev);
 	put_device(&ddev->dev);
@@ -290,6 +294,8 @@ static void __exit dpu_exit(void)
 	dpu_fn_exit();
 	class_unregister(&dpu_class);
 	WARN_ON(!xa_empty(&dpu_devs));
+	/* tenants are freed after a grace period, by code of this module */
+	rcu_barrier();
 }
 
 module_init(dpu_init);

@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <net/netlink.h>
 
 #include "dpu.h"
@@ -172,6 +173,7 @@ static void dpu_fn_release(struct device *dev)
 {
 	struct dpu_fn *fn = to_dpu_fn(dev);
 
+	dpu_rate_group_destroy(&fn->rate);
 	put_device(&fn->ddev->dev);
 	kmem_cache_free(dpu_fn_cache, fn);
 }
@@ -327,6 +329,85 @@ void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev)
 }
 EXPORT_SYMBOL_GPL(dpu_fn_set_netdev);
 
+/* With ddev->lock held: @fn leaves its tenant for good (being removed). */
+static void dpu_fn_unlink_tenant(struct dpu_fn *fn)
+{
+	lockdep_assert_held(&fn->ddev->lock);
+	if (fn->tn)
+		fn->tn->num_fns--;
+	fn->tn = NULL;
+	RCU_INIT_POINTER(fn->rate.parent, NULL);
+}
+
+/**
+ * dpu_fn_rate_start() - a backend's data path of @fn starts charging
+ * @fn: the function
+ * @wake: restarts the data path after it was held back; called with
+ *	interrupts off, must not sleep
+ * @priv: the data path, for @wake (in the waiter's priv)
+ *
+ * Call before the data path takes requests.
+ */
+void dpu_fn_rate_start(struct dpu_fn *fn,
+		       void (*wake)(struct dpu_rate_waiter *w), void *priv)
+{
+	fn->rate_waiter.priv = priv;
+	fn->rate_waiter.wake = wake;
+}
+EXPORT_SYMBOL_GPL(dpu_fn_rate_start);
+
+/**
+ * dpu_fn_rate_stop() - the data path of @fn is gone (no more charges)
+ * @fn: the function
+ *
+ * Once this returns, the wake hook is not running and is not called again.
+ */
+void dpu_fn_rate_stop(struct dpu_fn *fn)
+{
+	dpu_rate_waiter_cancel(&fn->rate_waiter);
+	/* a timer may be in the wake hook, with interrupts off */
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_GPL(dpu_fn_rate_stop);
+
+/**
+ * dpu_fn_rate_charge() - may a request of @fn pass?
+ * @fn: the function, its data path started
+ * @c: the request (block I/O or a packet to send)
+ *
+ * Return: %DPU_RATE_PASS, or %DPU_RATE_QUEUED: hold it back, stop, then
+ * restart at once unless dpu_rate_waiter_pending(); the wake hook runs when
+ * it may go (see dpu_rate_charge()).
+ */
+int dpu_fn_rate_charge(struct dpu_fn *fn, const struct dpu_rate_cost *c)
+{
+	int ret;
+
+	rcu_read_lock();
+	ret = dpu_rate_charge(&fn->rate, &fn->rate_waiter, c, ktime_get_ns());
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dpu_fn_rate_charge);
+
+/**
+ * dpu_fn_rate_try() - take a received packet's tokens, or drop it
+ * @fn: the function
+ * @c: the packet
+ *
+ * Return: true if it passes.
+ */
+bool dpu_fn_rate_try(struct dpu_fn *fn, const struct dpu_rate_cost *c)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = dpu_rate_try(&fn->rate, c, ktime_get_ns());
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dpu_fn_rate_try);
+
 static void dpu_fn_timeout_work(struct work_struct *work)
 {
 	struct dpu_fn *fn = container_of(to_delayed_work(work), struct dpu_fn,
@@ -349,6 +430,7 @@ static void dpu_fn_timeout_work(struct work_struct *work)
 struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 			  struct netlink_ext_ack *extack)
 {
+	struct dpu_tenant *tn;
 	struct xa_limit limit;
 	struct dpu_fn *fn;
 	const char *msg;
@@ -379,6 +461,12 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 	fn = kmem_cache_zalloc(dpu_fn_cache, GFP_KERNEL);
 	if (!fn)
 		return ERR_PTR(-ENOMEM);
+	if (dpu_rate_group_init(&fn->rate)) {
+		kmem_cache_free(dpu_fn_cache, fn);
+		return ERR_PTR(-ENOMEM);
+	}
+	dpu_rate_waiter_init(&fn->rate_waiter, NULL);
+	dpu_rate_group_set_limits(&fn->rate, &req->limits, ktime_get_ns());
 	get_device(&ddev->dev);
 	fn->ddev = ddev;
 	fn->type = req->type;
@@ -407,6 +495,12 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 		err = -ENODEV;
 		goto err_unlock;
 	}
+	tn = dpu_tenant_find(ddev, req->tenant);
+	if (!tn) {
+		NL_SET_ERR_MSG(extack, "no tenant with this name on this DPU");
+		err = -ENOENT;
+		goto err_unlock;
+	}
 	if (req->has_index) {
 		if (req->index >= ddev->max_fns) {
 			NL_SET_ERR_MSG(extack, "function index beyond the DPU's maximum");
@@ -431,6 +525,9 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 		goto err_unlock;
 	fn->index = index;
 	ddev->num_fns++;
+	fn->tn = tn;
+	tn->num_fns++;
+	rcu_assign_pointer(fn->rate.parent, &tn->rate);
 	mutex_unlock(&ddev->lock);
 
 	err = dev_set_name(&fn->dev, "%sfn%u", dev_name(&ddev->dev), index);
@@ -441,6 +538,7 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 		mutex_lock(&ddev->lock);
 		xa_erase(&ddev->fns, index);
 		ddev->num_fns--;
+		dpu_fn_unlink_tenant(fn);
 		goto err_unlock;
 	}
 	dpu_nl_fn_notify(fn, DPU_CMD_FN_NEW);
@@ -475,6 +573,7 @@ static void dpu_fn_remove(struct dpu_dev *ddev, struct dpu_fn *fn)
 	mutex_lock(&ddev->lock);
 	xa_erase(&ddev->fns, fn->index);
 	ddev->num_fns--;
+	dpu_fn_unlink_tenant(fn);
 	mutex_unlock(&ddev->lock);
 
 	dpu_nl_fn_notify(fn, DPU_CMD_FN_DEL);
@@ -507,13 +606,48 @@ int dpu_fn_del(struct dpu_dev *ddev, u32 index, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant)
+/**
+ * dpu_fn_set_tenant() - move a function to another tenant, live
+ * @fn: the function
+ * @tenant: the name of an existing tenant of its DPU
+ * @extack: for error messages
+ *
+ * A request held back by the old tenant's limits is charged again against
+ * the new tenant's.
+ *
+ * Return: 0 or a negative errno.
+ */
+int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant,
+		      struct netlink_ext_ack *extack)
 {
-	mutex_lock(&fn->ddev->lock);
-	strscpy(fn->tenant, tenant, sizeof(fn->tenant));
-	mutex_unlock(&fn->ddev->lock);
-	dpu_fn_announce(fn);
-	return 0;
+	struct dpu_dev *ddev = fn->ddev;
+	struct dpu_tenant *tn;
+	int err = 0;
+
+	/* op_lock: the data path cannot go while it is woken below */
+	mutex_lock(&ddev->op_lock);
+	mutex_lock(&ddev->lock);
+	tn = dpu_tenant_find(ddev, tenant);
+	if (!tn) {
+		NL_SET_ERR_MSG(extack, "no tenant with this name on this DPU");
+		err = -ENOENT;
+	} else if (!fn->tn) {
+		NL_SET_ERR_MSG(extack, "function is being removed");
+		err = -ENOENT;
+	} else if (tn != fn->tn) {
+		fn->tn->num_fns--;
+		tn->num_fns++;
+		fn->tn = tn;
+		strscpy(fn->tenant, tn->name, sizeof(fn->tenant));
+		rcu_assign_pointer(fn->rate.parent, &tn->rate);
+		if (dpu_rate_waiter_cancel(&fn->rate_waiter))
+			fn->rate_waiter.wake(&fn->rate_waiter);
+	}
+	mutex_unlock(&ddev->lock);
+	mutex_unlock(&ddev->op_lock);
+	if (!err)
+		dpu_fn_announce(fn);
+	return err;
 }
 
 /**
@@ -540,6 +674,7 @@ int dpu_fn_set_limits(struct dpu_fn *fn, const struct dpu_limits *lim,
 	} else {
 		mutex_lock(&ddev->lock);
 		fn->limits = *lim;
+		dpu_rate_group_set_limits(&fn->rate, lim, ktime_get_ns());
 		mutex_unlock(&ddev->lock);
 	}
 	mutex_unlock(&ddev->op_lock);

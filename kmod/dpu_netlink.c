@@ -39,6 +39,17 @@ static const struct nla_policy dpu_nl_policy[DPU_A_MAX + 1] = {
 	[DPU_A_FN_IFINDEX] = DPU_NL_OUTPUT_ONLY,
 	[DPU_A_FN_NUMA_NODE] = DPU_NL_OUTPUT_ONLY,
 	[DPU_A_FN_LIMITS] = NLA_POLICY_NESTED(dpu_nl_limit_policy),
+	[DPU_A_TENANT_NAME] = { .type = NLA_NUL_STRING,
+				.len = DPU_TENANT_LEN - 1 },
+	[DPU_A_TENANT_PARENT] = { .type = NLA_NUL_STRING,
+				  .len = DPU_TENANT_LEN - 1 },
+	[DPU_A_TENANT_LIMITS] = NLA_POLICY_NESTED(dpu_nl_limit_policy),
+	[DPU_A_TENANT_STATS] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_TENANT_NUM_FNS] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_TENANT_NUM_CHILDREN] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_TENANT_DEPTH] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_FN_EFFECTIVE_LIMITS] = DPU_NL_OUTPUT_ONLY,
+	[DPU_A_FN_STATS] = DPU_NL_OUTPUT_ONLY,
 };
 
 enum dpu_nl_mcgrp {
@@ -203,7 +214,7 @@ static int dpu_nl_dev_get_dumpit(struct sk_buff *skb,
 
 /* ------------------------------------------------------------ functions */
 
-static int dpu_nl_limits_fill(struct sk_buff *msg,
+static int dpu_nl_limits_fill(struct sk_buff *msg, int attrtype,
 			      const struct dpu_limits *lim)
 {
 	struct nlattr *nest;
@@ -211,7 +222,7 @@ static int dpu_nl_limits_fill(struct sk_buff *msg,
 
 	if (!dpu_limits_any(lim, true) && !dpu_limits_any(lim, false))
 		return 0;
-	nest = nla_nest_start(msg, DPU_A_FN_LIMITS);
+	nest = nla_nest_start(msg, attrtype);
 	if (!nest)
 		return -EMSGSIZE;
 	for (k = 0; k < DPU_LIM_NR; k++) {
@@ -231,9 +242,57 @@ static int dpu_nl_limits_fill(struct sk_buff *msg,
 	return 0;
 }
 
+static int dpu_nl_stats_fill(struct sk_buff *msg, int attrtype,
+			     struct dpu_rate_group *g)
+{
+	struct dpu_rate_stats st;
+	struct nlattr *nest;
+	unsigned int i;
+
+	dpu_rate_group_stats(g, &st);
+	{
+		const struct { int attr; u64 val; } v[] = {
+			{ DPU_A_STAT_BLK_IOS, st.count[DPU_RATE_BLK] },
+			{ DPU_A_STAT_BLK_BYTES, st.bytes[DPU_RATE_BLK] },
+			{ DPU_A_STAT_NET_TX_PACKETS, st.count[DPU_RATE_TX] },
+			{ DPU_A_STAT_NET_TX_BYTES, st.bytes[DPU_RATE_TX] },
+			{ DPU_A_STAT_NET_RX_PACKETS, st.count[DPU_RATE_RX] },
+			{ DPU_A_STAT_NET_RX_BYTES, st.bytes[DPU_RATE_RX] },
+			{ DPU_A_STAT_NET_RX_DROPPED, st.rx_dropped },
+			{ DPU_A_STAT_THROTTLED, st.throttled },
+			{ DPU_A_STAT_THROTTLED_NS, st.throttled_ns },
+			{ DPU_A_STAT_QUEUED, st.queued },
+		};
+
+		nest = nla_nest_start(msg, attrtype);
+		if (!nest)
+			return -EMSGSIZE;
+		for (i = 0; i < ARRAY_SIZE(v); i++) {
+			if (nla_put_u64_64bit(msg, v[i].attr, v[i].val,
+					      DPU_A_STAT_PAD)) {
+				nla_nest_cancel(msg, nest);
+				return -EMSGSIZE;
+			}
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* Limits of one family of kinds (blk or net) of @lim. */
+static void dpu_nl_limits_only(struct dpu_limits *lim, bool blk)
+{
+	unsigned int k;
+
+	for (k = 0; k < DPU_LIM_NR; k++)
+		if (dpu_limit_is_blk(k) != blk)
+			lim->l[k] = (struct dpu_limit){};
+}
+
 /*
  * Apply the limits in @attr (nested DPU_A_LIMIT_*) over @lim: only those
- * given change, a rate of 0 removes a limit. Validates with extack.
+ * given change, a rate of 0 removes a limit. Validates with extack. @type
+ * is the function type whose kinds are allowed, 0 for a tenant (all).
  */
 static int dpu_nl_limits_parse(struct nlattr *attr, u8 type,
 			       struct dpu_limits *lim,
@@ -256,7 +315,7 @@ static int dpu_nl_limits_parse(struct nlattr *attr, u8 type,
 
 		if (!r && !b)
 			continue;
-		if (dpu_limit_is_blk(k) != blk) {
+		if (type && dpu_limit_is_blk(k) != blk) {
 			if (blk)
 				NL_SET_ERR_MSG_ATTR(extack, r ? r : b,
 						    "a blk function has no net limits");
@@ -303,7 +362,17 @@ static int dpu_nl_fn_fill(struct sk_buff *msg, struct dpu_fn *fn, u8 cmd,
 	if (fn->state == DPU_FN_STATE_FAILED &&
 	    nla_put_s32(msg, DPU_A_FN_ERROR, fn->error))
 		goto nla_put_failure;
-	if (dpu_nl_limits_fill(msg, &fn->limits))
+	if (dpu_nl_limits_fill(msg, DPU_A_FN_LIMITS, &fn->limits))
+		goto nla_put_failure;
+	if (fn->tn) {
+		struct dpu_limits eff;
+
+		dpu_rate_effective(&fn->rate, &eff);
+		dpu_nl_limits_only(&eff, fn->type == DPU_FN_TYPE_BLK);
+		if (dpu_nl_limits_fill(msg, DPU_A_FN_EFFECTIVE_LIMITS, &eff))
+			goto nla_put_failure;
+	}
+	if (dpu_nl_stats_fill(msg, DPU_A_FN_STATS, &fn->rate))
 		goto nla_put_failure;
 	if (fn->type == DPU_FN_TYPE_BLK) {
 		if (nla_put_u64_64bit(msg, DPU_A_FN_SIZE, fn->size, DPU_A_PAD))
@@ -508,7 +577,7 @@ static int dpu_nl_fn_set_doit(struct sk_buff *skb, struct genl_info *info)
 			err = dpu_fn_set_limits(fn, &lim, info->extack);
 	}
 	if (!err && tattr)
-		err = dpu_fn_set_tenant(fn, tenant);
+		err = dpu_fn_set_tenant(fn, tenant, info->extack);
 	if (!err)
 		err = dpu_nl_fn_reply(fn, DPU_CMD_FN_SET, info);
 	dpu_fn_put(fn);
@@ -567,8 +636,13 @@ static int dpu_nl_fn_dump_dev(struct dpu_dev *ddev, void *arg)
 	return err;
 }
 
-static int dpu_nl_fn_get_dumpit(struct sk_buff *skb,
-				struct netlink_callback *cb)
+/*
+ * A dump over the devices (all of them, or the one the request names),
+ * @dump_dev filling the objects of one device from where the previous
+ * round stopped.
+ */
+static int dpu_nl_dump_devs(struct sk_buff *skb, struct netlink_callback *cb,
+			    int (*dump_dev)(struct dpu_dev *ddev, void *arg))
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct dpu_nl_fn_dump_ctx ctx = { .skb = skb, .cb = cb };
@@ -594,12 +668,289 @@ static int dpu_nl_fn_get_dumpit(struct sk_buff *skb,
 		}
 	}
 	index = cb->args[0];
-	err = dpu_dev_for_each(&index, dpu_nl_fn_dump_dev, &ctx);
+	err = dpu_dev_for_each(&index, dump_dev, &ctx);
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
 	if (err)
 		return err;
 	return 0;
+}
+
+static int dpu_nl_fn_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	return dpu_nl_dump_devs(skb, cb, dpu_nl_fn_dump_dev);
+}
+
+/* -------------------------------------------------------------- tenants */
+
+/* With tn->ddev->lock held. */
+static int dpu_nl_tenant_fill(struct sk_buff *msg, struct dpu_tenant *tn,
+			      u8 cmd, u32 portid, u32 seq, int flags)
+{
+	struct dpu_dev *ddev = tn->ddev;
+	const struct dpu_tenant *p;
+	u32 depth = 0;
+	void *hdr;
+
+	lockdep_assert_held(&ddev->lock);
+	hdr = genlmsg_put(msg, portid, seq, &dpu_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	for (p = tn->parent; p; p = p->parent)
+		depth++;
+	if (nla_put_u32(msg, DPU_A_DEV_INDEX, ddev->index) ||
+	    nla_put_string(msg, DPU_A_DEV_NAME, dev_name(&ddev->dev)) ||
+	    nla_put_string(msg, DPU_A_TENANT_NAME, tn->name) ||
+	    (tn->parent &&
+	     nla_put_string(msg, DPU_A_TENANT_PARENT, tn->parent->name)) ||
+	    nla_put_u32(msg, DPU_A_TENANT_DEPTH, depth) ||
+	    nla_put_u32(msg, DPU_A_TENANT_NUM_FNS, tn->num_fns) ||
+	    nla_put_u32(msg, DPU_A_TENANT_NUM_CHILDREN, tn->num_children) ||
+	    dpu_nl_limits_fill(msg, DPU_A_TENANT_LIMITS, &tn->limits))
+		goto nla_put_failure;
+	if (cmd != DPU_CMD_TENANT_DEL &&
+	    dpu_nl_stats_fill(msg, DPU_A_TENANT_STATS, &tn->rate))
+		goto nla_put_failure;
+	genlmsg_end(msg, hdr);
+	return 0;
+
+nla_put_failure:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+/**
+ * dpu_nl_tenant_notify() - announce @tn on the events group
+ * @tn: the tenant, its DPU's lock held
+ * @cmd: DPU_CMD_TENANT_NEW, _SET or _DEL
+ */
+void dpu_nl_tenant_notify(struct dpu_tenant *tn, u8 cmd)
+{
+	struct sk_buff *msg;
+
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (dpu_nl_tenant_fill(msg, tn, cmd, 0, 0, 0)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast_allns(&dpu_nl_family, msg, 0, DPU_NL_MCGRP_EVENTS);
+}
+
+/* Reply with tenant @name of @ddev, as it is now. */
+static int dpu_nl_tenant_reply(struct dpu_dev *ddev, const char *name, u8 cmd,
+			       struct genl_info *info)
+{
+	struct dpu_tenant *tn;
+	struct sk_buff *msg;
+	int err;
+
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&ddev->lock);
+	tn = dpu_tenant_find(ddev, name);
+	if (tn) {
+		err = dpu_nl_tenant_fill(msg, tn, cmd, info->snd_portid,
+					 info->snd_seq, 0);
+	} else {
+		NL_SET_ERR_MSG(info->extack,
+			       "no tenant with this name on this DPU");
+		err = -ENOENT;
+	}
+	mutex_unlock(&ddev->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* The tenant name of a request, validated, into @name. */
+static int dpu_nl_tenant_name(struct genl_info *info, char *name)
+{
+	struct nlattr *attr = info->attrs[DPU_A_TENANT_NAME];
+	const char *msg;
+
+	if (DPU_NL_REQUIRE(info, DPU_A_TENANT_NAME, "tenant name required"))
+		return -EINVAL;
+	nla_strscpy(name, attr, DPU_TENANT_LEN);
+	msg = dpu_tenant_name_check(name);
+	if (msg) {
+		dpu_extack_set(info->extack, attr, msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The parent a request names: NULL if absent, "" for none. */
+static int dpu_nl_tenant_parent(struct genl_info *info, char *parent,
+				const char **out)
+{
+	struct nlattr *attr = info->attrs[DPU_A_TENANT_PARENT];
+	const char *msg;
+
+	*out = NULL;
+	if (!attr)
+		return 0;
+	nla_strscpy(parent, attr, DPU_TENANT_LEN);
+	if (parent[0]) {
+		msg = dpu_tenant_name_check(parent);
+		if (msg) {
+			dpu_extack_set(info->extack, attr, msg);
+			return -EINVAL;
+		}
+	}
+	*out = parent;
+	return 0;
+}
+
+static int dpu_nl_tenant_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	char name[DPU_TENANT_LEN], pbuf[DPU_TENANT_LEN];
+	struct nlattr *lattr = info->attrs[DPU_A_TENANT_LIMITS];
+	struct dpu_limits lim = {};
+	struct dpu_dev *ddev;
+	const char *parent;
+	int err;
+
+	err = dpu_nl_tenant_name(info, name);
+	if (!err)
+		err = dpu_nl_tenant_parent(info, pbuf, &parent);
+	if (!err && lattr)
+		err = dpu_nl_limits_parse(lattr, 0, &lim, info->extack);
+	if (err)
+		return err;
+	ddev = dpu_nl_dev_from_attrs(info);
+	if (IS_ERR(ddev))
+		return PTR_ERR(ddev);
+	err = dpu_tenant_new(ddev, name, parent, &lim, info->extack);
+	if (!err)
+		err = dpu_nl_tenant_reply(ddev, name, DPU_CMD_TENANT_NEW, info);
+	put_device(&ddev->dev);
+	return err;
+}
+
+static int dpu_nl_tenant_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	char name[DPU_TENANT_LEN];
+	struct dpu_dev *ddev;
+	int err;
+
+	err = dpu_nl_tenant_name(info, name);
+	if (err)
+		return err;
+	ddev = dpu_nl_dev_from_attrs(info);
+	if (IS_ERR(ddev))
+		return PTR_ERR(ddev);
+	err = dpu_tenant_del(ddev, name, info->extack);
+	put_device(&ddev->dev);
+	return err;
+}
+
+static int dpu_nl_tenant_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	char name[DPU_TENANT_LEN], pbuf[DPU_TENANT_LEN];
+	struct nlattr *lattr = info->attrs[DPU_A_TENANT_LIMITS];
+	struct dpu_limits lim;
+	struct dpu_tenant *tn;
+	struct dpu_dev *ddev;
+	const char *parent;
+	int err;
+
+	err = dpu_nl_tenant_name(info, name);
+	if (!err)
+		err = dpu_nl_tenant_parent(info, pbuf, &parent);
+	if (err)
+		return err;
+	if (!parent && !lattr) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: parent or limits required");
+		return -EINVAL;
+	}
+	ddev = dpu_nl_dev_from_attrs(info);
+	if (IS_ERR(ddev))
+		return PTR_ERR(ddev);
+	if (lattr) {
+		mutex_lock(&ddev->lock);
+		tn = dpu_tenant_find(ddev, name);
+		if (tn)
+			lim = tn->limits;
+		mutex_unlock(&ddev->lock);
+		if (!tn) {
+			NL_SET_ERR_MSG(info->extack,
+				       "no tenant with this name on this DPU");
+			err = -ENOENT;
+			goto out;
+		}
+		err = dpu_nl_limits_parse(lattr, 0, &lim, info->extack);
+		if (err)
+			goto out;
+	}
+	err = dpu_tenant_set(ddev, name, parent, lattr ? &lim : NULL,
+			     info->extack);
+	if (!err)
+		err = dpu_nl_tenant_reply(ddev, name, DPU_CMD_TENANT_SET, info);
+out:
+	put_device(&ddev->dev);
+	return err;
+}
+
+static int dpu_nl_tenant_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	char name[DPU_TENANT_LEN];
+	struct dpu_dev *ddev;
+	int err;
+
+	err = dpu_nl_tenant_name(info, name);
+	if (err)
+		return err;
+	ddev = dpu_nl_dev_from_attrs(info);
+	if (IS_ERR(ddev))
+		return PTR_ERR(ddev);
+	err = dpu_nl_tenant_reply(ddev, name, DPU_CMD_TENANT_GET, info);
+	put_device(&ddev->dev);
+	return err;
+}
+
+/*
+ * Tenant dump state: cb->args[0] device index, cb->args[1] next tenant id
+ * within it, cb->args[2] device filter + 1 (0: all), cb->args[3] set after
+ * the first round.
+ */
+static int dpu_nl_tenant_dump_dev(struct dpu_dev *ddev, void *arg)
+{
+	struct dpu_nl_fn_dump_ctx *ctx = arg;
+	struct netlink_callback *cb = ctx->cb;
+	struct dpu_tenant *tn;
+	unsigned long id;
+	int err = 0;
+
+	if (cb->args[2] && cb->args[2] - 1 != ddev->index)
+		return 0;
+	if (cb->args[0] != ddev->index) {
+		cb->args[0] = ddev->index;
+		cb->args[1] = 0;
+	}
+	mutex_lock(&ddev->lock);
+	xa_for_each_start(&ddev->tenants, id, tn, cb->args[1]) {
+		err = dpu_nl_tenant_fill(ctx->skb, tn, DPU_CMD_TENANT_GET,
+					 NETLINK_CB(cb->skb).portid,
+					 cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err)
+			break;
+		cb->args[1] = id + 1;
+	}
+	mutex_unlock(&ddev->lock);
+	return err;
+}
+
+static int dpu_nl_tenant_get_dumpit(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	return dpu_nl_dump_devs(skb, cb, dpu_nl_tenant_dump_dev);
 }
 
 static const struct genl_ops dpu_nl_ops[] = {
@@ -626,6 +977,26 @@ static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_FN_SET,
 		.doit = dpu_nl_fn_set_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = DPU_CMD_TENANT_NEW,
+		.doit = dpu_nl_tenant_new_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = DPU_CMD_TENANT_DEL,
+		.doit = dpu_nl_tenant_del_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = DPU_CMD_TENANT_GET,
+		.doit = dpu_nl_tenant_get_doit,
+		.dumpit = dpu_nl_tenant_get_dumpit,
+	},
+	{
+		.cmd = DPU_CMD_TENANT_SET,
+		.doit = dpu_nl_tenant_set_doit,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

@@ -63,7 +63,7 @@ struct dpu_fn;
  * @blk: the disk, once attached (blk)
  * @net: the NIC pair, once attached (net)
  * @removed: surprise-removed: the data path is dead
- * @limits: what the data path enforces, applied when it is created
+ * @limits: the limits the core pushed (the core's rate groups enforce them)
  */
 struct dpu_sim_fn {
 	struct dpu_sim_dev *sdev;
@@ -84,28 +84,26 @@ void dpu_sim_dev_debugfs_del(struct dpu_sim_dev *sdev);
 #endif /* _DPU_SIM_H */
 
 /*
- * Data path of simulated functions. Each create returns an ERR_PTR on
+ * Data path of simulated functions, charging each request to the
+ * function's rate groups in the core. Each create returns an ERR_PTR on
  * failure. kill() is a surprise removal: I/O and traffic fail from then on,
  * nothing is freed. destroy() removes and frees, and is safe after kill(),
  * with the device open and with I/O in flight. All may sleep.
  */
 struct dpu_sim_blk;
-struct dpu_sim_blk *dpu_sim_blk_create(const char *name, u64 size,
-				       int numa_node, struct device *parent);
+struct dpu_sim_blk *dpu_sim_blk_create(struct dpu_fn *fn, const char *name,
+				       u64 size, int numa_node,
+				       struct device *parent);
 const char *dpu_sim_blk_name(struct dpu_sim_blk *blk);
 void dpu_sim_blk_kill(struct dpu_sim_blk *blk);
-struct dpu_limits;
-void dpu_sim_blk_set_limits(struct dpu_sim_blk *blk,
-			    const struct dpu_limits *lim);
 void dpu_sim_blk_destroy(struct dpu_sim_blk *blk);
 
 struct net_device;
 struct dpu_sim_net;
-struct dpu_sim_net *dpu_sim_net_create(const char *name, const char *rep_name,
-				       const u8 *mac, struct device *parent);
+struct dpu_sim_net *dpu_sim_net_create(struct dpu_fn *fn, const char *name,
+				       const char *rep_name, const u8 *mac,
+				       struct device *parent);
 struct net_device *dpu_sim_net_dev(struct dpu_sim_net *net);
 struct net_device *dpu_sim_net_rep(struct dpu_sim_net *net);
 void dpu_sim_net_kill(struct dpu_sim_net *net);
-void dpu_sim_net_set_limits(struct dpu_sim_net *net,
-			    const struct dpu_limits *lim);
 void dpu_sim_net_destroy(struct dpu_sim_net *net);

@@ -242,6 +242,8 @@ static void __exit dpu_sim_exit(void)
 	driver_unregister(&dpu_sim_driver);
 	bus_unregister(&dpu_sim_bus);
 	dpu_sim_debugfs_exit();
+	/* pages that disks discarded are freed by RCU callbacks of ours */
+	rcu_barrier();
 }
 
 module_init(dpu_sim_init);

@@ -10,16 +10,15 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/highmem.h>
-#include <linux/hrtimer.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
 #include "dpu.h"
 #include "dpu_sim.h"
-#include "dpu_tb.h"
 
 #define SIM_DISK_SECT_PER_PAGE	(PAGE_SIZE >> SECTOR_SHIFT)
+#define SIM_DISK_MAX_DISCARD	(128U << 20)
 
 struct dpu_sim_blk {
 	struct blk_mq_tag_set tag_set;
@@ -27,10 +26,7 @@ struct dpu_sim_blk {
 	struct xarray pages;	/* page index -> struct page */
 	u64 size;
 	bool dead;		/* surprise-removed: every request fails */
-	/* limits: DPU_LIM_BLK_*; a held-back queue is stopped until @timer */
-	bool limited;
-	struct dpu_tb tb[DPU_LIM_BLK_WRITE_BPS + 1];
-	struct hrtimer timer;
+	struct dpu_fn *fn;	/* limits: charged through the core */
 };
 
 /* The page backing @pgoff, allocated if @alloc; NULL if none. */
@@ -79,7 +75,16 @@ static blk_status_t sim_disk_copy(struct dpu_sim_blk *blk, void *buf,
 	return BLK_STS_OK;
 }
 
-/* Free whole pages of [pos, pos + len) and zero the partial ends. */
+static void sim_disk_page_free_rcu(struct rcu_head *head)
+{
+	__free_page(container_of(head, struct page, rcu_head));
+}
+
+/*
+ * Free whole pages of [pos, pos + len) and zero the partial ends. A request
+ * on another queue may still be copying from or to a page just erased (all
+ * run under RCU, in queue_rq): pages are freed after a grace period.
+ */
 static void sim_disk_discard(struct dpu_sim_blk *blk, loff_t pos, u64 len)
 {
 	while (len) {
@@ -90,7 +95,8 @@ static void sim_disk_discard(struct dpu_sim_blk *blk, loff_t pos, u64 len)
 		if (!off && n == PAGE_SIZE) {
 			page = xa_erase(&blk->pages, pos >> PAGE_SHIFT);
 			if (page)
-				__free_page(page);
+				call_rcu(&page->rcu_head,
+					 sim_disk_page_free_rcu);
 		} else {
 			page = sim_disk_page(blk, pos >> PAGE_SHIFT, false);
 			if (page)
@@ -128,39 +134,12 @@ static blk_status_t sim_disk_rw(struct dpu_sim_blk *blk, struct request *rq)
 	return BLK_STS_OK;
 }
 
-/*
- * Take what @rq costs from every bucket that applies to it; if one is short,
- * give back what was taken and return the ns to wait.
- */
-static u64 sim_disk_throttle(struct dpu_sim_blk *blk, struct request *rq)
+/* The core's rate groups let held-back requests go on. */
+static void sim_disk_wake(struct dpu_rate_waiter *w)
 {
-	bool write = req_op(rq) == REQ_OP_WRITE;
-	u64 bytes = blk_rq_bytes(rq), now = ktime_get_ns(), wait = 0;
-	const struct { unsigned int kind; u64 n; } cost[] = {
-		{ DPU_LIM_BLK_IOPS, 1 },
-		{ write ? DPU_LIM_BLK_WRITE_IOPS : DPU_LIM_BLK_READ_IOPS, 1 },
-		{ DPU_LIM_BLK_BPS, bytes },
-		{ write ? DPU_LIM_BLK_WRITE_BPS : DPU_LIM_BLK_READ_BPS, bytes },
-	};
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(cost); i++) {
-		wait = dpu_tb_take(&blk->tb[cost[i].kind], cost[i].n, now);
-		if (wait)
-			break;
-	}
-	if (wait)
-		while (i--)
-			dpu_tb_refund(&blk->tb[cost[i].kind], cost[i].n);
-	return wait;
-}
-
-static enum hrtimer_restart sim_disk_timer(struct hrtimer *timer)
-{
-	struct dpu_sim_blk *blk = container_of(timer, struct dpu_sim_blk, timer);
+	struct dpu_sim_blk *blk = w->priv;
 
 	blk_mq_start_stopped_hw_queues(blk->disk->queue, true);
-	return HRTIMER_NORESTART;
 }
 
 static blk_status_t sim_disk_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -169,16 +148,20 @@ static blk_status_t sim_disk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct dpu_sim_blk *blk = hctx->queue->queuedata;
 	struct request *rq = bd->rq;
 	blk_status_t st = BLK_STS_OK;
-	u64 wait;
+	struct dpu_rate_cost cost;
 
-	if (READ_ONCE(blk->limited) && !READ_ONCE(blk->dead) &&
+	if (!READ_ONCE(blk->dead) &&
 	    (req_op(rq) == REQ_OP_READ || req_op(rq) == REQ_OP_WRITE)) {
-		wait = sim_disk_throttle(blk, rq);
-		if (wait) {
-			/* over the limit: requeued, resumed by the timer */
+		dpu_rate_cost_blk(&cost, req_op(rq) == REQ_OP_WRITE,
+				  blk_rq_bytes(rq));
+		if (dpu_fn_rate_charge(blk->fn, &cost) == DPU_RATE_QUEUED) {
+			/* over a limit: requeued, resumed by sim_disk_wake() */
 			blk_mq_stop_hw_queue(hctx);
-			hrtimer_start(&blk->timer, ns_to_ktime(wait),
-				      HRTIMER_MODE_REL);
+			/* stopped before checking: pairs with the waker's smp_mb() */
+			smp_mb__after_atomic();
+			if (!dpu_rate_waiter_pending(&blk->fn->rate_waiter))
+				blk_mq_start_stopped_hw_queues(hctx->queue,
+							       true);
 			return BLK_STS_DEV_RESOURCE;
 		}
 	}
@@ -215,13 +198,14 @@ static const struct blk_mq_ops sim_disk_mq_ops = {
 	.queue_rq = sim_disk_queue_rq,
 };
 
-struct dpu_sim_blk *dpu_sim_blk_create(const char *name, u64 size,
-				       int numa_node, struct device *parent)
+struct dpu_sim_blk *dpu_sim_blk_create(struct dpu_fn *fn, const char *name,
+				       u64 size, int numa_node,
+				       struct device *parent)
 {
 	struct dpu_sim_blk *blk;
 	struct request_queue *q;
 	struct gendisk *disk;
-	int err, i;
+	int err;
 
 	if (!size || size & (PAGE_SIZE - 1) || strlen(name) >= DISK_NAME_LEN)
 		return ERR_PTR(-EINVAL);
@@ -229,9 +213,8 @@ struct dpu_sim_blk *dpu_sim_blk_create(const char *name, u64 size,
 	if (!blk)
 		return ERR_PTR(-ENOMEM);
 	blk->size = size;
+	blk->fn = fn;
 	xa_init(&blk->pages);
-	hrtimer_init(&blk->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	blk->timer.function = sim_disk_timer;
 
 	blk->tag_set.ops = &sim_disk_mq_ops;
 	blk->tag_set.nr_hw_queues = num_online_cpus();
@@ -258,20 +241,22 @@ struct dpu_sim_blk *dpu_sim_blk_create(const char *name, u64 size,
 	blk_queue_logical_block_size(q, SECTOR_SIZE);
 	blk_queue_physical_block_size(q, PAGE_SIZE);
 	blk_queue_max_hw_sectors(q, 1024);
-	blk_queue_max_discard_sectors(q, UINT_MAX >> SECTOR_SHIFT);
-	blk_queue_max_write_zeroes_sectors(q, UINT_MAX >> SECTOR_SHIFT);
+	/* bounds the pages one request walks in queue_rq */
+	blk_queue_max_discard_sectors(q, SIM_DISK_MAX_DISCARD >> SECTOR_SHIFT);
+	blk_queue_max_write_zeroes_sectors(q,
+					   SIM_DISK_MAX_DISCARD >> SECTOR_SHIFT);
 	q->limits.discard_granularity = PAGE_SIZE;
 	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
 	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
 
-	for (i = 0; i < ARRAY_SIZE(blk->tb); i++)
-		dpu_tb_init(&blk->tb[i]);
+	dpu_fn_rate_start(fn, sim_disk_wake, blk);
 	err = device_add_disk(parent, disk, NULL);
 	if (err)
 		goto err_disk;
 	return blk;
 
 err_disk:
+	dpu_fn_rate_stop(fn);
 	put_disk(disk);
 err_tags:
 	blk_mq_free_tag_set(&blk->tag_set);
@@ -283,20 +268,6 @@ err_free:
 const char *dpu_sim_blk_name(struct dpu_sim_blk *blk)
 {
 	return blk->disk->disk_name;
-}
-
-void dpu_sim_blk_set_limits(struct dpu_sim_blk *blk,
-			    const struct dpu_limits *lim)
-{
-	u64 now = ktime_get_ns();
-	unsigned int k;
-
-	for (k = 0; k < ARRAY_SIZE(blk->tb); k++)
-		dpu_tb_set(&blk->tb[k], lim->l[k].rate,
-			   dpu_limit_burst(k, &lim->l[k]), now);
-	WRITE_ONCE(blk->limited, dpu_limits_any(lim, true));
-	/* queues held back under the old limits go on under the new ones */
-	blk_mq_start_stopped_hw_queues(blk->disk->queue, true);
 }
 
 void dpu_sim_blk_kill(struct dpu_sim_blk *blk)
@@ -314,8 +285,9 @@ void dpu_sim_blk_destroy(struct dpu_sim_blk *blk)
 
 	if (!READ_ONCE(blk->dead))
 		dpu_sim_blk_kill(blk);
-	hrtimer_cancel(&blk->timer);
 	del_gendisk(blk->disk);
+	/* no more requests: none waits for the rate groups, none will */
+	dpu_fn_rate_stop(blk->fn);
 	put_disk(blk->disk);
 	blk_mq_free_tag_set(&blk->tag_set);
 	xa_for_each(&blk->pages, i, page)

@@ -32,23 +32,21 @@ static int dpu_sim_fn_attach(struct dpu_sim_fn *sfn)
 
 	if (fn->type == DPU_FN_TYPE_BLK) {
 		snprintf(name, sizeof(name), "dpu%ub%u", didx, fn->index);
-		blk = dpu_sim_blk_create(name, fn->size, dev_to_node(&fn->dev),
-					 &fn->dev);
+		blk = dpu_sim_blk_create(fn, name, fn->size,
+					 dev_to_node(&fn->dev), &fn->dev);
 		if (IS_ERR(blk))
 			return PTR_ERR(blk);
 		sfn->blk = blk;
-		dpu_sim_blk_set_limits(blk, &sfn->limits);
 		dpu_fn_set_blkdev(fn, dpu_sim_blk_name(blk));
 		return 0;
 	}
 
 	snprintf(name, sizeof(name), "dpu%un%u", didx, fn->index);
 	snprintf(rep, sizeof(rep), "dpu%ur%u", didx, fn->index);
-	net = dpu_sim_net_create(name, rep, fn->mac, &fn->dev);
+	net = dpu_sim_net_create(fn, name, rep, fn->mac, &fn->dev);
 	if (IS_ERR(net))
 		return PTR_ERR(net);
 	sfn->net = net;
-	dpu_sim_net_set_limits(net, &sfn->limits);
 	dpu_fn_set_netdev(fn, dpu_sim_net_dev(net));
 	return 0;
 }
@@ -114,7 +112,11 @@ static void dpu_sim_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
 	kfree(sfn);
 }
 
-/* The simulator enforces limits in software, in its data paths. */
+/*
+ * The "hardware" accepts the limits and records them (debugfs functions
+ * shows them); its data paths charge every request to the core's rate
+ * groups, which enforce the function's, its tenant's and the ancestors'.
+ */
 static int dpu_sim_set_limits(struct dpu_dev *ddev, struct dpu_fn *fn,
 			      const struct dpu_limits *lim)
 {
@@ -125,10 +127,6 @@ static int dpu_sim_set_limits(struct dpu_dev *ddev, struct dpu_fn *fn,
 		return -ENODEV;
 	mutex_lock(&sdev->fn_lock);
 	sfn->limits = *lim;
-	if (sfn->blk)
-		dpu_sim_blk_set_limits(sfn->blk, lim);
-	if (sfn->net)
-		dpu_sim_net_set_limits(sfn->net, lim);
 	mutex_unlock(&sdev->fn_lock);
 	return 0;
 }
@@ -193,6 +191,7 @@ static int functions_show(struct seq_file *m, void *v)
 	struct dpu_dev *ddev = sdev->ddev;
 	unsigned long index;
 	struct dpu_fn *fn;
+	unsigned int k;
 
 	if (!ddev)
 		return 0;
@@ -207,9 +206,15 @@ static int functions_show(struct seq_file *m, void *v)
 			seq_printf(m, " size %llu", fn->size);
 		else
 			seq_printf(m, " mac %pM", fn->mac);
-		seq_printf(m, " attached %s%s\n",
+		seq_printf(m, " attached %s%s",
 			   sfn && (sfn->blk || sfn->net) ? "yes" : "no",
 			   sfn && sfn->removed ? " removed" : "");
+		for (k = 0; sfn && k < DPU_LIM_NR; k++)
+			if (sfn->limits.l[k].rate)
+				seq_printf(m, " limit%u %llu/%llu", k,
+					   sfn->limits.l[k].rate,
+					   dpu_limit_burst(k, &sfn->limits.l[k]));
+		seq_putc(m, '\n');
 	}
 	mutex_unlock(&ddev->lock);
 	return 0;

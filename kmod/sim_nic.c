@@ -5,25 +5,19 @@
  * one transmits, the other receives, as with a veth pair.
  */
 #include <linux/etherdevice.h>
-#include <linux/hrtimer.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
 #include "dpu_sim.h"
-#include "dpu_tb.h"
-
-/* buckets of the host NIC's limits */
-enum { SIM_TX_BPS, SIM_TX_PPS, SIM_RX_BPS, SIM_RX_PPS, SIM_NR_TB };
+#include "dpu.h"
 
 struct dpu_sim_net {
 	struct net_device *dev;
 	struct net_device *rep;
 	bool dead;		/* surprise-removed: traffic is dropped */
-	bool tx_limited, rx_limited;
-	struct dpu_tb tb[SIM_NR_TB];
-	struct hrtimer tx_timer;	/* wakes the host NIC's queue */
+	struct dpu_fn *fn;	/* limits: charged through the core */
 	atomic64_t rx_limit_drops;
 };
 
@@ -33,34 +27,19 @@ struct sim_nic_priv {
 	atomic64_t tx_dropped;
 };
 
-/* Take a packet of @len from the byte and packet buckets; 0 or ns to wait. */
-static u64 sim_nic_take(struct dpu_sim_net *net, int bps, int pps,
-			unsigned int len)
+/* The core's rate groups let the held-back packet go on. */
+static void sim_nic_wake(struct dpu_rate_waiter *w)
 {
-	u64 now = ktime_get_ns(), wait;
-
-	wait = dpu_tb_take(&net->tb[bps], len, now);
-	if (wait)
-		return wait;
-	wait = dpu_tb_take(&net->tb[pps], 1, now);
-	if (wait)
-		dpu_tb_refund(&net->tb[bps], len);
-	return wait;
-}
-
-static enum hrtimer_restart sim_nic_tx_timer(struct hrtimer *timer)
-{
-	struct dpu_sim_net *net = container_of(timer, struct dpu_sim_net,
-					       tx_timer);
+	struct dpu_sim_net *net = w->priv;
 
 	netif_wake_queue(net->dev);
-	return HRTIMER_NORESTART;
 }
 
 static netdev_tx_t sim_nic_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct sim_nic_priv *priv = netdev_priv(dev);
 	unsigned int len = skb->len;
+	struct dpu_rate_cost cost;
 	struct net_device *peer;
 
 	rcu_read_lock();
@@ -69,19 +48,19 @@ static netdev_tx_t sim_nic_xmit(struct sk_buff *skb, struct net_device *dev)
 		kfree_skb(skb);
 		goto drop;
 	}
-	if (dev == priv->net->dev && READ_ONCE(priv->net->tx_limited)) {
-		u64 wait = sim_nic_take(priv->net, SIM_TX_BPS, SIM_TX_PPS, len);
-
-		if (wait) {
-			/* over the tx limit: the qdisc keeps it, the timer wakes us */
+	dpu_rate_cost_net(&cost, dev == priv->net->dev, len);
+	if (dev == priv->net->dev) {
+		if (dpu_fn_rate_charge(priv->net->fn, &cost) == DPU_RATE_QUEUED) {
+			/* over a tx limit: the qdisc keeps it, sim_nic_wake() wakes us */
 			netif_stop_queue(dev);
-			hrtimer_start(&priv->net->tx_timer, ns_to_ktime(wait),
-				      HRTIMER_MODE_REL);
+			/* stopped before checking: pairs with the waker's smp_mb() */
+			smp_mb__after_atomic();
+			if (!dpu_rate_waiter_pending(&priv->net->fn->rate_waiter))
+				netif_wake_queue(dev);
 			rcu_read_unlock();
 			return NETDEV_TX_BUSY;
 		}
-	} else if (peer == priv->net->dev && READ_ONCE(priv->net->rx_limited) &&
-		   sim_nic_take(priv->net, SIM_RX_BPS, SIM_RX_PPS, len)) {
+	} else if (!dpu_fn_rate_try(priv->net->fn, &cost)) {
 		/* over the host's rx limit: dropped and counted */
 		atomic64_inc(&priv->net->rx_limit_drops);
 		kfree_skb(skb);
@@ -194,12 +173,13 @@ static struct net_device *sim_nic_alloc(struct dpu_sim_net *net,
 	return dev;
 }
 
-struct dpu_sim_net *dpu_sim_net_create(const char *name, const char *rep_name,
-				       const u8 *mac, struct device *parent)
+struct dpu_sim_net *dpu_sim_net_create(struct dpu_fn *fn, const char *name,
+				       const char *rep_name, const u8 *mac,
+				       struct device *parent)
 {
 	struct sim_nic_priv *dpriv, *rpriv;
 	struct dpu_sim_net *net;
-	int err = -ENOMEM, i;
+	int err = -ENOMEM;
 
 	net = kzalloc(sizeof(*net), GFP_KERNEL);
 	if (!net)
@@ -214,10 +194,8 @@ struct dpu_sim_net *dpu_sim_net_create(const char *name, const char *rep_name,
 	 * tx limit holds back
 	 */
 	net->rep->priv_flags |= IFF_NO_QUEUE;
-	for (i = 0; i < SIM_NR_TB; i++)
-		dpu_tb_init(&net->tb[i]);
-	hrtimer_init(&net->tx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	net->tx_timer.function = sim_nic_tx_timer;
+	net->fn = fn;
+	dpu_fn_rate_start(fn, sim_nic_wake, net);
 	dpriv = netdev_priv(net->dev);
 	rpriv = netdev_priv(net->rep);
 
@@ -240,6 +218,7 @@ struct dpu_sim_net *dpu_sim_net_create(const char *name, const char *rep_name,
 err_unlock:
 	rtnl_unlock();
 err_free:
+	dpu_fn_rate_stop(fn);
 	/* an unregistered device is freed here after rtnl_unlock() ran todo */
 	free_netdev(net->dev);
 	free_netdev(net->rep);
@@ -257,29 +236,6 @@ struct net_device *dpu_sim_net_rep(struct dpu_sim_net *net)
 	return net->rep;
 }
 
-void dpu_sim_net_set_limits(struct dpu_sim_net *net,
-			    const struct dpu_limits *lim)
-{
-	static const unsigned int kind[SIM_NR_TB] = {
-		[SIM_TX_BPS] = DPU_LIM_NET_TX_BPS,
-		[SIM_TX_PPS] = DPU_LIM_NET_TX_PPS,
-		[SIM_RX_BPS] = DPU_LIM_NET_RX_BPS,
-		[SIM_RX_PPS] = DPU_LIM_NET_RX_PPS,
-	};
-	const struct dpu_limit *l = lim->l;
-	u64 now = ktime_get_ns();
-	int i;
-
-	for (i = 0; i < SIM_NR_TB; i++)
-		dpu_tb_set(&net->tb[i], l[kind[i]].rate,
-			   dpu_limit_burst(kind[i], &l[kind[i]]), now);
-	WRITE_ONCE(net->tx_limited, l[DPU_LIM_NET_TX_BPS].rate ||
-		   l[DPU_LIM_NET_TX_PPS].rate);
-	WRITE_ONCE(net->rx_limited, l[DPU_LIM_NET_RX_BPS].rate ||
-		   l[DPU_LIM_NET_RX_PPS].rate);
-	netif_wake_queue(net->dev);
-}
-
 void dpu_sim_net_kill(struct dpu_sim_net *net)
 {
 	WRITE_ONCE(net->dead, true);
@@ -293,7 +249,6 @@ void dpu_sim_net_destroy(struct dpu_sim_net *net)
 	struct sim_nic_priv *rpriv = netdev_priv(net->rep);
 	LIST_HEAD(list);
 
-	hrtimer_cancel(&net->tx_timer);
 	rtnl_lock();
 	RCU_INIT_POINTER(dpriv->peer, NULL);
 	RCU_INIT_POINTER(rpriv->peer, NULL);
@@ -301,6 +256,8 @@ void dpu_sim_net_destroy(struct dpu_sim_net *net)
 	unregister_netdevice_queue(net->rep, &list);
 	unregister_netdevice_many(&list);
 	rtnl_unlock();	/* waits for the last references */
+	/* no more packets: none waits for the rate groups, none will */
+	dpu_fn_rate_stop(net->fn);
 	free_netdev(net->dev);
 	free_netdev(net->rep);
 	kfree(net);

@@ -12,8 +12,9 @@ eval "$("$here/kernel.sh" --env)"
 
 # sources of dpu.ko/dpu_sim.ko that build on UML, and the tests
 srcs=(kmod/sim_parse.c kmod/dpu_sim.h kmod/dpu_fn_lib.h kmod/dpu_fn_state.c kmod/dpu_attr.c
-      kmod/dpu_tb.h kmod/dpu_tb.c kmod/dpu_limits.h kmod/dpu_limits.c
-      kmod/tests/sim_parse_kunit.c kmod/tests/dpu_fn_kunit.c kmod/tests/dpu_tb_kunit.c)
+      kmod/dpu_tb.h kmod/dpu_tb.c kmod/dpu_limits.h kmod/dpu_limits.c kmod/dpu_rate.h kmod/dpu_rate.c
+      kmod/tests/sim_parse_kunit.c kmod/tests/dpu_fn_kunit.c kmod/tests/dpu_tb_kunit.c
+      kmod/tests/dpu_rate_kunit.c)
 
 t=$KSRC/drivers/misc/dpupool
 mkdir -p "$t"

@@ -61,6 +61,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dpu-bench: %s\n", err);
 		return 1;
 	}
+	/* functions belong to an existing tenant */
+	ret = dpu_tenant_new(nl, a.dev, a.tenant, NULL, NULL, NULL);
+	if (ret && ret != -EEXIST)
+		return die(nl, "tenant add", ret);
 
 	if (!strcmp(argv[1], "addel") || !strcmp(argv[1], "attach")) {
 		bool wait = !strcmp(argv[1], "attach");

@@ -26,10 +26,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: dpuctl [OPTIONS] OBJECT COMMAND [ARGS]\n"
-		"OBJECT := { dev | fn | monitor }\n"
-		"OPTIONS := { -j[son] | -p[retty] | -V[ersion] | -h[elp] }\n"
+		"OBJECT := { dev | tenant | fn | monitor }\n"
+		"OPTIONS := { -j[son] | -p[retty] | -s[tats] | -V[ersion] | -h[elp] }\n"
 		"\n"
 		"       dpuctl dev show [ DEV ]\n"
+		"       dpuctl tenant add DEV/NAME [ parent PARENT ] [ LIMIT RATE ] [ LIMIT-burst N ]...\n"
+		"       dpuctl tenant set DEV/NAME [ parent { PARENT | none } ] [ LIMIT RATE ]\n"
+		"                         [ LIMIT-burst N ]...\n"
+		"       dpuctl tenant del DEV/NAME\n"
+		"       dpuctl tenant show [ DEV | DEV/NAME ]\n"
 		"       dpuctl fn add dev DEV type blk size SIZE tenant NAME [ index N ]\n"
 		"                     [ wait [ timeout SEC ] | count N ]\n"
 		"       dpuctl fn add dev DEV type net [ mac MAC ] tenant NAME [ index N ]\n"
@@ -41,7 +46,8 @@ static void usage(FILE *f)
 		"SIZE := NUMBER[K|M|G|T] (binary multiples), MAC := xx:xx:xx:xx:xx:xx\n"
 		"LIMIT := { iops | read-iops | write-iops | bps | read-bps | write-bps |\n"
 		"           tx-bps | rx-bps | tx-pps | rx-pps }, per second\n"
-		"RATE := NUMBER[k|M|G|T] (decimal multiples), 0 removes the limit\n");
+		"RATE := NUMBER[k|M|G|T] (decimal multiples), 0 removes the limit\n"
+		"NAME := tenant name, [A-Za-z0-9_.-], 1..63 characters\n");
 }
 
 static int fail(const char *what, int err)
@@ -123,76 +129,15 @@ static int cmd_dev_show(int argc, char **argv)
 
 /* ------------------------------------------------------------ functions */
 
-static void fn_print_limits(const struct dpu_fn_info *f)
-{
-	char buf[32], key[32];
-	bool any = false;
-	int k;
+static bool show_stats;	/* -s: counters in text too */
 
-	for (k = 0; k < DPU_LIMIT_KINDS; k++) {
-		if (!f->limit_rate[k])
-			continue;
-		if (!any)
-			out_obj_open(&out, "limits");
-		any = true;
-		dpu_format_rate(f->limit_rate[k], buf, sizeof(buf));
-		snprintf(key, sizeof(key), " %s %%s", dpu_limit_names[k]);
-		out_str(&out, NULL, key, buf);
-		out_u64(&out, dpu_limit_names[k], NULL, f->limit_rate[k]);
-		dpu_format_rate(f->limit_burst[k], buf, sizeof(buf));
-		snprintf(key, sizeof(key), "%s-burst", dpu_limit_names[k]);
-		out_u64(&out, key, NULL, f->limit_burst[k]);
-		snprintf(key, sizeof(key), " %s-burst %%s", dpu_limit_names[k]);
-		out_str(&out, NULL, key, buf);
-	}
-	if (any)
-		out_obj_close(&out);
-}
-
-static void fn_print_fields(const struct dpu_fn_info *f)
-{
-	char id[64], buf[64];
-
-	snprintf(id, sizeof(id), "%s/%u", f->dev, f->index);
-	out_str(&out, "fn", "%s:", id);
-	out_str(&out, "dev", NULL, f->dev);
-	out_u64(&out, "index", NULL, f->index);
-	out_str(&out, "type", " type %s", dpu_fn_type_str(f->type));
-	out_str(&out, "state", " state %s", dpu_fn_state_str(f->state));
-	out_str(&out, "tenant", " tenant %s", f->tenant);
-	if (f->has_size) {
-		dpu_format_size(f->size, buf, sizeof(buf));
-		out_str(&out, NULL, " size %s", buf);
-		out_u64(&out, "size", NULL, f->size);
-	}
-	if (f->has_mac) {
-		dpu_format_mac(f->mac, buf, sizeof(buf));
-		out_str(&out, "mac", " mac %s", buf);
-	}
-	if (f->blkdev[0])
-		out_str(&out, "blkdev", " blkdev %s", f->blkdev);
-	if (f->netdev[0]) {
-		out_str(&out, "netdev", " netdev %s", f->netdev);
-		out_u64(&out, "ifindex", NULL, f->ifindex);
-	}
-	if (f->has_error) {
-		out_s64(&out, "error", " error %" PRId64, f->error);
-		if (dpu_errno_name(f->error))
-			out_str(&out, "error_name", " (%s)",
-				dpu_errno_name(f->error));
-	}
-	if (f->has_numa_node)
-		out_s64(&out, "numa_node", " numa %" PRId64, f->numa_node);
-	fn_print_limits(f);
-}
+/* DEV and NAME of DEV/NAME as given: libdpu names those too long */
+#define CLI_ARG_LEN 256
 
 static int fn_print(const struct dpu_fn_info *f, void *arg)
 {
 	(void)arg;
-	out_obj_open(&out, NULL);
-	fn_print_fields(f);
-	out_text(&out, "\n");
-	out_obj_close(&out);
+	cli_print_fn(&out, f, show_stats);
 	return 0;
 }
 
@@ -203,6 +148,23 @@ static int need_arg(int argc, char **argv)
 		return -1;
 	}
 	return 0;
+}
+
+/* LIMIT RATE or LIMIT-burst N into lim; -1 (message printed) if neither */
+static int limit_arg(const char *cmd, char **argv, struct dpu_limits_req *lim)
+{
+	switch (cli_parse_limit(argv[0], argv[1], lim)) {
+	case 0:
+		return 0;
+	case -EINVAL:
+		fprintf(stderr, "dpuctl: %s: %s \"%s\" is not a rate (e.g. 2000, 5k, 100M)\n",
+			cmd, argv[0], argv[1]);
+		return -1;
+	default:
+		fprintf(stderr, "dpuctl: %s: unknown argument \"%s\"\n", cmd,
+			argv[0]);
+		return -1;
+	}
 }
 
 /* count N: one io_uring batch, each command completing when ready */
@@ -411,15 +373,13 @@ static int cmd_fn_del(int argc, char **argv)
 
 static int cmd_fn_set(int argc, char **argv)
 {
-	char dev[DPU_NAME_LEN + 8], what[128], name[32];
+	char dev[DPU_NAME_LEN + 8], what[128];
 	struct dpu_limits_req lim = { 0 };
 	struct dpu_fn_info info;
 	const char *tenant = NULL;
 	bool has_lim = false;
 	uint32_t index;
-	size_t len;
-	uint64_t v;
-	int ret, k;
+	int ret;
 
 	if (argc < 1 || fn_id_arg("set", argv[0], dev, sizeof(dev), &index))
 		return 2;
@@ -430,30 +390,8 @@ static int cmd_fn_set(int argc, char **argv)
 			tenant = argv[1];
 			continue;
 		}
-		snprintf(name, sizeof(name), "%s", argv[0]);
-		len = strlen(name);
-		bool burst = len > 6 && !strcmp(name + len - 6, "-burst");
-
-		if (burst)
-			name[len - 6] = '\0';
-		k = dpu_limit_kind_parse(name);
-		if (k < 0) {
-			fprintf(stderr, "dpuctl: fn set: unknown argument \"%s\"\n",
-				argv[0]);
+		if (limit_arg("fn set", argv, &lim))
 			return 2;
-		}
-		if (dpu_parse_rate(argv[1], &v)) {
-			fprintf(stderr, "dpuctl: fn set: %s \"%s\" is not a rate (e.g. 2000, 5k, 100M)\n",
-				argv[0], argv[1]);
-			return 2;
-		}
-		if (burst) {
-			lim.has_burst[k] = true;
-			lim.burst[k] = v;
-		} else {
-			lim.has_rate[k] = true;
-			lim.rate[k] = v;
-		}
 		has_lim = true;
 	}
 	if (!tenant && !has_lim) {
@@ -522,6 +460,163 @@ static int cmd_fn(int argc, char **argv)
 	return 2;
 }
 
+/* -------------------------------------------------------------- tenants */
+
+static int tenant_print(const struct dpu_tenant_info *t, void *arg)
+{
+	(void)arg;
+	cli_print_tenant(&out, t, show_stats);
+	return 0;
+}
+
+static int tenant_id_arg(const char *cmd, int argc, char **argv, char *dev,
+			 size_t devlen, char *name, size_t namelen)
+{
+	if (argc < 1) {
+		fprintf(stderr, "dpuctl: tenant %s: expected DEV/NAME (e.g. dpu0/acme)\n",
+			cmd);
+		return -1;
+	}
+	if (cli_parse_tenant_id(argv[0], dev, devlen, name, namelen)) {
+		fprintf(stderr, "dpuctl: tenant %s: \"%s\" is not DEV/NAME (e.g. dpu0/acme)\n",
+			cmd, argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* "none" or "-" as a parent: a root tenant */
+static const char *parent_arg(const char *s)
+{
+	return !strcmp(s, "none") || !strcmp(s, "-") ? "" : s;
+}
+
+/* tenant add|set DEV/NAME [parent PARENT|none] [LIMIT RATE | LIMIT-burst N]... */
+static int cmd_tenant_add_set(bool add, int argc, char **argv)
+{
+	const char *cmd = add ? "add" : "set";
+	char dev[CLI_ARG_LEN], name[CLI_ARG_LEN], what[2 * CLI_ARG_LEN + 16];
+	char ctx[16];
+	struct dpu_limits_req lim = { 0 };
+	struct dpu_tenant_info info;
+	const char *parent = NULL;
+	bool has_lim = false;
+	int ret;
+
+	snprintf(ctx, sizeof(ctx), "tenant %s", cmd);
+	if (tenant_id_arg(cmd, argc, argv, dev, sizeof(dev), name, sizeof(name)))
+		return 2;
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (need_arg(argc, argv))
+			return 2;
+		if (!strcmp(argv[0], "parent")) {
+			parent = parent_arg(argv[1]);
+			continue;
+		}
+		if (limit_arg(ctx, argv, &lim))
+			return 2;
+		has_lim = true;
+	}
+	if (!add && !parent && !has_lim) {
+		fprintf(stderr, "dpuctl: tenant set: nothing to set (parent PARENT|none, or a limit)\n");
+		return 2;
+	}
+	if (nl_connect())
+		return 1;
+	if (add)
+		ret = dpu_tenant_new(nl, dev, name, parent,
+				     has_lim ? &lim : NULL, &info);
+	else
+		ret = dpu_tenant_set(nl, dev, name, parent,
+				     has_lim ? &lim : NULL, &info);
+	if (ret) {
+		snprintf(what, sizeof(what), "tenant %s %s/%s", cmd, dev, name);
+		return fail(what, ret);
+	}
+	out_arr_open(&out, NULL);
+	tenant_print(&info, NULL);
+	out_finish(&out);
+	return 0;
+}
+
+static int cmd_tenant_del(int argc, char **argv)
+{
+	char dev[CLI_ARG_LEN], name[CLI_ARG_LEN], what[2 * CLI_ARG_LEN + 16];
+	int ret;
+
+	if (tenant_id_arg("del", argc, argv, dev, sizeof(dev), name,
+			  sizeof(name)))
+		return 2;
+	if (argc > 1) {
+		fprintf(stderr, "dpuctl: tenant del: unexpected argument \"%s\"\n",
+			argv[1]);
+		return 2;
+	}
+	if (nl_connect())
+		return 1;
+	ret = dpu_tenant_del(nl, dev, name);
+	if (ret) {
+		snprintf(what, sizeof(what), "tenant del %s/%s", dev, name);
+		return fail(what, ret);
+	}
+	return 0;
+}
+
+static int cmd_tenant_show(int argc, char **argv)
+{
+	char dev[CLI_ARG_LEN], name[CLI_ARG_LEN], what[2 * CLI_ARG_LEN + 16];
+	struct dpu_tenant_info info;
+	int ret;
+
+	if (argc > 1) {
+		fprintf(stderr, "dpuctl: tenant show: unexpected argument \"%s\"\n",
+			argv[1]);
+		return 2;
+	}
+	if (argc == 1 && strchr(argv[0], '/') &&
+	    tenant_id_arg("show", argc, argv, dev, sizeof(dev), name,
+			  sizeof(name)))
+		return 2;
+	if (nl_connect())
+		return 1;
+	out_arr_open(&out, NULL);
+	if (argc == 1 && strchr(argv[0], '/')) {
+		ret = dpu_tenant_get(nl, dev, name, &info);
+		if (!ret)
+			tenant_print(&info, NULL);
+	} else {
+		ret = dpu_tenant_dump(nl, argc ? argv[0] : NULL, tenant_print,
+				      NULL);
+	}
+	out_finish(&out);
+	if (ret) {
+		snprintf(what, sizeof(what), "tenant show%s%s", argc ? " " : "",
+			 argc ? argv[0] : "");
+		return fail(what, ret);
+	}
+	return 0;
+}
+
+static int cmd_tenant(int argc, char **argv)
+{
+	if (argc == 0 || cli_matches(argv[0], "show") ||
+	    cli_matches(argv[0], "list"))
+		return cmd_tenant_show(argc ? argc - 1 : 0, argv + 1);
+	if (cli_matches(argv[0], "add"))
+		return cmd_tenant_add_set(true, argc - 1, argv + 1);
+	if (cli_matches(argv[0], "del") || cli_matches(argv[0], "delete"))
+		return cmd_tenant_del(argc - 1, argv + 1);
+	if (cli_matches(argv[0], "set"))
+		return cmd_tenant_add_set(false, argc - 1, argv + 1);
+	if (cli_matches(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "dpuctl: tenant: unknown command \"%s\", try \"dpuctl help\"\n",
+		argv[0]);
+	return 2;
+}
+
 /* -------------------------------------------------------------- monitor */
 
 static volatile sig_atomic_t stop;
@@ -532,20 +627,30 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int monitor_print(const struct dpu_fn_info *f, void *arg)
+static const char *event_name(uint8_t cmd)
 {
-	static const char * const what[] = {
-		[DPU_CMD_FN_NEW] = "new",
-		[DPU_CMD_FN_SET] = "change",
-		[DPU_CMD_FN_DEL] = "del",
-	};
-	const char *ev = f->cmd < sizeof(what) / sizeof(what[0]) &&
-			 what[f->cmd] ? what[f->cmd] : "unknown";
+	switch (cmd) {
+	case DPU_CMD_FN_NEW:
+	case DPU_CMD_TENANT_NEW:
+		return "new";
+	case DPU_CMD_FN_SET:
+	case DPU_CMD_TENANT_SET:
+		return "change";
+	case DPU_CMD_FN_DEL:
+	case DPU_CMD_TENANT_DEL:
+		return "del";
+	default:
+		return "unknown";
+	}
+}
+
+/* "[TIME] EVENT " of a monitor line, "time", "event", "object" in JSON */
+static void monitor_head(uint8_t cmd, const char *object)
+{
 	char ts[64];
 	struct timeval tv;
 	struct tm tm;
 
-	(void)arg;
 	out_init(&out, stdout, out.json, false);	/* one document per event */
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
@@ -554,13 +659,40 @@ static int monitor_print(const struct dpu_fn_info *f, void *arg)
 		 tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
 	out_obj_open(&out, NULL);
 	out_str(&out, "time", "[%s] ", ts);
-	out_str(&out, "event", "%s ", ev);
-	fn_print_fields(f);
+	out_str(&out, "event", "%s ", event_name(cmd));
+	out_str(&out, "object", NULL, object);
+}
+
+static void monitor_tail(void)
+{
 	out_obj_close(&out);
 	out_finish(&out);
 	if (!out.json)
 		fputc('\n', stdout);
 	fflush(stdout);
+}
+
+/* one line per event: the counters only in JSON */
+static int monitor_fn(const struct dpu_fn_info *f, void *arg)
+{
+	(void)arg;
+	monitor_head(f->cmd, "fn");
+	cli_print_fn_fields(&out, f);
+	if (f->has_stats)
+		cli_print_stats(&out, &f->stats, false);
+	monitor_tail();
+	return 0;
+}
+
+static int monitor_tenant(const struct dpu_tenant_info *t, void *arg)
+{
+	(void)arg;
+	monitor_head(t->cmd, "tenant");
+	out_text(&out, "tenant ");
+	cli_print_tenant_fields(&out, t);
+	if (t->has_stats)
+		cli_print_stats(&out, &t->stats, false);
+	monitor_tail();
 	return 0;
 }
 
@@ -596,7 +728,7 @@ static int cmd_monitor(int argc, char **argv)
 				break;
 			continue;
 		}
-		ret = dpu_nl_read_events(ev, monitor_print, NULL);
+		ret = dpu_nl_read_events2(ev, monitor_fn, monitor_tenant, NULL);
 		if (ret == -ENOBUFS) {
 			fprintf(stderr, "dpuctl: monitor: events lost (receive buffer overrun)\n");
 			ret = 0;
@@ -630,6 +762,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "statistics", no_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -637,13 +771,16 @@ int main(int argc, char **argv)
 	bool json = false, pretty = false;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "+jpVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpsVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
 		case 'p':
 			pretty = true;
+			break;
+		case 's':
+			show_stats = true;
 			break;
 		case 'V':
 			printf("dpuctl %s (netlink family %s v%d)\n",
@@ -674,6 +811,8 @@ int main(int argc, char **argv)
 	} else if (cli_matches(argv[0], "fn") ||
 		   cli_matches(argv[0], "function")) {
 		ret = cmd_fn(argc - 1, argv + 1);
+	} else if (cli_matches(argv[0], "tenant")) {
+		ret = cmd_tenant(argc - 1, argv + 1);
 	} else if (cli_matches(argv[0], "monitor")) {
 		ret = cmd_monitor(argc - 1, argv + 1);
 	} else {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libdpu: functions (DPU_CMD_FN_*) and their events.
+ * libdpu: functions (DPU_CMD_FN_*), tenants (DPU_CMD_TENANT_*) and their
+ * events.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +20,56 @@ static int fn_str(const struct nlattr *a, char *dst, size_t len)
 	    strlen(mnl_attr_get_str(a)) >= len)
 		return -EBADMSG;
 	strcpy(dst, mnl_attr_get_str(a));
+	return 0;
+}
+
+/* A nest of enum dpu_limit_attr into rate/burst arrays; unknown kinds
+ * (from a newer kernel) are ignored. */
+static int parse_limits(const struct nlattr *nest, uint64_t *rate,
+			uint64_t *burst)
+{
+	const struct nlattr *l;
+
+	mnl_attr_for_each_nested(l, nest) {
+		unsigned int t = mnl_attr_get_type(l);
+		unsigned int k = (t - DPU_A_LIMIT_BLK_IOPS) / 2;
+
+		if (t < DPU_A_LIMIT_BLK_IOPS || k >= DPU_LIMIT_KINDS)
+			continue;
+		if (mnl_attr_validate(l, MNL_TYPE_U64) < 0)
+			return -EBADMSG;
+		if ((t - DPU_A_LIMIT_BLK_IOPS) % 2)
+			burst[k] = mnl_attr_get_u64(l);
+		else
+			rate[k] = mnl_attr_get_u64(l);
+	}
+	return 0;
+}
+
+/* A nest of enum dpu_stat_attr; unknown counters are ignored. */
+static int parse_stats(const struct nlattr *nest, struct dpu_stats *st)
+{
+	const struct nlattr *a;
+	uint64_t *v;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case DPU_A_STAT_BLK_IOS: v = &st->blk_ios; break;
+		case DPU_A_STAT_BLK_BYTES: v = &st->blk_bytes; break;
+		case DPU_A_STAT_NET_TX_PACKETS: v = &st->tx_packets; break;
+		case DPU_A_STAT_NET_TX_BYTES: v = &st->tx_bytes; break;
+		case DPU_A_STAT_NET_RX_PACKETS: v = &st->rx_packets; break;
+		case DPU_A_STAT_NET_RX_BYTES: v = &st->rx_bytes; break;
+		case DPU_A_STAT_NET_RX_DROPPED: v = &st->rx_dropped; break;
+		case DPU_A_STAT_THROTTLED: v = &st->throttled; break;
+		case DPU_A_STAT_THROTTLED_NS: v = &st->throttled_ns; break;
+		case DPU_A_STAT_QUEUED: v = &st->queued; break;
+		default: continue;	/* DPU_A_STAT_PAD or newer */
+		}
+		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+			return -EBADMSG;
+		*v = mnl_attr_get_u64(a);
+	}
 	return 0;
 }
 
@@ -93,24 +144,16 @@ int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out)
 				return -EBADMSG;
 			out->ifindex = mnl_attr_get_u32(a);
 			break;
-		case DPU_A_FN_LIMITS: {
-			const struct nlattr *l;
-
-			mnl_attr_for_each_nested(l, a) {
-				unsigned int t = mnl_attr_get_type(l);
-				unsigned int k = (t - DPU_A_LIMIT_BLK_IOPS) / 2;
-
-				if (t < DPU_A_LIMIT_BLK_IOPS || k >= DPU_LIMIT_KINDS)
-					continue;
-				if (mnl_attr_validate(l, MNL_TYPE_U64) < 0)
-					return -EBADMSG;
-				if ((t - DPU_A_LIMIT_BLK_IOPS) % 2)
-					out->limit_burst[k] = mnl_attr_get_u64(l);
-				else
-					out->limit_rate[k] = mnl_attr_get_u64(l);
-			}
+		case DPU_A_FN_LIMITS:
+			err = parse_limits(a, out->limit_rate, out->limit_burst);
 			break;
-		}
+		case DPU_A_FN_EFFECTIVE_LIMITS:
+			err = parse_limits(a, out->eff_rate, out->eff_burst);
+			break;
+		case DPU_A_FN_STATS:
+			err = parse_stats(a, &out->stats);
+			out->has_stats = true;
+			break;
 		case DPU_A_FN_NUMA_NODE:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 				return -EBADMSG;
@@ -239,13 +282,30 @@ int dpu_fn_get(struct dpu_nl *nl, const char *dev, uint32_t index,
 	return fn_do(nl, nlh, out);
 }
 
+void dpu_limits_put(struct nlmsghdr *nlh, uint16_t attr,
+		    const struct dpu_limits_req *lim)
+{
+	struct nlattr *nest;
+	int k;
+
+	nest = mnl_attr_nest_start(nlh, attr);
+	for (k = 0; k < DPU_LIMIT_KINDS; k++) {
+		if (lim->has_rate[k])
+			mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_IOPS + 2 * k,
+					 lim->rate[k]);
+		if (lim->has_burst[k])
+			mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_IOPS + 2 * k + 1,
+					 lim->burst[k]);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
 int dpu_fn_set(struct dpu_nl *nl, const char *dev, uint32_t index,
 	       const char *tenant, const struct dpu_limits_req *lim,
 	       struct dpu_fn_info *out)
 {
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
-	int err, k;
+	int err;
 
 	nlh = dpu_nl_msg(nl, DPU_CMD_FN_SET, 0);
 	err = put_dev(nl, nlh, dev);
@@ -254,18 +314,8 @@ int dpu_fn_set(struct dpu_nl *nl, const char *dev, uint32_t index,
 	if (err)
 		return err;
 	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
-	if (lim) {
-		nest = mnl_attr_nest_start(nlh, DPU_A_FN_LIMITS);
-		for (k = 0; k < DPU_LIMIT_KINDS; k++) {
-			if (lim->has_rate[k])
-				mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_IOPS + 2 * k,
-						 lim->rate[k]);
-			if (lim->has_burst[k])
-				mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_IOPS + 2 * k + 1,
-						 lim->burst[k]);
-		}
-		mnl_attr_nest_end(nlh, nest);
-	}
+	if (lim)
+		dpu_limits_put(nlh, DPU_A_FN_LIMITS, lim);
 	return fn_do(nl, nlh, out);
 }
 
@@ -290,28 +340,268 @@ int dpu_fn_dump(struct dpu_nl *nl, const char *dev, dpu_fn_cb cb, void *arg)
 	return dpu_nl_talk(nl, nlh, fn_msg_cb, &ctx);
 }
 
-int dpu_nl_read_events(struct dpu_nl *nl, dpu_fn_cb cb, void *arg)
-{
-	const struct nlmsghdr *nlh;
-	struct dpu_fn_info info;
-	ssize_t len;
-	int rem, ret;
+/* ------------------------------------------------------------ tenants */
 
-	len = mnl_socket_recvfrom(nl->sk, nl->buf, nl->buflen);
-	if (len < 0)
-		return -errno;
-	rem = (int)len;
-	for (nlh = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, rem);
-	     nlh = mnl_nlmsg_next(nlh, &rem)) {
-		if (nlh->nlmsg_type != nl->family)
+static int put_str(const char *what, uint16_t type, size_t max,
+		   struct nlmsghdr *nlh, const char *s, char *err,
+		   size_t errlen)
+{
+	if (strlen(s) >= max) {
+		snprintf(err, errlen, "%s \"%s\" is longer than %zu characters",
+			 what, s, max - 1);
+		return -EINVAL;
+	}
+	mnl_attr_put_strz(nlh, type, s);
+	return 0;
+}
+
+int dpu_tenant_msg_put(struct nlmsghdr *nlh, uint8_t cmd, const char *dev,
+		       const char *name, const char *parent,
+		       const struct dpu_limits_req *lim, char *err,
+		       size_t errlen)
+{
+	bool dump = cmd == DPU_CMD_TENANT_GET &&
+		    (nlh->nlmsg_flags & NLM_F_DUMP);
+	int ret;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!dump && (!dev || !*dev)) {
+		snprintf(err, errlen, "no DPU device given");
+		return -EINVAL;
+	}
+	if (!dump && !name) {
+		snprintf(err, errlen, "tenant name required");
+		return -EINVAL;
+	}
+	if (dev) {
+		ret = put_str("device name", DPU_A_DEV_NAME, DPU_NAME_LEN, nlh,
+			      dev, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (name) {
+		ret = put_str("tenant name", DPU_A_TENANT_NAME, DPU_TENANT_LEN,
+			      nlh, name, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (cmd != DPU_CMD_TENANT_NEW && cmd != DPU_CMD_TENANT_SET)
+		return 0;
+	/* NEW: no parent is a root; SET: "" makes it one */
+	if (parent && (*parent || cmd == DPU_CMD_TENANT_SET)) {
+		ret = put_str("parent tenant name", DPU_A_TENANT_PARENT,
+			      DPU_TENANT_LEN, nlh, parent, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (lim)
+		dpu_limits_put(nlh, DPU_A_TENANT_LIMITS, lim);
+	return 0;
+}
+
+int dpu_tenant_parse(const struct nlmsghdr *nlh, struct dpu_tenant_info *out)
+{
+	const struct genlmsghdr *g;
+	const struct nlattr *a;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
+		return -EBADMSG;
+	g = mnl_nlmsg_get_payload(nlh);
+	out->cmd = g->cmd;
+
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		switch (mnl_attr_get_type(a)) {
+		case DPU_A_DEV_INDEX:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->dev_index = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_DEV_NAME:
+			err = fn_str(a, out->dev, sizeof(out->dev));
+			break;
+		case DPU_A_TENANT_NAME:
+			err = fn_str(a, out->name, sizeof(out->name));
+			break;
+		case DPU_A_TENANT_PARENT:
+			err = fn_str(a, out->parent, sizeof(out->parent));
+			break;
+		case DPU_A_TENANT_DEPTH:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->depth = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_TENANT_NUM_FNS:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->num_fns = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_TENANT_NUM_CHILDREN:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->num_children = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_TENANT_LIMITS:
+			err = parse_limits(a, out->limit_rate, out->limit_burst);
+			break;
+		case DPU_A_TENANT_STATS:
+			err = parse_stats(a, &out->stats);
+			out->has_stats = true;
+			break;
+		default:	/* newer kernel: ignore what we do not know */
+			break;
+		}
+		if (err)
+			return err;
+	}
+	if (!out->dev[0] || !out->name[0])
+		return -EBADMSG;
+	return 0;
+}
+
+struct tenant_ctx {
+	struct dpu_tenant_info *out;
+	dpu_tenant_cb cb;
+	void *arg;
+	int found;
+};
+
+static int tenant_msg_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct tenant_ctx *ctx = arg;
+	struct dpu_tenant_info info;
+	int err;
+
+	err = dpu_tenant_parse(nlh, ctx->out ? ctx->out : &info);
+	if (err)
+		return err;
+	ctx->found++;
+	return ctx->cb ? ctx->cb(&info, ctx->arg) : 0;
+}
+
+static int tenant_req(struct dpu_nl *nl, uint8_t cmd, uint16_t flags,
+		      const char *dev, const char *name, const char *parent,
+		      const struct dpu_limits_req *lim,
+		      struct dpu_tenant_info *out, dpu_tenant_cb cb, void *arg)
+{
+	struct dpu_tenant_info tmp;
+	struct tenant_ctx ctx = { .cb = cb, .arg = arg };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = dpu_nl_msg(nl, cmd, flags);
+	err = dpu_tenant_msg_put(nlh, cmd, dev, name, parent, lim,
+				 nl->errmsg, sizeof(nl->errmsg));
+	if (err)
+		return err;
+	if (flags & NLM_F_DUMP)
+		return dpu_nl_talk(nl, nlh, tenant_msg_cb, &ctx);
+	if (cmd == DPU_CMD_TENANT_DEL)
+		return dpu_nl_talk(nl, nlh, NULL, NULL);
+	ctx.out = out ? out : &tmp;
+	err = dpu_nl_talk(nl, nlh, tenant_msg_cb, &ctx);
+	if (err)
+		return err;
+	return ctx.found == 1 ? 0 : -EBADMSG;
+}
+
+int dpu_tenant_new(struct dpu_nl *nl, const char *dev, const char *name,
+		   const char *parent, const struct dpu_limits_req *lim,
+		   struct dpu_tenant_info *out)
+{
+	return tenant_req(nl, DPU_CMD_TENANT_NEW, 0, dev, name, parent, lim,
+			  out, NULL, NULL);
+}
+
+int dpu_tenant_set(struct dpu_nl *nl, const char *dev, const char *name,
+		   const char *parent, const struct dpu_limits_req *lim,
+		   struct dpu_tenant_info *out)
+{
+	return tenant_req(nl, DPU_CMD_TENANT_SET, 0, dev, name, parent, lim,
+			  out, NULL, NULL);
+}
+
+int dpu_tenant_del(struct dpu_nl *nl, const char *dev, const char *name)
+{
+	return tenant_req(nl, DPU_CMD_TENANT_DEL, 0, dev, name, NULL, NULL,
+			  NULL, NULL, NULL);
+}
+
+int dpu_tenant_get(struct dpu_nl *nl, const char *dev, const char *name,
+		   struct dpu_tenant_info *out)
+{
+	return tenant_req(nl, DPU_CMD_TENANT_GET, 0, dev, name, NULL, NULL,
+			  out, NULL, NULL);
+}
+
+int dpu_tenant_dump(struct dpu_nl *nl, const char *dev, dpu_tenant_cb cb,
+		    void *arg)
+{
+	return tenant_req(nl, DPU_CMD_TENANT_GET, NLM_F_DUMP, dev, NULL, NULL,
+			  NULL, NULL, cb, arg);
+}
+
+/* ------------------------------------------------------------- events */
+
+int dpu_events_dispatch(const void *buf, size_t len, uint16_t family,
+			dpu_fn_cb fn_cb, dpu_tenant_cb tenant_cb, void *arg)
+{
+	const struct genlmsghdr *g;
+	const struct nlmsghdr *nlh;
+	int rem = (int)len, ret;
+
+	for (nlh = buf; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		if (nlh->nlmsg_type != family ||
+		    mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
 			continue;
-		if (dpu_fn_parse(nlh, &info))
-			continue;	/* not a function event */
-		ret = cb(&info, arg);
+		g = mnl_nlmsg_get_payload(nlh);
+		switch (g->cmd) {
+		case DPU_CMD_FN_NEW:
+		case DPU_CMD_FN_SET:
+		case DPU_CMD_FN_DEL: {
+			struct dpu_fn_info fn;
+
+			if (!fn_cb || dpu_fn_parse(nlh, &fn))
+				continue;
+			ret = fn_cb(&fn, arg);
+			break;
+		}
+		case DPU_CMD_TENANT_NEW:
+		case DPU_CMD_TENANT_SET:
+		case DPU_CMD_TENANT_DEL: {
+			struct dpu_tenant_info t;
+
+			if (!tenant_cb || dpu_tenant_parse(nlh, &t))
+				continue;
+			ret = tenant_cb(&t, arg);
+			break;
+		}
+		default:	/* a newer kernel's event: skip it */
+			continue;
+		}
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+int dpu_nl_read_events2(struct dpu_nl *nl, dpu_fn_cb fn_cb,
+			dpu_tenant_cb tenant_cb, void *arg)
+{
+	ssize_t len;
+
+	len = mnl_socket_recvfrom(nl->sk, nl->buf, nl->buflen);
+	if (len < 0)
+		return -errno;
+	return dpu_events_dispatch(nl->buf, (size_t)len, nl->family, fn_cb,
+				   tenant_cb, arg);
+}
+
+int dpu_nl_read_events(struct dpu_nl *nl, dpu_fn_cb cb, void *arg)
+{
+	return dpu_nl_read_events2(nl, cb, NULL, arg);
 }
 
 struct wait_ctx {

@@ -72,6 +72,25 @@ struct dpu_limits_req {
 	uint64_t burst[DPU_LIMIT_KINDS];
 };
 
+/* Append lim as a nest of type attr (DPU_A_FN_LIMITS, DPU_A_TENANT_LIMITS)
+ * with the rates and bursts it has (public for tests and tools). */
+void dpu_limits_put(struct nlmsghdr *nlh, uint16_t attr,
+		    const struct dpu_limits_req *lim);
+
+/* Traffic counters (enum dpu_stat_attr) of a function or a tenant */
+struct dpu_stats {
+	uint64_t blk_ios;
+	uint64_t blk_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t rx_dropped;
+	uint64_t throttled;
+	uint64_t throttled_ns;
+	uint64_t queued;
+};
+
 /* Functions */
 struct dpu_fn_info {
 	uint8_t cmd;			/* DPU_CMD_FN_* of the message */
@@ -94,6 +113,11 @@ struct dpu_fn_info {
 	int32_t numa_node;
 	uint64_t limit_rate[DPU_LIMIT_KINDS];	/* 0: none */
 	uint64_t limit_burst[DPU_LIMIT_KINDS];
+	/* per kind the tightest of its own, its tenant's and ancestors' */
+	uint64_t eff_rate[DPU_LIMIT_KINDS];	/* 0: not limited anywhere */
+	uint64_t eff_burst[DPU_LIMIT_KINDS];
+	bool has_stats;
+	struct dpu_stats stats;
 };
 
 int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out);
@@ -125,6 +149,54 @@ typedef int (*dpu_fn_cb)(const struct dpu_fn_info *fn, void *arg);
 /* Dump the functions of one device (dev) or of all (dev NULL). */
 int dpu_fn_dump(struct dpu_nl *nl, const char *dev, dpu_fn_cb cb, void *arg);
 
+/* Tenants (DPU_CMD_TENANT_*) */
+struct dpu_tenant_info {
+	uint8_t cmd;			/* DPU_CMD_TENANT_* of the message */
+	uint32_t dev_index;
+	char dev[DPU_NAME_LEN];
+	char name[DPU_TENANT_LEN];
+	char parent[DPU_TENANT_LEN];	/* "" for a root tenant */
+	uint32_t depth;
+	uint32_t num_fns;
+	uint32_t num_children;
+	uint64_t limit_rate[DPU_LIMIT_KINDS];	/* 0: none */
+	uint64_t limit_burst[DPU_LIMIT_KINDS];
+	bool has_stats;			/* not in TENANT_DEL notifications */
+	struct dpu_stats stats;
+};
+
+/* 0, or -EBADMSG if nlh is not a well-formed tenant message */
+int dpu_tenant_parse(const struct nlmsghdr *nlh, struct dpu_tenant_info *out);
+
+/*
+ * Append the attributes of a tenant request (cmd DPU_CMD_TENANT_*) to nlh,
+ * whose generic netlink header is in place: device dev, tenant name
+ * (NULL only for a GET dump), parent (NULL: none given; "" in TENANT_SET:
+ * make it a root) and limits (NULL: none). 0, or -EINVAL with err saying
+ * why (public for tests and tools).
+ */
+int dpu_tenant_msg_put(struct nlmsghdr *nlh, uint8_t cmd, const char *dev,
+		       const char *name, const char *parent,
+		       const struct dpu_limits_req *lim, char *err,
+		       size_t errlen);
+
+/* Each returns 0 or a negative errno (see dpu_nl_errmsg()). */
+int dpu_tenant_new(struct dpu_nl *nl, const char *dev, const char *name,
+		   const char *parent, const struct dpu_limits_req *lim,
+		   struct dpu_tenant_info *out);
+/* parent: NULL leaves it, "" makes the tenant a root; lim: NULL leaves
+ * the limits, else only those it has change (a rate of 0 removes one). */
+int dpu_tenant_set(struct dpu_nl *nl, const char *dev, const char *name,
+		   const char *parent, const struct dpu_limits_req *lim,
+		   struct dpu_tenant_info *out);
+int dpu_tenant_del(struct dpu_nl *nl, const char *dev, const char *name);
+int dpu_tenant_get(struct dpu_nl *nl, const char *dev, const char *name,
+		   struct dpu_tenant_info *out);
+typedef int (*dpu_tenant_cb)(const struct dpu_tenant_info *t, void *arg);
+/* Dump the tenants of one device (dev) or of all (dev NULL). */
+int dpu_tenant_dump(struct dpu_nl *nl, const char *dev, dpu_tenant_cb cb,
+		    void *arg);
+
 /* Attach @count functions like @args (dev is ignored: @dev_index) in one
  * io_uring batch on /dev/dpu-ctl. results[i] gets the i-th function's
  * index once ready, or a negative errno. Returns 0 or a negative errno
@@ -136,8 +208,18 @@ int dpu_fn_new_batch(uint32_t dev_index, const struct dpu_fn_new_args *args,
 struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen);
 int dpu_nl_fd(const struct dpu_nl *nl);
 /* Read what is pending (blocks if nothing is) and call cb for each
- * function event. Returns 0, cb's non-zero, or a negative errno. */
+ * function event (tenant events are skipped). Returns 0, cb's non-zero,
+ * or a negative errno. */
 int dpu_nl_read_events(struct dpu_nl *nl, dpu_fn_cb cb, void *arg);
+/* The same with tenant events to tenant_cb; either callback may be NULL
+ * to skip those events. */
+int dpu_nl_read_events2(struct dpu_nl *nl, dpu_fn_cb fn_cb,
+			dpu_tenant_cb tenant_cb, void *arg);
+/* Hand each "dpu" family (id family) message of buf, as received, to
+ * fn_cb or tenant_cb by its command; other and malformed messages are
+ * skipped. Returns 0 or a callback's non-zero (public for tests). */
+int dpu_events_dispatch(const void *buf, size_t len, uint16_t family,
+			dpu_fn_cb fn_cb, dpu_tenant_cb tenant_cb, void *arg);
 /* Wait until function dev/index leaves state creating, up to timeout_ms
  * (-1: forever). out gets its last event. -ETIMEDOUT on timeout. The
  * events handle must have been opened before the function was created:
@@ -157,6 +239,12 @@ int dpu_parse_rate(const char *s, uint64_t *out);
 void dpu_format_rate(uint64_t v, char *buf, size_t len);
 /* shortest exact form: 4294967296 -> "4G", 4097 -> "4097" */
 void dpu_format_size(uint64_t v, char *buf, size_t len);
+/* counters of traffic: 999 -> "999", 5000000 -> "5.0M" (decimal, one
+ * decimal digit) */
+void dpu_format_count(uint64_t v, char *buf, size_t len);
+/* nanoseconds: 0 -> "0s", 1200000000 -> "1.20s", 1500000 -> "1.50ms",
+ * 2500 -> "2.50us", 800 -> "800ns" */
+void dpu_format_ns(uint64_t ns, char *buf, size_t len);
 /* "02:00:00:00:00:01" */
 int dpu_parse_mac(const char *s, uint8_t mac[6]);
 void dpu_format_mac(const uint8_t mac[6], char *buf, size_t len);

@@ -368,6 +368,7 @@ const char *dpu_errno_name(int err)
 		{ EOPNOTSUPP, "EOPNOTSUPP" }, { EMSGSIZE, "EMSGSIZE" },
 		{ ETIMEDOUT, "ETIMEDOUT" }, { EAGAIN, "EAGAIN" },
 		{ ECANCELED, "ECANCELED" }, { EBADMSG, "EBADMSG" },
+		{ ELOOP, "ELOOP" }, { E2BIG, "E2BIG" }, { ENOBUFS, "ENOBUFS" },
 	};
 	size_t i;
 

@@ -182,3 +182,40 @@ void dpu_format_rate(uint64_t v, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%" PRIu64 "%c", v, units[i]);
 }
+
+void dpu_format_count(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "kMGTPE";
+	uint64_t div = 1;
+	int i = -1;
+
+	if (v < 1000) {
+		snprintf(buf, len, "%" PRIu64, v);
+		return;
+	}
+	/* the largest unit under which it still reads >= 1.0, then move up
+	 * when rounding to a tenth would print 1000.0 */
+	while (i < 5 && v / div >= 1000) {
+		div *= 1000;
+		i++;
+	}
+	if (i < 5 && (v / (div / 10) + (v % (div / 10) >= div / 20)) >= 10000) {
+		div *= 1000;
+		i++;
+	}
+	snprintf(buf, len, "%.1f%c", (double)v / (double)div, units[i]);
+}
+
+void dpu_format_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (!ns)
+		snprintf(buf, len, "0s");
+	else if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 999995ULL)
+		snprintf(buf, len, "%.2fus", (double)ns / 1e3);
+	else if (ns < 999995000ULL)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+}

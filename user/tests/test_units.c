@@ -181,6 +181,85 @@ static void rates(void **state)
 	assert_false(dpu_limit_is_bytes(dpu_limit_kind_parse("write-iops")));
 }
 
+static void counts_and_times(void **state)
+{
+	static const struct { uint64_t v; const char *s; } counts[] = {
+		{ 0, "0" }, { 999, "999" }, { 1000, "1.0k" }, { 1234, "1.2k" },
+		{ 5000000, "5.0M" }, { 5242880, "5.2M" }, { 999949, "999.9k" },
+		{ 999950, "1.0M" }, { 999999, "1.0M" }, { 12345678901ULL, "12.3G" },
+		{ 18446744073709551615ULL, "18.4E" },
+	};
+	static const struct { uint64_t v; const char *s; } times[] = {
+		{ 0, "0s" }, { 800, "800ns" }, { 999, "999ns" }, { 1000, "1.00us" },
+		{ 2500, "2.50us" }, { 999994, "999.99us" }, { 999995, "1.00ms" },
+		{ 1500000, "1.50ms" }, { 1200000000, "1.20s" },
+		{ 999995000, "1.00s" }, { 3600000000000ULL, "3600.00s" },
+	};
+	char b[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		dpu_format_count(counts[i].v, b, sizeof(b));
+		assert_string_equal(b, counts[i].s);
+	}
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		dpu_format_ns(times[i].v, b, sizeof(b));
+		assert_string_equal(b, times[i].s);
+	}
+}
+
+static void tenant_cli_args(void **state)
+{
+	struct dpu_limits_req lim = { 0 };
+	char dev[16], name[64];
+	int k;
+
+	(void)state;
+	assert_int_equal(cli_parse_tenant_id("dpu0/acme", dev, sizeof(dev),
+					     name, sizeof(name)), 0);
+	assert_string_equal(dev, "dpu0");
+	assert_string_equal(name, "acme");
+	assert_int_equal(cli_parse_tenant_id("dpu12/a.b-c_d", dev, sizeof(dev),
+					     name, sizeof(name)), 0);
+	assert_string_equal(dev, "dpu12");
+	assert_string_equal(name, "a.b-c_d");
+	assert_int_equal(cli_parse_tenant_id("dpu0", dev, sizeof(dev), name,
+					     sizeof(name)), -1);
+	assert_int_equal(cli_parse_tenant_id("dpu0/", dev, sizeof(dev), name,
+					     sizeof(name)), -1);
+	assert_int_equal(cli_parse_tenant_id("/acme", dev, sizeof(dev), name,
+					     sizeof(name)), -1);
+	assert_int_equal(cli_parse_tenant_id("dpu0/a/b", dev, sizeof(dev), name,
+					     sizeof(name)), -1);
+	assert_int_equal(cli_parse_tenant_id("dpu0123456789abcdef/a", dev,
+					     sizeof(dev), name, sizeof(name)), -1);
+	assert_int_equal(cli_parse_tenant_id("dpu0/acme", dev, sizeof(dev),
+					     name, 4), -1);
+
+	assert_int_equal(cli_parse_limit("iops", "5k", &lim), 0);
+	assert_int_equal(cli_parse_limit("iops-burst", "500", &lim), 0);
+	assert_int_equal(cli_parse_limit("rx-pps", "0", &lim), 0);
+	assert_true(lim.has_rate[0]);
+	assert_int_equal(lim.rate[0], 5000);
+	assert_true(lim.has_burst[0]);
+	assert_int_equal(lim.burst[0], 500);
+	k = dpu_limit_kind_parse("rx-pps");
+	assert_true(lim.has_rate[k]);
+	assert_int_equal(lim.rate[k], 0);
+	assert_false(lim.has_burst[k]);
+	for (k = 1; k < DPU_LIMIT_KINDS - 1; k++)
+		assert_false(lim.has_rate[k] || lim.has_burst[k]);
+	assert_int_equal(cli_parse_limit("iops", "x", &lim), -EINVAL);
+	assert_int_equal(cli_parse_limit("iops-burst", "5q", &lim), -EINVAL);
+	assert_int_equal(cli_parse_limit("parent", "x", &lim), -ENOENT);
+	assert_int_equal(cli_parse_limit("-burst", "1", &lim), -ENOENT);
+	assert_int_equal(cli_parse_limit("bogus-burst", "1", &lim), -ENOENT);
+	assert_int_equal(cli_parse_limit("iops-burstiness", "1", &lim), -ENOENT);
+	assert_int_equal(cli_parse_limit("a-very-long-keyword-beyond-thirty-two", "1",
+					 &lim), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +270,8 @@ int main(void)
 		cmocka_unit_test(names),
 		cmocka_unit_test(cli_helpers),
 		cmocka_unit_test(rates),
+		cmocka_unit_test(counts_and_times),
+		cmocka_unit_test(tenant_cli_args),
 	};
 
 	return cmocka_run_group_tests_name("units", tests, NULL, NULL);

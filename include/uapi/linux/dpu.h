@@ -71,8 +71,23 @@ enum dpu_fn_state {
  * @DPU_CMD_FN_GET: get one function (do: device and %DPU_A_FN_INDEX) or all
  *	(dump, optionally only those of one device)
  * @DPU_CMD_FN_SET: change a function (CAP_NET_ADMIN): device,
- *	%DPU_A_FN_INDEX and %DPU_A_FN_TENANT and/or %DPU_A_FN_LIMITS. Also
- *	the notification of any change, state changes included.
+ *	%DPU_A_FN_INDEX and %DPU_A_FN_TENANT (moves it, live, to another
+ *	existing tenant) and/or %DPU_A_FN_LIMITS. Also the notification of
+ *	any change, state changes included.
+ * @DPU_CMD_TENANT_NEW: create a tenant on a device (CAP_NET_ADMIN): device,
+ *	%DPU_A_TENANT_NAME, optional %DPU_A_TENANT_PARENT and
+ *	%DPU_A_TENANT_LIMITS. Also the notification of a creation.
+ * @DPU_CMD_TENANT_DEL: delete a tenant (CAP_NET_ADMIN): device and
+ *	%DPU_A_TENANT_NAME; refused (-EBUSY) while it has functions or child
+ *	tenants. Also the notification of a removal.
+ * @DPU_CMD_TENANT_GET: get one tenant (do: device and %DPU_A_TENANT_NAME)
+ *	or all (dump, optionally only those of one device), with
+ *	%DPU_A_TENANT_STATS
+ * @DPU_CMD_TENANT_SET: change a tenant (CAP_NET_ADMIN): device,
+ *	%DPU_A_TENANT_NAME and %DPU_A_TENANT_PARENT (an empty string makes it
+ *	a root) and/or %DPU_A_TENANT_LIMITS (only the limits given change).
+ *	A parent that would make a cycle is refused (-ELOOP). Also the
+ *	notification of a change.
  */
 enum dpu_cmd {
 	DPU_CMD_UNSPEC,
@@ -81,6 +96,10 @@ enum dpu_cmd {
 	DPU_CMD_FN_DEL,
 	DPU_CMD_FN_GET,
 	DPU_CMD_FN_SET,
+	DPU_CMD_TENANT_NEW,
+	DPU_CMD_TENANT_DEL,
+	DPU_CMD_TENANT_GET,
+	DPU_CMD_TENANT_SET,
 
 	__DPU_CMD_MAX,
 	DPU_CMD_MAX = __DPU_CMD_MAX - 1
@@ -104,7 +123,8 @@ enum dpu_cmd {
  * @DPU_A_FN_SIZE: u64, disk size in bytes, a multiple of 4096 (blk)
  * @DPU_A_FN_MAC: binary, 6 bytes, unicast, non-zero (net); random if
  *	not given
- * @DPU_A_FN_TENANT: string, owner of the function
+ * @DPU_A_FN_TENANT: string, the tenant the function belongs to: a tenant
+ *	of the same device, which must exist
  * @DPU_A_FN_ERROR: s32, negative errno of a failed attach
  * @DPU_A_FN_BLKDEV: string, name of the block device ("dpusim0n3")
  * @DPU_A_FN_NETDEV: string, name of the net device
@@ -112,6 +132,22 @@ enum dpu_cmd {
  * @DPU_A_FN_NUMA_NODE: s32, NUMA node of the function's backing device
  * @DPU_A_FN_LIMITS: nested, &enum dpu_limit_attr: the function's own limits;
  *	in FN_SET only the limits given change (a rate of 0 removes one)
+ * @DPU_A_TENANT_NAME: string, [A-Za-z0-9_.-], 1..63 characters, unique per
+ *	device
+ * @DPU_A_TENANT_PARENT: string, the parent tenant; absent (or empty) for a
+ *	root tenant
+ * @DPU_A_TENANT_LIMITS: nested, &enum dpu_limit_attr: limits shared by all
+ *	functions of the tenant and of its descendants
+ * @DPU_A_TENANT_STATS: nested, &enum dpu_stat_attr: traffic of the
+ *	tenant's functions and its descendants' (output only)
+ * @DPU_A_TENANT_NUM_FNS: u32, functions the tenant has (output only)
+ * @DPU_A_TENANT_NUM_CHILDREN: u32, child tenants (output only)
+ * @DPU_A_TENANT_DEPTH: u32, 0 for a root tenant (output only)
+ * @DPU_A_FN_EFFECTIVE_LIMITS: nested, &enum dpu_limit_attr: for each kind,
+ *	the tightest of the function's own limit and those of its tenant and
+ *	the tenant's ancestors (output only)
+ * @DPU_A_FN_STATS: nested, &enum dpu_stat_attr: the function's traffic
+ *	(output only)
  */
 enum dpu_attr {
 	DPU_A_UNSPEC,
@@ -136,13 +172,23 @@ enum dpu_attr {
 	DPU_A_FN_IFINDEX,
 	DPU_A_FN_NUMA_NODE,
 	DPU_A_FN_LIMITS,
+	DPU_A_TENANT_NAME,
+	DPU_A_TENANT_PARENT,
+	DPU_A_TENANT_LIMITS,
+	DPU_A_TENANT_STATS,
+	DPU_A_TENANT_NUM_FNS,
+	DPU_A_TENANT_NUM_CHILDREN,
+	DPU_A_TENANT_DEPTH,
+	DPU_A_FN_EFFECTIVE_LIMITS,
+	DPU_A_FN_STATS,
 
 	__DPU_A_MAX,
 	DPU_A_MAX = __DPU_A_MAX - 1
 };
 
 /**
- * enum dpu_limit_attr - rate limits, nested in %DPU_A_FN_LIMITS
+ * enum dpu_limit_attr - rate limits, nested in %DPU_A_FN_LIMITS,
+ *	%DPU_A_TENANT_LIMITS and %DPU_A_FN_EFFECTIVE_LIMITS
  *
  * Each limit is a u64 rate per second (0: none) and a u64 burst (how much
  * may pass at once from an idle bucket; 0 picks a tenth of a second's
@@ -176,6 +222,43 @@ enum dpu_limit_attr {
 
 	__DPU_A_LIMIT_MAX,
 	DPU_A_LIMIT_MAX = __DPU_A_LIMIT_MAX - 1
+};
+
+/* How deep tenants nest: a root tenant is at depth 0. */
+#define DPU_TENANT_MAX_DEPTH	7
+
+/**
+ * enum dpu_stat_attr - traffic counters, nested in %DPU_A_TENANT_STATS and
+ *	%DPU_A_FN_STATS; all u64, counting since creation
+ * @DPU_A_STAT_BLK_IOS: block I/Os passed (reads and writes)
+ * @DPU_A_STAT_BLK_BYTES: bytes of those I/Os
+ * @DPU_A_STAT_NET_TX_PACKETS: packets the host sent, passed
+ * @DPU_A_STAT_NET_TX_BYTES: their bytes
+ * @DPU_A_STAT_NET_RX_PACKETS: packets the host received, passed
+ * @DPU_A_STAT_NET_RX_BYTES: their bytes
+ * @DPU_A_STAT_NET_RX_DROPPED: received packets dropped over an rx limit
+ * @DPU_A_STAT_THROTTLED: how many times a request (I/O or packet to send)
+ *	was held back by a limit
+ * @DPU_A_STAT_THROTTLED_NS: total time functions spent held back, ns
+ * @DPU_A_STAT_QUEUED: functions held back right now waiting for this
+ *	tenant's (or this function's own) limits
+ */
+enum dpu_stat_attr {
+	DPU_A_STAT_UNSPEC,
+	DPU_A_STAT_PAD,
+	DPU_A_STAT_BLK_IOS,
+	DPU_A_STAT_BLK_BYTES,
+	DPU_A_STAT_NET_TX_PACKETS,
+	DPU_A_STAT_NET_TX_BYTES,
+	DPU_A_STAT_NET_RX_PACKETS,
+	DPU_A_STAT_NET_RX_BYTES,
+	DPU_A_STAT_NET_RX_DROPPED,
+	DPU_A_STAT_THROTTLED,
+	DPU_A_STAT_THROTTLED_NS,
+	DPU_A_STAT_QUEUED,
+
+	__DPU_A_STAT_MAX,
+	DPU_A_STAT_MAX = __DPU_A_STAT_MAX - 1
 };
 
 /*

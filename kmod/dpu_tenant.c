@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dpupool tenants: rate groups of functions on one DPU, in a hierarchy.
+ * A function's requests pass when its own limits, its tenant's and every
+ * ancestor's allow; the groups and their wait queues are in dpu_rate.c.
+ */
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "dpu.h"
+
+struct dpu_tenant *dpu_tenant_find(struct dpu_dev *ddev, const char *name)
+{
+	struct dpu_tenant *tn;
+	unsigned long id;
+
+	lockdep_assert_held(&ddev->lock);
+	xa_for_each(&ddev->tenants, id, tn)
+		if (!strcmp(tn->name, name))
+			return tn;
+	return NULL;
+}
+
+static unsigned int dpu_tenant_depth(const struct dpu_tenant *tn)
+{
+	unsigned int d = 0;
+
+	while ((tn = tn->parent))
+		d++;
+	return d;
+}
+
+/* How many levels of tenants are below @tn. */
+static unsigned int dpu_tenant_height(struct dpu_dev *ddev,
+				      struct dpu_tenant *tn)
+{
+	unsigned int h = 0, d;
+	struct dpu_tenant *t, *a;
+	unsigned long id;
+
+	xa_for_each(&ddev->tenants, id, t) {
+		for (a = t, d = 0; a && a != tn; a = a->parent)
+			d++;
+		if (a == tn)
+			h = max(h, d);
+	}
+	return h;
+}
+
+/*
+ * May @tn (NULL: a new tenant) get @parent? Checks cycles and depth, with
+ * extack; 0 or a negative errno.
+ */
+static int dpu_tenant_check_parent(struct dpu_dev *ddev, struct dpu_tenant *tn,
+				   struct dpu_tenant *parent,
+				   struct netlink_ext_ack *extack)
+{
+	unsigned int height = 0;
+
+	if (!parent)
+		return 0;
+	if (tn) {
+		if (parent == tn) {
+			NL_SET_ERR_MSG(extack, "a tenant cannot be its own parent");
+			return -ELOOP;
+		}
+		if (dpu_rate_group_is_ancestor(&tn->rate, &parent->rate)) {
+			NL_SET_ERR_MSG(extack,
+				       "the parent is a descendant of the tenant");
+			return -ELOOP;
+		}
+		height = dpu_tenant_height(ddev, tn);
+	}
+	if (dpu_tenant_depth(parent) + 1 + height > DPU_TENANT_MAX_DEPTH) {
+		NL_SET_ERR_MSG(extack, "tenant hierarchy deeper than 7 levels");
+		return -E2BIG;
+	}
+	return 0;
+}
+
+static struct dpu_tenant *dpu_tenant_parent_find(struct dpu_dev *ddev,
+						 const char *parent,
+						 struct netlink_ext_ack *extack)
+{
+	struct dpu_tenant *p = dpu_tenant_find(ddev, parent);
+
+	if (!p)
+		NL_SET_ERR_MSG(extack,
+			       "no parent tenant with this name on this DPU");
+	return p;
+}
+
+static void dpu_tenant_free_rcu(struct rcu_head *head)
+{
+	struct dpu_tenant *tn = container_of(head, struct dpu_tenant, rcu);
+
+	dpu_rate_group_destroy(&tn->rate);
+	kfree(tn);
+}
+
+/**
+ * dpu_tenant_new() - create a tenant
+ * @ddev: the DPU
+ * @name: its name, valid
+ * @parent: name of its parent, or NULL or "" for a root tenant
+ * @lim: its limits, valid
+ * @extack: for error messages
+ *
+ * Return: 0 or a negative errno.
+ */
+int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
+		   const struct dpu_limits *lim, struct netlink_ext_ack *extack)
+{
+	struct dpu_tenant *tn, *p = NULL;
+	int err;
+
+	tn = kzalloc(sizeof(*tn), GFP_KERNEL);
+	if (!tn)
+		return -ENOMEM;
+	err = dpu_rate_group_init(&tn->rate);
+	if (err) {
+		kfree(tn);
+		return err;
+	}
+	tn->ddev = ddev;
+	strscpy(tn->name, name, sizeof(tn->name));
+	tn->limits = *lim;
+	dpu_rate_group_set_limits(&tn->rate, lim, ktime_get_ns());
+
+	mutex_lock(&ddev->lock);
+	if (ddev->dead) {
+		NL_SET_ERR_MSG(extack, "DPU device is going away");
+		err = -ENODEV;
+		goto err_unlock;
+	}
+	if (dpu_tenant_find(ddev, name)) {
+		NL_SET_ERR_MSG(extack, "tenant already exists on this DPU");
+		err = -EEXIST;
+		goto err_unlock;
+	}
+	if (parent && parent[0]) {
+		p = dpu_tenant_parent_find(ddev, parent, extack);
+		err = p ? dpu_tenant_check_parent(ddev, NULL, p, extack) :
+			  -ENOENT;
+		if (err)
+			goto err_unlock;
+	}
+	if (ddev->num_tenants >= DPU_MAX_TENANTS) {
+		NL_SET_ERR_MSG(extack, "too many tenants on this DPU");
+		err = -ENOSPC;
+		goto err_unlock;
+	}
+	err = xa_alloc(&ddev->tenants, &tn->id, tn, xa_limit_32b, GFP_KERNEL);
+	if (err)
+		goto err_unlock;
+	ddev->num_tenants++;
+	if (p) {
+		tn->parent = p;
+		p->num_children++;
+		rcu_assign_pointer(tn->rate.parent, &p->rate);
+	}
+	dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_NEW);
+	mutex_unlock(&ddev->lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&ddev->lock);
+	dpu_rate_group_destroy(&tn->rate);
+	kfree(tn);
+	return err;
+}
+
+/* With ddev->lock held; @tn has no functions and no children. */
+static void dpu_tenant_remove(struct dpu_dev *ddev, struct dpu_tenant *tn)
+{
+	xa_erase(&ddev->tenants, tn->id);
+	ddev->num_tenants--;
+	if (tn->parent)
+		tn->parent->num_children--;
+	call_rcu(&tn->rcu, dpu_tenant_free_rcu);
+}
+
+/**
+ * dpu_tenant_del() - delete a tenant without functions and children
+ * @ddev: the DPU
+ * @name: the tenant
+ * @extack: for error messages
+ *
+ * Return: 0 or a negative errno.
+ */
+int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
+		   struct netlink_ext_ack *extack)
+{
+	struct dpu_tenant *tn;
+	int err = 0;
+
+	mutex_lock(&ddev->lock);
+	tn = dpu_tenant_find(ddev, name);
+	if (!tn) {
+		NL_SET_ERR_MSG(extack, "no tenant with this name on this DPU");
+		err = -ENOENT;
+	} else if (tn->num_children) {
+		NL_SET_ERR_MSG(extack, "tenant has child tenants");
+		err = -EBUSY;
+	} else if (tn->num_fns) {
+		NL_SET_ERR_MSG(extack, "tenant has functions");
+		err = -EBUSY;
+	} else {
+		dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_DEL);
+		dpu_tenant_remove(ddev, tn);
+	}
+	mutex_unlock(&ddev->lock);
+	return err;
+}
+
+/*
+ * @tn's chain of ancestors changed: functions below it held back at a
+ * group of the old chain (or holding its tokens) charge again against the
+ * new one. With op_lock (the data paths stay) and ddev->lock held.
+ */
+static void dpu_tenant_rewait(struct dpu_dev *ddev, struct dpu_tenant *tn)
+{
+	struct dpu_tenant *t;
+	struct dpu_fn *fn;
+	unsigned long index;
+
+	lockdep_assert_held(&ddev->op_lock);
+	xa_for_each(&ddev->fns, index, fn) {
+		for (t = fn->tn; t && t != tn; t = t->parent)
+			;
+		if (t && dpu_rate_waiter_cancel(&fn->rate_waiter))
+			fn->rate_waiter.wake(&fn->rate_waiter);
+	}
+}
+
+/**
+ * dpu_tenant_set() - change a tenant's parent and/or limits
+ * @ddev: the DPU
+ * @name: the tenant
+ * @parent: NULL to keep it, "" to make it a root, or the new parent's name
+ * @lim: NULL to keep them, or all its new limits, valid
+ * @extack: for error messages
+ *
+ * Return: 0 or a negative errno; nothing changes on error.
+ */
+int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
+		   const struct dpu_limits *lim, struct netlink_ext_ack *extack)
+{
+	struct dpu_tenant *tn, *p = NULL;
+	int err = 0;
+
+	mutex_lock(&ddev->op_lock);
+	mutex_lock(&ddev->lock);
+	tn = dpu_tenant_find(ddev, name);
+	if (!tn) {
+		NL_SET_ERR_MSG(extack, "no tenant with this name on this DPU");
+		err = -ENOENT;
+		goto out;
+	}
+	if (parent && parent[0]) {
+		p = dpu_tenant_parent_find(ddev, parent, extack);
+		err = p ? dpu_tenant_check_parent(ddev, tn, p, extack) :
+			  -ENOENT;
+		if (err)
+			goto out;
+	}
+	if (parent && p != tn->parent) {
+		if (tn->parent)
+			tn->parent->num_children--;
+		if (p)
+			p->num_children++;
+		tn->parent = p;
+		rcu_assign_pointer(tn->rate.parent, p ? &p->rate : NULL);
+		dpu_tenant_rewait(ddev, tn);
+	}
+	if (lim) {
+		tn->limits = *lim;
+		dpu_rate_group_set_limits(&tn->rate, lim, ktime_get_ns());
+	}
+	dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_SET);
+out:
+	mutex_unlock(&ddev->lock);
+	mutex_unlock(&ddev->op_lock);
+	return err;
+}
+
+/* Unregistering @ddev, its functions are gone: delete the tenants. */
+void dpu_dev_del_tenants(struct dpu_dev *ddev)
+{
+	struct dpu_tenant *tn;
+	unsigned long id;
+
+	mutex_lock(&ddev->lock);
+	xa_for_each(&ddev->tenants, id, tn) {
+		tn->parent = NULL;
+		tn->num_children = 0;
+	}
+	xa_for_each(&ddev->tenants, id, tn) {
+		dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_DEL);
+		dpu_tenant_remove(ddev, tn);
+	}
+	mutex_unlock(&ddev->lock);
+}
