@@ -20,6 +20,15 @@
 #define SIM_DISK_SECT_PER_PAGE	(PAGE_SIZE >> SECTOR_SHIFT)
 #define SIM_DISK_MAX_DISCARD	(128U << 20)
 
+/*
+ * For benchmarks only: with 0, disks do not charge their I/O to the rate
+ * groups (no limits, no counters), to measure what charging costs.
+ */
+static bool charge_io = true;
+module_param(charge_io, bool, 0644);
+MODULE_PARM_DESC(charge_io,
+		 "charge disk I/O to the rate groups (default 1; 0 ignores limits, for benchmarks)");
+
 struct dpu_sim_blk {
 	struct blk_mq_tag_set tag_set;
 	struct gendisk *disk;
@@ -150,7 +159,7 @@ static blk_status_t sim_disk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_status_t st = BLK_STS_OK;
 	struct dpu_rate_cost cost;
 
-	if (!READ_ONCE(blk->dead) &&
+	if (READ_ONCE(charge_io) && !READ_ONCE(blk->dead) &&
 	    (req_op(rq) == REQ_OP_READ || req_op(rq) == REQ_OP_WRITE)) {
 		dpu_rate_cost_blk(&cost, req_op(rq) == REQ_OP_WRITE,
 				  blk_rq_bytes(rq));

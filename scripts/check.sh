@@ -129,7 +129,10 @@ if want e2e; then
 		'^dpu0/0: type blk state ready tenant acme size 1G blkdev dpu0b0' \
 		'^dpu0/1: type net state ready tenant acme' '^read back: identical' \
 		'2 packets transmitted, 2 received' '\] del dpu0/1: type net' '^demo done' \
-		'iops 2k iops-burst 200' 'read: IOPS=2[01][0-9][0-9],'; do
+		'iops 2k iops-burst 200' 'read: IOPS=2[01][0-9][0-9],' \
+		'^dpu0/globex: parent - depth 0 fns 1 children 0 limits iops 3k' \
+		'read: IOPS=\(29[5-9][0-9]\|30[0-9][0-9]\),' 'tenant del dpu0/globex: tenant has functions (EBUSY)' \
+		'\] new tenant dpu0/acme'; do
 		if grep -q "$want" "$logs/demo.log"; then
 			p=$((p + 1))
 		else
