@@ -264,6 +264,20 @@ static void rate_fair_share(struct kunit *test)
 	KUNIT_EXPECT_GE_MSG(test, jain_x1000(f, 2), 999ULL,
 			    "%llu %llu", f[0]->passed, f[1]->passed);
 
+	/*
+	 * a bytes/s limit: small requests would always fit before a large
+	 * one does; queueing behind the waiting gives both equal turns
+	 */
+	f[0]->passed = 0;
+	f[1]->passed = 0;
+	f[0]->bytes = 1 << 20;
+	f[1]->bytes = 4096;
+	set_limit(&tenant, DPU_LIM_BLK_BPS, 10 << 20, 1 << 20, t);
+	t = run(f, 2, t, 10 * S);
+	KUNIT_EXPECT_GE_MSG(test, jain_x1000(f, 2), 990ULL,
+			    "%llu %llu", f[0]->passed, f[1]->passed);
+	KUNIT_EXPECT_GE(test, f[0]->passed, 90ULL);
+
 	for (i = 0; i < 3; i++)
 		dpu_rate_group_destroy(&f[i]->g);
 	dpu_rate_group_destroy(&tenant);
@@ -330,6 +344,40 @@ static void rate_no_overtaking(struct kunit *test)
 	dpu_rate_group_stats(&tenant, &st);
 	KUNIT_EXPECT_EQ(test, st.queued, 0ULL);
 
+	dpu_rate_group_destroy(&a->g);
+	dpu_rate_group_destroy(&b->g);
+	dpu_rate_group_destroy(&tenant);
+}
+
+static void rate_small_does_not_overtake(struct kunit *test)
+{
+	struct dpu_rate_group tenant;
+	struct sim_fn *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	struct sim_fn *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	u64 t = 5 * S;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	group_init(test, &tenant, NULL);
+	fn_init(test, a, &tenant);
+	fn_init(test, b, &tenant);
+	a->bytes = 1 << 20;
+	set_limit(&tenant, DPU_LIM_BLK_BPS, 1 << 20, 1 << 20, t);
+
+	KUNIT_EXPECT_EQ(test, charge(a, t), DPU_RATE_PASS);
+	/* a's next MiB needs the whole bucket: a second from now */
+	KUNIT_EXPECT_EQ(test, charge(a, t), DPU_RATE_QUEUED);
+	KUNIT_EXPECT_EQ(test, timers->expires[0], t + S);
+	/*
+	 * 10 ms later 4 KiB would fit, but a waits: b does not take a's
+	 * tokens (small requests would starve large ones forever)
+	 */
+	KUNIT_EXPECT_EQ(test, charge(b, t + 10 * MS), DPU_RATE_QUEUED);
+	dpu_rate_queue_expire(&tenant, &tenant.q[DPU_RATE_BLK], t + S);
+	KUNIT_EXPECT_EQ(test, charge(a, t + S), DPU_RATE_PASS);
+	KUNIT_EXPECT_TRUE(test, dpu_rate_waiter_pending(&b->w));
+
+	dpu_rate_waiter_cancel(&b->w);
 	dpu_rate_group_destroy(&a->g);
 	dpu_rate_group_destroy(&b->g);
 	dpu_rate_group_destroy(&tenant);
@@ -405,9 +453,11 @@ static void rate_rx_drops(struct kunit *test)
 
 static void rate_hierarchy(struct kunit *test)
 {
-	struct dpu_rate_group g[4];
+	struct dpu_rate_group *g = kunit_kcalloc(test, 4, sizeof(*g),
+						 GFP_KERNEL);
 	int i;
 
+	KUNIT_ASSERT_NOT_NULL(test, g);
 	for (i = 0; i < 4; i++)
 		group_init(test, &g[i], i ? &g[i - 1] : NULL);
 	KUNIT_EXPECT_EQ(test, dpu_rate_group_level(&g[0]), 0U);
@@ -428,6 +478,7 @@ static struct kunit_case dpu_rate_cases[] = {
 	KUNIT_CASE(rate_tightest_applies),
 	KUNIT_CASE(rate_fair_share),
 	KUNIT_CASE(rate_no_overtaking),
+	KUNIT_CASE(rate_small_does_not_overtake),
 	KUNIT_CASE(rate_limit_raised_under_load),
 	KUNIT_CASE(rate_rx_drops),
 	KUNIT_CASE(rate_hierarchy),
