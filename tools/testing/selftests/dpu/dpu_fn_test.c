@@ -28,6 +28,11 @@ FIXTURE_SETUP(fn)
 	ASSERT_EQ(0, sysfs_write(SIM_BUS "/new_device", "5000 64"));
 	ASSERT_EQ(0, sim_dpu_name(ID, self->dev, sizeof(self->dev)));
 	ASSERT_EQ(0, sim_knob(ID, "attach_delay_ms", "5"));
+	/* functions belong to existing tenants */
+	ASSERT_EQ(0, tenant_new(self->nl, self->dev, "acme", NULL));
+	ASSERT_EQ(0, tenant_new(self->nl, self->dev, "globex", NULL));
+	ASSERT_EQ(0, tenant_new(self->nl, self->dev, "initech", NULL));
+	ASSERT_EQ(0, tenant_new(self->nl, self->dev, "a", NULL));
 }
 
 FIXTURE_TEARDOWN(fn)
@@ -201,6 +206,7 @@ TEST(no_free_slot)
 	ASSERT_NE(NULL, nl);
 	ASSERT_EQ(0, sysfs_write(SIM_BUS "/new_device", "5001 2"));
 	ASSERT_EQ(0, sim_dpu_name(5001, dev, sizeof(dev)));
+	ASSERT_EQ(0, tenant_new(nl, dev, "acme", NULL));
 	ASSERT_EQ(0, fn_new(nl, dev, 4 * MiB, "acme", &f));
 	ASSERT_EQ(0, fn_new(nl, dev, 4 * MiB, "acme", &f));
 	EXPECT_EQ(-ENOSPC, fn_new(nl, dev, 4 * MiB, "acme", &f));
@@ -239,6 +245,8 @@ B(tenant_bad) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh
 B(tenant_empty) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, ""); }
 B(tenant_long) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"); }
 B(state_given) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "a"); mnl_attr_put_u8(nlh, DPU_A_FN_STATE, 2); }
+B(tenant_unknown) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "nosuch"); }
+B(tenant_unknown_blk) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 1); mnl_attr_put_u64(nlh, DPU_A_FN_SIZE, 4096); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "Acme"); }
 B(dev_unknown) { (void)dev; mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, "dpu9999"); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "a"); }
 
 static const struct bad_case bad_new[] = {
@@ -262,6 +270,8 @@ static const struct bad_case bad_new[] = {
 	{ "tenant too long", -EINVAL, "Attribute failed policy validation", tenant_long },
 	{ "state is output-only", -EINVAL, "attribute is output-only", state_given },
 	{ "unknown device", -ENODEV, "no DPU device with this name", dev_unknown },
+	{ "unknown tenant", -ENOENT, "no tenant with this name on this DPU", tenant_unknown },
+	{ "unknown tenant (names are case-sensitive)", -ENOENT, "no tenant with this name on this DPU", tenant_unknown_blk },
 };
 
 TEST_F(fn, bad_fn_new)
@@ -327,6 +337,28 @@ TEST_F(fn, bad_del_get_set)
 	EXPECT_STREQ("tenant name may only contain A-Z a-z 0-9 _ . -", self->nl->extack);
 	EXPECT_EQ(0, fn_get(self->nl, self->dev, f.index, &f));
 	EXPECT_STREQ("acme", f.tenant);
+
+	/* moving to a tenant that does not exist changes nothing */
+	EXPECT_EQ(-ENOENT, fn_move(self->nl, self->dev, f.index, "nosuch", NULL));
+	EXPECT_STREQ("no tenant with this name on this DPU", self->nl->extack);
+	EXPECT_EQ(0, fn_get(self->nl, self->dev, f.index, &f));
+	EXPECT_STREQ("acme", f.tenant);
+	/* nor do limits given along with it */
+	nlh = nl_msg(self->nl, self->nl->family, DPU_CMD_FN_SET, 0);
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, self->dev);
+	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, f.index);
+	mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "nosuch");
+	{
+		struct nlattr *nest = mnl_attr_nest_start(nlh, DPU_A_FN_LIMITS);
+
+		mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_IOPS, 1234);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	EXPECT_EQ(-ENOENT, nl_talk(self->nl, nlh));
+	EXPECT_STREQ("no tenant with this name on this DPU", self->nl->extack);
+	EXPECT_EQ(0, fn_get(self->nl, self->dev, f.index, &f));
+	EXPECT_STREQ("acme", f.tenant);
+	EXPECT_FALSE(f.limits.has[DPU_A_LIMIT_BLK_IOPS]) TH_LOG("a failed FN_SET applied its limits");
 }
 
 TEST_F(fn, unprivileged_refused)
@@ -602,6 +634,7 @@ TEST(dump_1000)
 	/* failed attaches keep the objects cheap: no disks behind them */
 	ASSERT_EQ(0, sim_knob(5002, "fail_attach", "1000"));
 	ASSERT_EQ(0, sim_knob(5002, "attach_delay_ms", "0"));
+	ASSERT_EQ(0, tenant_new(nl, dev, "bulk", NULL));
 	for (i = 0; i < 1000; i++)
 		ASSERT_EQ(0, fn_new(nl, dev, 4 * MiB, "bulk", &f));
 

@@ -107,6 +107,7 @@ struct nl {
 	int error;
 	char extack[256];
 	int replies;
+	int rounds;	/* datagrams received */
 	int (*cb)(const struct nlmsghdr *nlh, void *arg);
 	void *arg;
 };
@@ -156,6 +157,7 @@ static inline int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
 	nl->error = 0;
 	nl->extack[0] = '\0';
 	nl->replies = 0;
+	nl->rounds = 0;
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
@@ -164,6 +166,7 @@ static inline int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
 		len = mnl_socket_recvfrom(nl->sk, nl->buf, sizeof(nl->buf));
 		if (len < 0)
 			return -errno;
+		nl->rounds++;
 		ret = mnl_cb_run2(nl->buf, len, nlh->nlmsg_seq, nl->portid,
 				  nl_data_cb, nl, ctl, NLMSG_MIN_TYPE);
 	} while (ret > 0);
@@ -282,6 +285,41 @@ static inline int parse_dev(const struct nlmsghdr *nlh, struct dev_reply *d)
 	return 0;
 }
 
+/*
+ * u64 values of a nested attribute (DPU_A_*_LIMITS or DPU_A_*_STATS) by
+ * type; has[t] marks those present, bad counts attributes that were not
+ * 8 bytes long or of a type above max.
+ */
+#define DPU_NEST_MAX	32
+struct u64_nest {
+	int present;
+	int has[DPU_NEST_MAX];
+	uint64_t v[DPU_NEST_MAX];
+	int bad;
+};
+
+static inline void parse_u64_nest(const struct nlattr *nest, int max,
+				  struct u64_nest *n)
+{
+	const struct nlattr *a;
+
+	n->present = 1;
+	mnl_attr_for_each_nested(a, nest) {
+		uint16_t t = mnl_attr_get_type(a);
+
+		/* the PAD types (1) carry no value */
+		if (t == 1)
+			continue;
+		if (t > max || t >= DPU_NEST_MAX ||
+		    mnl_attr_get_payload_len(a) != sizeof(uint64_t)) {
+			n->bad++;
+			continue;
+		}
+		n->has[t] = 1;
+		n->v[t] = mnl_attr_get_u64(a);
+	}
+}
+
 /* parsed function message (reply or event) */
 struct fn_reply {
 	uint8_t cmd;
@@ -296,6 +334,7 @@ struct fn_reply {
 	int has_mac;
 	uint8_t mac[6];
 	char blkdev[32], netdev[32];
+	struct u64_nest limits, eff, stats;
 };
 
 static inline int parse_fn(const struct nlmsghdr *nlh, struct fn_reply *f)
@@ -339,6 +378,15 @@ static inline int parse_fn(const struct nlmsghdr *nlh, struct fn_reply *f)
 			break;
 		case DPU_A_FN_NETDEV:
 			snprintf(f->netdev, sizeof(f->netdev), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_FN_LIMITS:
+			parse_u64_nest(a, DPU_A_LIMIT_MAX, &f->limits);
+			break;
+		case DPU_A_FN_EFFECTIVE_LIMITS:
+			parse_u64_nest(a, DPU_A_LIMIT_MAX, &f->eff);
+			break;
+		case DPU_A_FN_STATS:
+			parse_u64_nest(a, DPU_A_STAT_MAX, &f->stats);
 			break;
 		}
 	}
@@ -403,6 +451,173 @@ static inline int fn_wait(struct nl *nl, const char *dev, uint32_t index,
 		usleep(10000);
 	}
 	return -ETIMEDOUT;
+}
+
+/* FN_SET of one limit (a DPU_A_LIMIT_* rate or burst) of a function */
+static inline int fn_set_limit(struct nl *nl, const char *dev, uint32_t index,
+			       uint16_t limit, uint64_t value)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_FN_SET, 0);
+	struct nlattr *nest;
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
+	nest = mnl_attr_nest_start(nlh, DPU_A_FN_LIMITS);
+	mnl_attr_put_u64(nlh, limit, value);
+	mnl_attr_nest_end(nlh, nest);
+	nl->cb = NULL;
+	return nl_talk(nl, nlh);
+}
+
+/* FN_SET moving a function to another tenant; f (if not NULL) gets the reply */
+static inline int fn_move(struct nl *nl, const char *dev, uint32_t index,
+				const char *tenant, struct fn_reply *f)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_FN_SET, 0);
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
+	mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, tenant);
+	nl->cb = f ? grab_fn : NULL;
+	nl->arg = f;
+	return nl_talk(nl, nlh);
+}
+
+/* parsed tenant message (reply or event) */
+struct tenant_reply {
+	uint8_t cmd;
+	int has_dev_index;
+	uint32_t dev_index;
+	char dev[32];
+	char name[80];
+	int has_parent;
+	char parent[80];
+	int has_depth, has_num_fns, has_num_children;
+	uint32_t depth, num_fns, num_children;
+	struct u64_nest limits, stats;
+};
+
+static inline int parse_tenant(const struct nlmsghdr *nlh, struct tenant_reply *t)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+
+	memset(t, 0, sizeof(*t));
+	t->cmd = g->cmd;
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		switch (mnl_attr_get_type(a)) {
+		case DPU_A_DEV_INDEX:
+			t->has_dev_index = 1;
+			t->dev_index = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_DEV_NAME:
+			snprintf(t->dev, sizeof(t->dev), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_TENANT_NAME:
+			snprintf(t->name, sizeof(t->name), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_TENANT_PARENT:
+			t->has_parent = 1;
+			snprintf(t->parent, sizeof(t->parent), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_TENANT_DEPTH:
+			t->has_depth = 1;
+			t->depth = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_TENANT_NUM_FNS:
+			t->has_num_fns = 1;
+			t->num_fns = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_TENANT_NUM_CHILDREN:
+			t->has_num_children = 1;
+			t->num_children = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_TENANT_LIMITS:
+			parse_u64_nest(a, DPU_A_LIMIT_MAX, &t->limits);
+			break;
+		case DPU_A_TENANT_STATS:
+			parse_u64_nest(a, DPU_A_STAT_MAX, &t->stats);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int grab_tenant(const struct nlmsghdr *nlh, void *arg)
+{
+	return parse_tenant(nlh, arg);
+}
+
+/*
+ * TENANT_NEW of a tenant without limits; parent NULL for a root. Tests of
+ * functions call it before FN_NEW: functions need an existing tenant.
+ */
+static inline int tenant_new(struct nl *nl, const char *dev, const char *name,
+			     const char *parent)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_TENANT_NEW, 0);
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_strz(nlh, DPU_A_TENANT_NAME, name);
+	if (parent)
+		mnl_attr_put_strz(nlh, DPU_A_TENANT_PARENT, parent);
+	nl->cb = NULL;
+	return nl_talk(nl, nlh);
+}
+
+static inline int tenant_get(struct nl *nl, const char *dev, const char *name,
+			     struct tenant_reply *t)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_TENANT_GET, 0);
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_strz(nlh, DPU_A_TENANT_NAME, name);
+	nl->cb = grab_tenant;
+	nl->arg = t;
+	return nl_talk(nl, nlh);
+}
+
+static inline int tenant_del(struct nl *nl, const char *dev, const char *name)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_TENANT_DEL, 0);
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_strz(nlh, DPU_A_TENANT_NAME, name);
+	nl->cb = NULL;
+	return nl_talk(nl, nlh);
+}
+
+/* TENANT_SET of the parent ("" makes it a root); t (if not NULL) gets the reply */
+static inline int tenant_set_parent(struct nl *nl, const char *dev,
+				    const char *name, const char *parent,
+				    struct tenant_reply *t)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_TENANT_SET, 0);
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_strz(nlh, DPU_A_TENANT_NAME, name);
+	mnl_attr_put_strz(nlh, DPU_A_TENANT_PARENT, parent);
+	nl->cb = t ? grab_tenant : NULL;
+	nl->arg = t;
+	return nl_talk(nl, nlh);
+}
+
+/* TENANT_SET of one limit (a DPU_A_LIMIT_* rate or burst) */
+static inline int tenant_set_limit(struct nl *nl, const char *dev,
+				   const char *name, uint16_t limit,
+				   uint64_t value, struct tenant_reply *t)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_TENANT_SET, 0);
+	struct nlattr *nest;
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	mnl_attr_put_strz(nlh, DPU_A_TENANT_NAME, name);
+	nest = mnl_attr_nest_start(nlh, DPU_A_TENANT_LIMITS);
+	mnl_attr_put_u64(nlh, limit, value);
+	mnl_attr_nest_end(nlh, nest);
+	nl->cb = t ? grab_tenant : NULL;
+	nl->arg = t;
+	return nl_talk(nl, nlh);
 }
 
 /* write a debugfs knob of simulated device id */

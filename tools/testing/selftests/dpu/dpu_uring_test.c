@@ -32,6 +32,8 @@ FIXTURE_SETUP(ring)
 	ASSERT_EQ(0, io_uring_queue_init(128, &self->ring, IORING_SETUP_SQE128));
 	self->nl = nl_open();
 	ASSERT_NE(NULL, self->nl);
+	/* functions belong to existing tenants */
+	ASSERT_EQ(0, tenant_new(self->nl, self->dev, "ringco", NULL));
 }
 
 FIXTURE_TEARDOWN(ring)
@@ -189,6 +191,21 @@ TEST_F(ring, bad_payloads)
 	EXPECT_EQ(-EINVAL, res[5]);
 	EXPECT_EQ(-EOPNOTSUPP, res[6]);
 	EXPECT_EQ(-ENOENT, res[7]);
+}
+
+TEST_F(ring, unknown_tenant)
+{
+	static const char other[] = "nosuch";
+	struct dpu_uring_fn_cmd c = new_cmd(self->dev_index, DPU_FN_TYPE_BLK);
+	struct fn_reply f;
+	int res[1];
+
+	c.tenant = (__u64)(uintptr_t)other;
+	c.tenant_len = sizeof(other) - 1;
+	prep(&self->ring, self->fd, DPU_URING_CMD_FN_NEW, &c, 0);
+	ASSERT_EQ(1, reap(&self->ring, 1, res));
+	EXPECT_EQ(-ENOENT, res[0]);
+	EXPECT_EQ(-ENOENT, fn_get(self->nl, self->dev, 0, &f));
 }
 
 TEST_F(ring, needs_sqe128)

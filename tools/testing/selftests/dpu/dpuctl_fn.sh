@@ -7,6 +7,10 @@ require
 echo 6002 > $SIM/new_device
 dev=$(sim_dpu 6002)
 sim_knob 6002 attach_delay_ms 20
+# functions belong to existing tenants
+for t in acme globex batch; do
+	"$DPUCTL" tenant add "$dev/$t" >/dev/null || echo "# tenant add $dev/$t failed"
+done
 mon=/tmp/dpuctl-monitor.$$
 "$DPUCTL" monitor > "$mon" 2>&1 &
 monpid=$!
@@ -34,6 +38,14 @@ rc=$?
 check "kernel extack reaches the user" \
 	test "$err" = "dpuctl: fn add dev $dev: disk size is not a multiple of 4096 bytes (EINVAL)"
 check "and exits 1" test $rc -eq 1
+err=$("$DPUCTL" fn add dev "$dev" type blk size 4M tenant nosuch 2>&1)
+check "fn add with an unknown tenant is refused" \
+	test "$err" = "dpuctl: fn add dev $dev: no tenant with this name on this DPU (ENOENT)"
+err=$("$DPUCTL" fn set "$dev/0" tenant nosuch 2>&1)
+check "fn set to an unknown tenant is refused" \
+	test "$err" = "dpuctl: fn set $dev/0: no tenant with this name on this DPU (ENOENT)"
+check "and the function stays where it was" \
+	test "$("$DPUCTL" -j fn show "$dev/0" | jq -r '.[0].tenant')" = globex
 err=$("$DPUCTL" fn add dev "$dev" type blk tenant acme 2>&1)
 check "missing size caught by dpuctl (exit 2)" test $? -eq 2
 check "naming the problem" grep -q "needs a size" <<<"$err"

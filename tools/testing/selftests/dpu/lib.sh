@@ -47,10 +47,18 @@ sim_dpu() {
 	return 1
 }
 
-# fn_add DEV TYPE SIZE_OR_- TENANT: creates, waits for ready, prints "INDEX NAME"
-# where NAME is the block or net device
+# tenant_ensure DEV TENANT: create the tenant unless it exists already
+tenant_ensure() {
+	"$DPUCTL" tenant show "$1/$2" >/dev/null 2>&1 ||
+		"$DPUCTL" tenant add "$1/$2" >/dev/null
+}
+
+# fn_add DEV TYPE SIZE_OR_- TENANT: creates (and the tenant if it does not
+# exist yet), waits for ready, prints "INDEX NAME" where NAME is the block
+# or net device
 fn_add() {
 	local dev=$1 type=$2 size=$3 tenant=$4 j
+	tenant_ensure "$dev" "$tenant" || return 1
 	if [ "$type" = blk ]; then
 		j=$("$DPUCTL" -j fn add dev "$dev" type blk size "$size" tenant "$tenant" wait) || return 1
 		jq -r '.[0] | "\(.index) \(.blkdev)"' <<<"$j"
