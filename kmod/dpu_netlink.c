@@ -568,16 +568,26 @@ static int dpu_nl_fn_set_doit(struct sk_buff *skb, struct genl_info *info)
 	fn = dpu_nl_fn_from_attrs(info, &ddev);
 	if (IS_ERR(fn))
 		return PTR_ERR(fn);
+	/* validate everything before changing anything */
 	if (lattr) {
 		mutex_lock(&ddev->lock);
 		lim = fn->limits;
 		mutex_unlock(&ddev->lock);
 		err = dpu_nl_limits_parse(lattr, fn->type, &lim, info->extack);
-		if (!err)
-			err = dpu_fn_set_limits(fn, &lim, info->extack);
+	}
+	if (!err && tattr) {
+		mutex_lock(&ddev->lock);
+		if (!dpu_tenant_find(ddev, tenant)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tattr,
+					    "no tenant with this name on this DPU");
+			err = -ENOENT;
+		}
+		mutex_unlock(&ddev->lock);
 	}
 	if (!err && tattr)
 		err = dpu_fn_set_tenant(fn, tenant, info->extack);
+	if (!err && lattr)
+		err = dpu_fn_set_limits(fn, &lim, info->extack);
 	if (!err)
 		err = dpu_nl_fn_reply(fn, DPU_CMD_FN_SET, info);
 	dpu_fn_put(fn);

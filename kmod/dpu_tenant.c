@@ -133,6 +133,11 @@ int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
 		err = -ENODEV;
 		goto err_unlock;
 	}
+	if (parent && !strcmp(parent, name)) {
+		NL_SET_ERR_MSG(extack, "a tenant cannot be its own parent");
+		err = -ELOOP;
+		goto err_unlock;
+	}
 	if (dpu_tenant_find(ddev, name)) {
 		NL_SET_ERR_MSG(extack, "tenant already exists on this DPU");
 		err = -EEXIST;
