@@ -171,7 +171,14 @@ static blk_status_t sim_disk_queue_rq(struct blk_mq_hw_ctx *hctx,
 			if (!dpu_rate_waiter_pending(&blk->fn->rate_waiter))
 				blk_mq_start_stopped_hw_queues(hctx->queue,
 							       true);
-			return BLK_STS_DEV_RESOURCE;
+			/*
+			 * Not DEV_RESOURCE: the wake may run the queue before
+			 * blk-mq put the request back on its dispatch list;
+			 * with RESOURCE blk-mq reruns an unstopped queue
+			 * itself then (SCHED_RESTART alone would wait for a
+			 * completion that may never come).
+			 */
+			return BLK_STS_RESOURCE;
 		}
 	}
 
