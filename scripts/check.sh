@@ -3,8 +3,9 @@
 # "N passed, N failed" summing them all. Exit status non-zero on any failure.
 #
 # Suites: lint (W=1 + sparse, checkpatch), unit (cmocka, ASan/UBSan),
-# kunit (UML), vm (the guest runner's own tests), selftests (kselftests in
-# a guest), e2e (make demo in a guest).
+# kunit (UML), vm (the guest runner's own tests), provider (the autoscaler
+# provider end to end), dpud (the node daemon in a guest), selftests (kselftests in a guest), e2e (make demo in
+# a guest).
 # DPU_CHECK_SUITES="unit selftests" runs a subset.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,7 +25,7 @@ record() {	# record SUITE PASS FAIL
 	echo "== $1: $2 passed, $3 failed"
 }
 
-want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm selftests e2e} " == *" $1 "* ]]; }
+want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud selftests e2e} " == *" $1 "* ]]; }
 
 step() { echo; echo "==== $*"; }
 
@@ -93,6 +94,26 @@ if want vm; then
 	f=$(grep -c '^not ok ' "$logs/vm.log")
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	record vm "$p" "$f"
+fi
+
+if want provider; then
+	step "provider: the autoscaler externalgrpc provider, driven by a grpcio client"
+	tools/testing/provider/run.sh user/build/bin/dpu-provider 2>&1 | tee "$logs/provider.log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^ok ' "$logs/provider.log")
+	f=$(grep -c '^not ok ' "$logs/provider.log")
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	record provider "$p" "$f"
+fi
+
+if want dpud; then
+	step "dpud: the node daemon in a guest (reconcile, restarts, kill -9, NIC setup, metrics)"
+	scripts/vm -t 600 -- tools/testing/dpud/dpud_test.sh 2>&1 | tee "$logs/dpud.log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^ok ' "$logs/dpud.log")
+	f=$(grep -c '^not ok ' "$logs/dpud.log")
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	record dpud "$p" "$f"
 fi
 
 if want selftests; then

@@ -1,0 +1,301 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end test of dpud in a guest with dpu.ko and dpu_sim.ko loaded:
+#   cd /work/main && make modules user &&
+#   scripts/vm -t 600 -- tools/testing/dpud/dpud_test.sh
+# Desired state -> disk and NIC attached, NIC set up in its netns and
+# pingable, restart idempotent, kill -9 mid-attach then restart gives exactly
+# the desired set, desired file removed + SIGHUP deletes, /metrics checked
+# (and validated by promtool, scraped by a real prometheus), bad config and
+# desired files rejected with FILE:LINE and exit code 2.
+REPO=$(cd "$(dirname "$0")/../../.." && pwd)
+# the ASan/UBSan build when there is one: the log is checked for reports
+DPUD=${DPUD:-$REPO/user/build/san/bin/dpud}
+[ -x "$DPUD" ] || DPUD=$REPO/user/build/bin/dpud
+DPUCTL=$REPO/user/build/bin/dpuctl
+SIM=/sys/bus/dpu_sim
+SIMID=71
+PORT=9477
+n_test=0 n_pass=0 n_fail=0
+
+check() {	# check DESCRIPTION COMMAND...
+	local desc=$1
+	shift
+	n_test=$((n_test + 1))
+	if "$@"; then
+		echo "ok $n_test $desc"
+		n_pass=$((n_pass + 1))
+	else
+		echo "not ok $n_test $desc"
+		n_fail=$((n_fail + 1))
+	fi
+}
+
+finish() {
+	echo "# $n_pass passed, $n_fail failed"
+	[ "$n_fail" -eq 0 ]
+	exit $?
+}
+
+[ -d $SIM ] || { echo "# SKIP: dpu_sim.ko not loaded"; exit 4; }
+[ -x "$DPUD" ] || { echo "# SKIP: $DPUD not built"; exit 4; }
+
+T=$(mktemp -d /tmp/dpud_test.XXXXXX)
+D=$T/desired
+mkdir -p "$D" "$T/state"
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
+	[ -n "$PROM" ] && kill "$PROM" 2>/dev/null
+	ip netns del dpud_ns 2>/dev/null
+	ip netns del dpud_peer 2>/dev/null
+	echo $SIMID > $SIM/del_device 2>/dev/null
+	if [ -n "$DPU_VM_OUT" ]; then cp "$T"/*.log "$DPU_VM_OUT"/ 2>/dev/null; fi
+}
+trap cleanup EXIT
+
+echo $SIMID > $SIM/new_device
+DEV=
+for d in /sys/class/dpu/dpu*; do
+	[ "$(basename "$(readlink "$d/device")")" = "dpu_sim$SIMID" ] && DEV=$(basename "$d")
+done
+DBG=/sys/kernel/debug/dpu_sim/dpu_sim$SIMID
+echo "# device $DEV, work dir $T, daemon $DPUD"
+ip netns add dpud_ns
+ip netns add dpud_peer
+
+cat > "$T/dpud.conf" <<EOC
+# dpud test config
+listen = 127.0.0.1:$PORT
+desired_dir = $D
+state_dir = $T/state
+device = $DEV
+sample_interval = 1s
+cgroup_root = dpud-test
+reserve_cpu = 250m
+reserve_memory = 64M
+EOC
+cat > "$D/tenant-acme.conf" <<EOC
+limits = iops 5k bps 100M
+EOC
+cat > "$D/tenant-web.conf" <<EOC
+parent = acme
+EOC
+cat > "$D/disk-db.conf" <<EOC
+tenant = acme
+type = blk
+size = 64M
+EOC
+cat > "$D/nic0.conf" <<EOC
+tenant = web
+type = net
+mac = 02:00:00:aa:bb:01
+mtu = 9000
+netns = /run/netns/dpud_ns
+ifname = eth1
+EOC
+
+# cgroup for the headroom figures
+mkdir -p /sys/fs/cgroup/dpud-test
+echo "+cpu +memory" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+
+fns() { "$DPUCTL" -j fn show "$DEV"; }
+nfns() { fns | jq 'length'; }
+# count of functions matching a jq filter
+count() { fns | jq "[.[] | select($1)] | length"; }
+start() {
+	"$DPUD" --config "$T/dpud.conf" 2>>"$T/dpud.log" &
+	PID=$!
+}
+# wait_for SEC COMMAND...: poll until the command succeeds
+wait_for() {
+	local t=$(($1 * 10))
+	shift
+	while [ $t -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		t=$((t - 1))
+	done
+	return 1
+}
+all_ready() { [ "$(count '.state == "ready"')" = "$1" ] && [ "$(nfns)" = "$1" ]; }
+metrics() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
+eq() { [ "$1" = "$2" ] || { echo "# got '$1', want '$2'"; return 1; }; }
+
+# ------------------------------------------------------------------ CLI
+check "--help documents the exit codes" sh -c "'$DPUD' --help | grep -q '^Exit codes:'"
+printf 'listen = 127.0.0.1:1\n\nwarp = 9\n' > "$T/bad.conf"
+out=$("$DPUD" --config "$T/bad.conf" 2>&1); rc=$?
+check "bad config: exit 2" eq "$rc" 2
+check "bad config: FILE:LINE: reason" eq "$out" "$T/bad.conf:3: unknown key 'warp'"
+mkdir -p "$T/bad.d"
+printf 'tenant = acme\ntype = blk\nsize = lots\n' > "$T/bad.d/d.conf"
+printf 'desired_dir = %s\n' "$T/bad.d" > "$T/bad2.conf"
+out=$("$DPUD" --config "$T/bad2.conf" 2>&1); rc=$?
+check "bad desired file: exit 2 and FILE:LINE" \
+	eq "$rc:$out" "2:$T/bad.d/d.conf:3: bad size 'lots' (e.g. 10G)"
+check "--check accepts the good config" sh -c "'$DPUD' --config '$T/dpud.conf' --check >/dev/null"
+
+# a function dpud did not create: never touched
+"$DPUCTL" tenant add "$DEV/other" >/dev/null
+"$DPUCTL" fn add dev "$DEV" type blk size 4M tenant other wait >/dev/null
+
+# -------------------------------------------------------------- attach
+start
+check "disk and NIC attached and ready" wait_for 30 all_ready 3
+check "one blk for acme, 64M" eq "$(count '.type == "blk" and .tenant == "acme"')" 1
+check "one net for web" eq "$(count '.type == "net" and .tenant == "web"')" 1
+check "tenant web under acme" eq "$("$DPUCTL" -j tenant show "$DEV/web" | jq -r '.[0].parent // .parent')" acme
+check "tenant acme limits iops 5k" sh -c "'$DPUCTL' tenant show '$DEV/acme' | grep -q 'iops 5k'"
+nic_up() { ip -n dpud_ns -o link show eth1 2>/dev/null | grep -q 'state UP\|,UP'; }
+check "NIC is eth1 in its netns and up" wait_for 20 nic_up
+link=$(ip -n dpud_ns -o link show eth1)
+check "NIC mtu 9000" grep -q "mtu 9000" <<<"$link"
+check "NIC mac 02:00:00:aa:bb:01" grep -q "link/ether 02:00:00:aa:bb:01" <<<"$link"
+idx=$(fns | jq '.[] | select(.type == "net") | .index')
+rep=${DEV}r$idx
+ip link set "$rep" netns dpud_peer
+ip -n dpud_peer addr add 10.211.0.2/24 dev "$rep"
+ip -n dpud_peer link set "$rep" up
+ip -n dpud_ns addr add 10.211.0.1/24 dev eth1
+check "NIC pingable from the representor's netns" \
+	sh -c 'ip netns exec dpud_peer ping -c 3 -W 2 -q 10.211.0.1 >/dev/null'
+
+# --------------------------------------------------------------- metrics
+blk=$(fns | jq -r '.[] | select(.tenant == "acme" and .type == "blk") | .blkdev')
+dd if=/dev/$blk of=/dev/null bs=4k count=200 iflag=direct 2>/dev/null
+sleep 2.5	# a sample interval: stats refreshed
+m=$(metrics)
+echo "$m" > "$T/metrics.txt"
+has() { grep -qF -- "$1" <<<"$m" || { echo "# missing: $1"; return 1; }; }
+check "metrics: functions by state" has "dpu_functions{device=\"$DEV\",type=\"blk\",state=\"ready\"} 2"
+check "metrics: HELP/TYPE" sh -c "grep -q '^# TYPE dpu_functions gauge' '$T/metrics.txt' && grep -q '^# HELP dpu_function_attach_seconds ' '$T/metrics.txt'"
+check "metrics: attach histogram counted 2" has "dpu_function_attach_seconds_count 2"
+io=$(awk -v k="dpu_tenant_io_total{device=\"$DEV\",tenant=\"acme\"}" '$1 == k {print $2}' <<<"$m")
+check "metrics: tenant io counter counts 200 reads (${io})" test "${io:-0}" -ge 200
+check "metrics: tenant throttled seconds" has "dpu_tenant_throttled_seconds_total{device=\"$DEV\",tenant=\"web\"}"
+check "metrics: free slots" has "dpu_function_slots_free{device=\"$DEV\"}"
+check "metrics: headroom" has "dpud_headroom_reclaimable_cpu_cores"
+if command -v promtool >/dev/null; then
+	check "metrics: promtool check metrics" sh -c "promtool check metrics < '$T/metrics.txt' 2>&1 | grep -v 'counter metrics should have' | (! grep .)"
+fi
+check "404 for other paths" eq "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/nope)" 404
+
+# -------------------------------------------------- restart: idempotent
+before=$(fns | jq -c '[.[] | {index, type, tenant}] | sort_by(.index)')
+kill -TERM "$PID"; wait "$PID"; rc=$?
+check "SIGTERM: clean exit 0" eq "$rc" 0
+start
+sleep 3
+after=$(fns | jq -c '[.[] | {index, type, tenant}] | sort_by(.index)')
+check "restart: nothing duplicated or lost" eq "$after" "$before"
+check "restart: NIC still up in its netns" nic_up
+
+# ----------------------------------------------- kill -9 mid-attach
+echo 2000 > "$DBG/attach_delay_ms"
+cat > "$D/disk2.conf" <<EOC
+tenant = acme
+type = blk
+size = 32M
+EOC
+cat > "$D/nic1.conf" <<EOC
+tenant = web
+type = net
+netns = /run/netns/dpud_ns
+ifname = eth2
+EOC
+kill -HUP "$PID"
+creating() { [ "$(count '.state == "creating"')" -ge 1 ]; }
+check "SIGHUP: attaches started" wait_for 10 creating
+kill -9 "$PID"; wait "$PID" 2>/dev/null
+PID=
+check "killed while creating" creating
+start
+check "restart after kill -9: 5 functions ready" wait_for 40 all_ready 5
+sleep 2
+check "exactly one disk2 (32M) and one disk-db" eq "$(count '.type == "blk" and .tenant == "acme"')" 2
+check "exactly two NICs for web" eq "$(count '.type == "net" and .tenant == "web"')" 2
+eth2_up() { ip -n dpud_ns -o link show eth2 2>/dev/null | grep -q 'state UP\|,UP'; }
+check "NIC eth2 set up after the crash" wait_for 20 eth2_up
+echo 0 > "$DBG/attach_delay_ms"
+
+# --------------------------------------------- removal + SIGHUP
+rm "$D/disk2.conf"
+kill -HUP "$PID"
+check "removed desired file + SIGHUP: function deleted" wait_for 20 all_ready 4
+check "its state record dropped" wait_for 10 test ! -e "$T/state/disk2.fn"
+check "the function dpud did not create is still there" eq "$(count '.tenant == "other"')" 1
+
+# -------------------------------------- a bad desired file on SIGHUP
+printf 'tenant = acme\ntype = blk\n' > "$D/broken.conf"
+kill -HUP "$PID"
+logged() { grep -qF "$D/broken.conf:2: missing 'size' for type blk" "$T/dpud.log"; }
+check "SIGHUP with a bad desired file: FILE:LINE logged" wait_for 10 logged
+check "  and the old desired state kept" all_ready 4
+check "  and dpud still running" kill -0 "$PID"
+rm "$D/broken.conf"
+
+# ------------------- crash between the state record and FN_NEW
+kill -TERM "$PID"; wait "$PID"
+printf 'tenant = acme\ntype = blk\nsize = 16M\n' > "$D/disk3.conf"
+{ DPUD_TEST_CRASH_AT=record-saved "$DPUD" --config "$T/dpud.conf" 2>>"$T/dpud.log"; } 2>/dev/null
+rc=$?
+check "crash right after saving the record (killed: $rc)" eq "$rc" 137
+rec_idx=$(awk '$1 == "index" {print $3}' "$T/state/disk3.fn" 2>/dev/null)
+check "record of disk3 saved (index ${rec_idx}), no function yet" \
+	sh -c "[ -n '$rec_idx' ] && ! '$DPUCTL' fn show '$DEV/$rec_idx' >/dev/null 2>&1"
+start
+check "restart: disk3 created at the recorded index" \
+	wait_for 20 sh -c "'$DPUCTL' -j fn show '$DEV/$rec_idx' 2>/dev/null | jq -e '.[0].state == \"ready\" and .[0].size == 16777216' >/dev/null"
+check "  and 5 functions in all" wait_for 10 all_ready 5
+
+# ----------------------- crash in the middle of the NIC setup
+kill -TERM "$PID"; wait "$PID"
+printf 'tenant = web\ntype = net\nnetns = /run/netns/dpud_ns\nifname = eth3\nmtu = 1400\n' > "$D/nic2.conf"
+{ DPUD_TEST_CRASH_AT=nic-moved timeout 30 "$DPUD" --config "$T/dpud.conf" 2>>"$T/dpud.log"; } 2>/dev/null
+rc=$?
+check "crash after moving the NIC, before bringing it up (killed: $rc)" eq "$rc" 137
+eth3_up() { ip -n dpud_ns -o link show eth3 2>/dev/null | grep -q 'state UP\|,UP'; }
+check "  eth3 is in its netns, down" sh -c "ip -n dpud_ns -o link show eth3 | grep -q 'mtu 1400' && ! ip -n dpud_ns -o link show eth3 | grep -q '<.*UP.*>'"
+start
+check "restart: NIC setup finished (eth3 up)" wait_for 20 eth3_up
+check "  6 functions, one NIC each" wait_for 10 all_ready 6
+check "  no duplicate: 3 NICs for web" eq "$(count '.type == "net" and .tenant == "web"')" 3
+
+# -------------------------------------------- headroom under a known load
+if command -v stress-ng >/dev/null && [ -e /sys/fs/cgroup/dpud-test/cgroup.procs ]; then
+	sh -c 'echo $$ > /sys/fs/cgroup/dpud-test/cgroup.procs; exec stress-ng --cpu 1 --cpu-load 100 -t 6 -q' &
+	spid=$!
+	sleep 4
+	use=$(metrics | awk '/^dpud_workload_usage_cpu_cores /{print $2}')
+	wait "$spid"
+	check "headroom: usage of 1 busy CPU seen (${use} cores)" awk -v u="$use" 'BEGIN{exit !(u >= 0.6 && u <= 1.4)}'
+fi
+
+# -------------------------------------------- real prometheus scrape
+if command -v prometheus >/dev/null; then
+	mkdir -p "$T/prom"
+	cat > "$T/prom/prometheus.yml" <<EOC
+global: { scrape_interval: 1s }
+scrape_configs:
+  - job_name: dpud
+    static_configs: [ { targets: ["127.0.0.1:$PORT"] } ]
+EOC
+	prometheus --config.file="$T/prom/prometheus.yml" --storage.tsdb.path="$T/prom/data" \
+		--web.listen-address=127.0.0.1:9091 >"$T/prometheus.log" 2>&1 &
+	PROM=$!
+	scraped() {
+		curl -s 'http://127.0.0.1:9091/api/v1/query?query=dpu_functions%7Bstate%3D%22ready%22%7D' |
+			jq -e '[.data.result[] | .value[1] | tonumber] | add == 6' >/dev/null
+	}
+	check "prometheus scrapes dpud (6 ready functions)" wait_for 60 scraped
+	kill "$PROM"; wait "$PROM" 2>/dev/null
+	PROM=
+fi
+
+kill -TERM "$PID"; wait "$PID"; rc=$?
+PID=
+check "SIGTERM: exit 0" eq "$rc" 0
+check "no ERROR from sanitizers or crashes in the log" sh -c "! grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' '$T/dpud.log'"
+if [ "$n_fail" -ne 0 ]; then echo "# dpud log:"; sed 's/^/#   /' "$T/dpud.log" | tail -60; fi
+finish

@@ -1,0 +1,539 @@
+#!/usr/bin/python3
+"""End-to-end test of dpu-provider, playing cluster-autoscaler's loop over
+gRPC (python3-grpcio), with messages compiled from the project's own .proto
+files by `protoc --python_out` into a temporary directory.
+
+usage: provider_test.py PATH/TO/dpu-provider
+Prints TAP; exit status 0 only if every test passed."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTO_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "user", "provider", "proto"))
+SERVICE = "/clusterautoscaler.cloudprovider.v1.externalgrpc.CloudProvider/"
+
+results = []
+
+
+def tap(ok, desc, diag=None):
+    results.append(ok)
+    print("%s %d %s" % ("ok" if ok else "not ok", len(results), desc), flush=True)
+    if not ok and diag:
+        for line in str(diag).splitlines():
+            print("# " + line, flush=True)
+    return ok
+
+
+def check(desc, fn):
+    try:
+        r = fn()
+        if r is None or r is True:
+            return tap(True, desc)
+        return tap(False, desc, r)
+    except Exception as e:  # noqa: BLE001 - a failed check is reported, not raised
+        return tap(False, desc, "%s: %s" % (type(e).__name__, e))
+
+
+CONFIG = """\
+# dpu-provider test configuration
+gpu_label = dpupool.io/gpu
+gpu_types = a100, l4
+max_attempts = 3
+hook_timeout = 60s
+
+[group small]
+min = 1
+max = 5
+cpu = 16
+memory = 64Gi
+pods = 110
+reserved_cpu = 500m
+reserved_memory = 1Gi
+labels = dpupool.io/tier=online, topology.kubernetes.io/zone=z1
+taints = dpupool.io/dedicated=dpu:NoSchedule
+resources = dpupool.io/dpu-nvme=8, dpupool.io/be-cpu=12
+price_per_hour = 2.5
+scale_down_unneeded_time = 5m
+scale_down_utilization_threshold = 0.4
+
+[group big]
+min = 0
+max = 2
+cpu = 64
+memory = 256Gi
+"""
+
+HOOK = """\
+#!/bin/sh
+# test provision hook: log the call, sleep, fail for chosen serials
+d=%(dir)s
+echo "$1 $2 $DPUPOOL_ATTEMPT $DPUPOOL_GROUP $DPUPOOL_CPU" >> $d/hook.log
+s=$(cat $d/sleep 2>/dev/null || echo 0.3)
+sleep "$s"
+if grep -qx "$2" $d/fail 2>/dev/null; then
+    echo "BMC of $2 does not answer"
+    exit 1
+fi
+if grep -qx "$2" $d/oor 2>/dev/null; then
+    echo "no free host for $2"
+    exit 3
+fi
+echo "$1 $2 done" >> $d/hook.log
+exit 0
+"""
+
+
+class Provider:
+    def __init__(self, binary, tmp):
+        self.binary, self.tmp = binary, tmp
+        self.proc = None
+        self.port = None
+        self.log = os.path.join(tmp, "provider.log")
+
+    def start(self):
+        logf = open(self.log, "a")
+        start = os.path.getsize(self.log)
+        self.proc = subprocess.Popen(
+            [self.binary, "--config", os.path.join(self.tmp, "provider.conf"),
+             "--db", os.path.join(self.tmp, "inv.db"),
+             "--listen", "127.0.0.1:0",
+             "--provision-hook", os.path.join(self.tmp, "hook.sh")],
+            stdout=logf, stderr=logf)
+        logf.close()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with open(self.log) as f:
+                f.seek(start)
+                m = re.search(r"listening on 127\.0\.0\.1:(\d+)", f.read())
+            if m:
+                self.port = int(m.group(1))
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError("provider exited with %d" % self.proc.returncode)
+            time.sleep(0.05)
+        raise RuntimeError("provider did not start listening")
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+                return None
+        return self.proc.returncode if self.proc else None
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: provider_test.py PATH/TO/dpu-provider", file=sys.stderr)
+        return 2
+    binary = os.path.abspath(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="dpu-provider-test.")
+    prov = None
+    try:
+        prov = run(binary, tmp)
+    finally:
+        if prov:
+            prov.stop()
+        keep = os.environ.get("KEEP_TMP")
+        if keep or not all(results):
+            print("# logs kept in %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    npass = sum(1 for r in results if r)
+    print("1..%d" % len(results))
+    print("# %d passed, %d failed" % (npass, len(results) - npass))
+    return 0 if results and all(results) else 1
+
+
+def run(binary, tmp):
+    import grpc
+
+    gen = os.path.join(tmp, "py")
+    os.mkdir(gen)
+    subprocess.run(["protoc", "--python_out=" + gen, "-I", PROTO_DIR,
+                    "externalgrpc.proto", "k8s/core_v1.proto", "k8s/meta_v1.proto",
+                    "k8s/resource.proto"], check=True)
+    sys.path.insert(0, gen)
+    import externalgrpc_pb2 as pb
+    from k8s import core_v1_pb2 as core
+
+    with open(os.path.join(tmp, "provider.conf"), "w") as f:
+        f.write(CONFIG)
+    with open(os.path.join(tmp, "hook.sh"), "w") as f:
+        f.write(HOOK % {"dir": tmp})
+    os.chmod(os.path.join(tmp, "hook.sh"), 0o755)
+
+    # --- command line and config errors ---------------------------------
+    def t_help():
+        r = subprocess.run([binary, "--help"], capture_output=True, text=True)
+        if r.returncode != 0 or "--provision-hook" not in r.stdout:
+            return "rc %d, stdout %r" % (r.returncode, r.stdout)
+    check("--help prints usage and exits 0", t_help)
+
+    def t_badconf():
+        bad = os.path.join(tmp, "bad.conf")
+        with open(bad, "w") as f:
+            f.write("[group x]\nmin = 1\nmax = 3\ncpu = lots\n")
+        r = subprocess.run([binary, "--config", bad, "--db", os.path.join(tmp, "bad.db")],
+                           capture_output=True, text=True)
+        want = "%s:4: \"cpu\": \"lots\" is not a CPU quantity" % bad
+        if r.returncode != 2 or want not in r.stderr:
+            return "rc %d, stderr %r" % (r.returncode, r.stderr)
+    check("bad config rejected with file:line and exit 2", t_badconf)
+
+    prov = Provider(binary, tmp)
+    prov.start()
+    chan = grpc.insecure_channel("127.0.0.1:%d" % prov.port)
+    grpc.channel_ready_future(chan).result(timeout=10)
+
+    def rpc(name, req, resp_cls, timeout=5):
+        f = chan.unary_unary(SERVICE + name, request_serializer=lambda m: m.SerializeToString(),
+                             response_deserializer=resp_cls.FromString)
+        return f(req, timeout=timeout)
+
+    def expect_error(name, req, resp_cls, code, text):
+        try:
+            rpc(name, req, resp_cls)
+        except grpc.RpcError as e:
+            if e.code() != code:
+                return "got %s (%r), want %s" % (e.code(), e.details(), code)
+            if text not in (e.details() or ""):
+                return "message %r lacks %r" % (e.details(), text)
+            return None
+        return "call succeeded, want %s" % code
+
+    def nodes(group):
+        return rpc("NodeGroupNodes", pb.NodeGroupNodesRequest(id=group), pb.NodeGroupNodesResponse).instances
+
+    def target(group):
+        return rpc("NodeGroupTargetSize", pb.NodeGroupTargetSizeRequest(id=group),
+                   pb.NodeGroupTargetSizeResponse).targetSize
+
+    S = pb.InstanceStatus
+
+    def wait_states(group, pred, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            ins = nodes(group)
+            if pred(ins):
+                return ins
+            time.sleep(0.1)
+        return None
+
+    def all_running(ins):
+        return all(i.status.instanceState == S.instanceRunning for i in ins)
+
+    # --- the autoscaler loop --------------------------------------------
+    def t_refresh():
+        t0 = time.time()
+        rpc("Refresh", pb.RefreshRequest(), pb.RefreshResponse)
+        if time.time() - t0 > 0.5:
+            return "Refresh took %.3fs" % (time.time() - t0)
+    check("Refresh succeeds quickly", t_refresh)
+
+    def t_groups():
+        gs = rpc("NodeGroups", pb.NodeGroupsRequest(), pb.NodeGroupsResponse).nodeGroups
+        got = sorted((g.id, g.minSize, g.maxSize) for g in gs)
+        if got != [("big", 0, 2), ("small", 1, 5)]:
+            return got
+        if not all(g.debug for g in gs):
+            return "empty debug"
+    check("NodeGroups lists both groups with min/max", t_groups)
+
+    def t_min():
+        if target("small") != 1 or target("big") != 0:
+            return "targets %d %d" % (target("small"), target("big"))
+        ins = wait_states("small", lambda i: len(i) == 1 and all_running(i))
+        if not ins or ins[0].id != "dpupool://small-0001":
+            return "instances %r" % nodes("small")
+    check("group brought up to min: small-0001 provisioned and running", t_min)
+
+    def t_increase():
+        t0 = time.time()
+        rpc("NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="small", delta=2),
+            pb.NodeGroupIncreaseSizeResponse)
+        if time.time() - t0 > 0.25:
+            return "IncreaseSize blocked %.3fs" % (time.time() - t0)
+        if target("small") != 3:
+            return "target %d" % target("small")
+        ins = nodes("small")
+        creating = [i.id for i in ins if i.status.instanceState == S.instanceCreating]
+        if creating != ["dpupool://small-0002", "dpupool://small-0003"]:
+            return "creating %r" % creating
+    check("IncreaseSize returns at once, target 3, new instances creating", t_increase)
+
+    def t_running():
+        ins = wait_states("small", lambda i: len(i) == 3 and all_running(i))
+        if not ins:
+            return "instances %r" % nodes("small")
+    check("NodeGroupNodes: creating -> running once the hook succeeds", t_running)
+
+    def t_for_node():
+        n = pb.ExternalGrpcNode(providerID="dpupool://small-0002", name="n2")
+        g = rpc("NodeGroupForNode", pb.NodeGroupForNodeRequest(node=n), pb.NodeGroupForNodeResponse)
+        if g.nodeGroup.id != "small" or g.nodeGroup.maxSize != 5:
+            return "got %r" % g
+        for pid in ("aws:///us-east-1a/i-123", "dpupool://nosuch-0001", ""):
+            n = pb.ExternalGrpcNode(providerID=pid, name="other")
+            g = rpc("NodeGroupForNode", pb.NodeGroupForNodeRequest(node=n), pb.NodeGroupForNodeResponse)
+            if g.nodeGroup.id != "":
+                return "%r -> %r" % (pid, g.nodeGroup.id)
+    check("NodeGroupForNode: ours by provider id, others get empty id", t_for_node)
+
+    def t_template():
+        r = rpc("NodeGroupTemplateNodeInfo", pb.NodeGroupTemplateNodeInfoRequest(id="small"),
+                pb.NodeGroupTemplateNodeInfoResponse)
+        node = core.Node.FromString(r.nodeBytes)
+        if node != r.nodeInfo:
+            return "nodeInfo (field 1) differs from nodeBytes (field 2)"
+        cap = {k: v.string for k, v in node.status.capacity.items()}
+        alloc = {k: v.string for k, v in node.status.allocatable.items()}
+        want_cap = {"cpu": "16", "memory": "64Gi", "pods": "110",
+                    "dpupool.io/dpu-nvme": "8", "dpupool.io/be-cpu": "12"}
+        want_alloc = {"cpu": "15500m", "memory": "63Gi", "pods": "110",
+                      "dpupool.io/dpu-nvme": "8", "dpupool.io/be-cpu": "12"}
+        if cap != want_cap:
+            return "capacity %r" % cap
+        if alloc != want_alloc:
+            return "allocatable %r" % alloc
+        lab = dict(node.metadata.labels)
+        for k, v in {"dpupool.io/tier": "online", "topology.kubernetes.io/zone": "z1",
+                     "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                     "node.kubernetes.io/instance-type": "small"}.items():
+            if lab.get(k) != v:
+                return "label %s = %r" % (k, lab.get(k))
+        t = [(x.key, x.value, x.effect) for x in node.spec.taints]
+        if t != [("dpupool.io/dedicated", "dpu", "NoSchedule")]:
+            return "taints %r" % t
+        c = [(x.type, x.status) for x in node.status.conditions]
+        if ("Ready", "True") not in c:
+            return "conditions %r" % c
+        if not node.metadata.name:
+            return "no name"
+    check("TemplateNodeInfo: v1.Node decoded, capacity/allocatable/labels/taints/Ready", t_template)
+
+    def t_gpu():
+        lab = rpc("GPULabel", pb.GPULabelRequest(), pb.GPULabelResponse).label
+        types = rpc("GetAvailableGPUTypes", pb.GetAvailableGPUTypesRequest(),
+                    pb.GetAvailableGPUTypesResponse).gpuTypes
+        if lab != "dpupool.io/gpu" or sorted(types.keys()) != ["a100", "l4"]:
+            return "label %r types %r" % (lab, list(types.keys()))
+    check("GPULabel and GetAvailableGPUTypes from the config", t_gpu)
+
+    def t_price():
+        req = pb.PricingNodePriceRequest(node=pb.ExternalGrpcNode(providerID="dpupool://small-0001"))
+        req.startTimestamp.seconds = 1000
+        req.endTimestamp.seconds = 1000 + 7200
+        p = rpc("PricingNodePrice", req, pb.PricingNodePriceResponse).price
+        if abs(p - 5.0) > 1e-9:
+            return "price %r" % p
+        return expect_error("PricingPodPrice", pb.PricingPodPriceRequest(), pb.PricingPodPriceResponse,
+                            grpc.StatusCode.UNIMPLEMENTED, "not supported")
+    check("PricingNodePrice from price_per_hour; PricingPodPrice UNIMPLEMENTED", t_price)
+
+    def t_options():
+        d = pb.NodeGroupAutoscalingOptions(scaleDownUtilizationThreshold=0.5,
+                                           scaleDownGpuUtilizationThreshold=0.6)
+        o = rpc("NodeGroupGetOptions", pb.NodeGroupAutoscalingOptionsRequest(id="small", defaults=d),
+                pb.NodeGroupAutoscalingOptionsResponse).nodeGroupAutoscalingOptions
+        if abs(o.scaleDownUtilizationThreshold - 0.4) > 1e-9 or abs(o.scaleDownGpuUtilizationThreshold - 0.6) > 1e-9:
+            return "thresholds %r" % o
+        if o.scaleDownUnneededDuration.seconds != 300 or o.scaleDownUnneededTime.duration != 300 * 10**9:
+            return "unneeded %r" % o
+        return expect_error("NodeGroupGetOptions", pb.NodeGroupAutoscalingOptionsRequest(id="big"),
+                            pb.NodeGroupAutoscalingOptionsResponse, grpc.StatusCode.UNIMPLEMENTED,
+                            "no autoscaling options configured for node group \"big\"")
+    check("NodeGroupGetOptions: configured group answered, other UNIMPLEMENTED", t_options)
+
+    # --- every bad request ----------------------------------------------
+    C = grpc.StatusCode
+    bad = [
+        ("TargetSize of unknown group", "NodeGroupTargetSize", pb.NodeGroupTargetSizeRequest(id="nosuch"),
+         pb.NodeGroupTargetSizeResponse, C.NOT_FOUND, 'node group "nosuch" not found'),
+        ("TargetSize with empty id", "NodeGroupTargetSize", pb.NodeGroupTargetSizeRequest(id=""),
+         pb.NodeGroupTargetSizeResponse, C.INVALID_ARGUMENT, "node group id is empty"),
+        ("IncreaseSize of unknown group", "NodeGroupIncreaseSize",
+         pb.NodeGroupIncreaseSizeRequest(id="nosuch", delta=1), pb.NodeGroupIncreaseSizeResponse,
+         C.NOT_FOUND, 'node group "nosuch" not found'),
+        ("IncreaseSize delta 0", "NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="small", delta=0),
+         pb.NodeGroupIncreaseSizeResponse, C.INVALID_ARGUMENT, "size increase must be positive, got delta 0"),
+        ("IncreaseSize negative delta", "NodeGroupIncreaseSize",
+         pb.NodeGroupIncreaseSizeRequest(id="small", delta=-1), pb.NodeGroupIncreaseSizeResponse,
+         C.INVALID_ARGUMENT, "size increase must be positive, got delta -1"),
+        ("IncreaseSize above max", "NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="small", delta=3),
+         pb.NodeGroupIncreaseSizeResponse, C.FAILED_PRECONDITION,
+         'size increase too large: target 3 + delta 3 exceeds max 5 of node group "small"'),
+        ("DecreaseTargetSize positive delta", "NodeGroupDecreaseTargetSize",
+         pb.NodeGroupDecreaseTargetSizeRequest(id="small", delta=1), pb.NodeGroupDecreaseTargetSizeResponse,
+         C.INVALID_ARGUMENT, "size decrease must be negative, got delta 1"),
+        ("DecreaseTargetSize would delete existing nodes", "NodeGroupDecreaseTargetSize",
+         pb.NodeGroupDecreaseTargetSizeRequest(id="small", delta=-1), pb.NodeGroupDecreaseTargetSizeResponse,
+         C.FAILED_PRECONDITION, "attempt to delete existing nodes"),
+        ("DecreaseTargetSize below min", "NodeGroupDecreaseTargetSize",
+         pb.NodeGroupDecreaseTargetSizeRequest(id="small", delta=-3), pb.NodeGroupDecreaseTargetSizeResponse,
+         C.FAILED_PRECONDITION, 'target 3 - 3 is below min 1 of node group "small"'),
+        ("DecreaseTargetSize unknown group", "NodeGroupDecreaseTargetSize",
+         pb.NodeGroupDecreaseTargetSizeRequest(id="nosuch", delta=-1), pb.NodeGroupDecreaseTargetSizeResponse,
+         C.NOT_FOUND, 'node group "nosuch" not found'),
+        ("DeleteNodes node of another group", "NodeGroupDeleteNodes",
+         pb.NodeGroupDeleteNodesRequest(id="big", nodes=[pb.ExternalGrpcNode(providerID="dpupool://small-0001")]),
+         pb.NodeGroupDeleteNodesResponse, C.INVALID_ARGUMENT,
+         'node "dpupool://small-0001" belongs to node group "small", not "big"'),
+        ("DeleteNodes unknown node", "NodeGroupDeleteNodes",
+         pb.NodeGroupDeleteNodesRequest(id="small", nodes=[pb.ExternalGrpcNode(providerID="dpupool://small-0999")]),
+         pb.NodeGroupDeleteNodesResponse, C.NOT_FOUND, 'node "dpupool://small-0999" not found'),
+        ("DeleteNodes foreign provider id", "NodeGroupDeleteNodes",
+         pb.NodeGroupDeleteNodesRequest(id="small", nodes=[pb.ExternalGrpcNode(providerID="aws:///i-1")]),
+         pb.NodeGroupDeleteNodesResponse, C.NOT_FOUND, 'node "aws:///i-1" not found'),
+        ("DeleteNodes same node twice", "NodeGroupDeleteNodes",
+         pb.NodeGroupDeleteNodesRequest(id="small", nodes=[pb.ExternalGrpcNode(providerID="dpupool://small-0002"),
+                                                          pb.ExternalGrpcNode(providerID="dpupool://small-0002")]),
+         pb.NodeGroupDeleteNodesResponse, C.INVALID_ARGUMENT, 'node "dpupool://small-0002" listed twice'),
+        ("DeleteNodes below min", "NodeGroupDeleteNodes",
+         pb.NodeGroupDeleteNodesRequest(id="small", nodes=[pb.ExternalGrpcNode(providerID="dpupool://small-000%d" % i)
+                                                          for i in (1, 2, 3)]),
+         pb.NodeGroupDeleteNodesResponse, C.FAILED_PRECONDITION,
+         'deleting 3 node(s) would shrink node group "small" to 0, below its min 1'),
+        ("DeleteNodes with no nodes", "NodeGroupDeleteNodes", pb.NodeGroupDeleteNodesRequest(id="small"),
+         pb.NodeGroupDeleteNodesResponse, C.INVALID_ARGUMENT, 'no nodes to delete from node group "small"'),
+        ("NodeGroupNodes unknown group", "NodeGroupNodes", pb.NodeGroupNodesRequest(id="nosuch"),
+         pb.NodeGroupNodesResponse, C.NOT_FOUND, 'node group "nosuch" not found'),
+        ("TemplateNodeInfo unknown group", "NodeGroupTemplateNodeInfo",
+         pb.NodeGroupTemplateNodeInfoRequest(id="nosuch"), pb.NodeGroupTemplateNodeInfoResponse,
+         C.NOT_FOUND, 'node group "nosuch" not found'),
+        ("GetOptions unknown group", "NodeGroupGetOptions", pb.NodeGroupAutoscalingOptionsRequest(id="nosuch"),
+         pb.NodeGroupAutoscalingOptionsResponse, C.NOT_FOUND, 'node group "nosuch" not found'),
+        ("NodeGroupForNode without node", "NodeGroupForNode", pb.NodeGroupForNodeRequest(),
+         pb.NodeGroupForNodeResponse, C.INVALID_ARGUMENT, "request has no node"),
+        ("unknown method", "NoSuchMethod", pb.RefreshRequest(), pb.RefreshResponse,
+         C.UNIMPLEMENTED, "unknown method"),
+    ]
+    for desc, name, req, resp, code, text in bad:
+        check("bad request: %s -> %s" % (desc, code.name),
+              lambda n=name, q=req, r=resp, c=code, t=text: expect_error(n, q, r, c, t))
+
+    def t_unchanged():
+        if target("small") != 3 or len(nodes("small")) != 3 or not all_running(nodes("small")):
+            return "target %d nodes %r" % (target("small"), nodes("small"))
+    check("rejected requests changed nothing", t_unchanged)
+
+    # --- provisioning failures, DecreaseTargetSize, DeleteNodes ---------
+    def t_fail():
+        with open(os.path.join(tmp, "fail"), "w") as f:
+            f.write("small-0004\n")
+        with open(os.path.join(tmp, "oor"), "w") as f:
+            f.write("small-0005\n")
+        rpc("NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="small", delta=2),
+            pb.NodeGroupIncreaseSizeResponse)
+        ins = wait_states("small", lambda i: len(i) == 5 and all(
+            x.status.errorInfo.errorCode for x in i if x.id in ("dpupool://small-0004", "dpupool://small-0005")))
+        if not ins:
+            return "instances %r" % nodes("small")
+        by = {i.id: i.status for i in ins}
+        a, b = by["dpupool://small-0004"], by["dpupool://small-0005"]
+        if a.instanceState != S.instanceCreating or a.errorInfo.instanceErrorClass != 99 or \
+                "BMC of small-0004 does not answer" not in a.errorInfo.errorMessage:
+            return "small-0004 %r" % a
+        if b.errorInfo.instanceErrorClass != 1 or b.errorInfo.errorCode != "OutOfResources" or \
+                "no free host for small-0005" not in b.errorInfo.errorMessage:
+            return "small-0005 %r" % b
+    check("failed hooks: OtherErrorClass and OutOfResourcesErrorClass with the hook's message", t_fail)
+
+    def t_decrease():
+        rpc("NodeGroupDecreaseTargetSize", pb.NodeGroupDecreaseTargetSizeRequest(id="small", delta=-2),
+            pb.NodeGroupDecreaseTargetSizeResponse)
+        if target("small") != 3:
+            return "target %d" % target("small")
+        ins = wait_states("small", lambda i: len(i) == 3)
+        if not ins or sorted(i.id for i in ins) != ["dpupool://small-000%d" % i for i in (1, 2, 3)]:
+            return "instances %r" % nodes("small")
+    check("DecreaseTargetSize -2 cancels the two unfulfilled instances", t_decrease)
+
+    def t_delete():
+        rpc("NodeGroupDeleteNodes", pb.NodeGroupDeleteNodesRequest(
+            id="small", nodes=[pb.ExternalGrpcNode(providerID="dpupool://small-0002", name="n2")]),
+            pb.NodeGroupDeleteNodesResponse)
+        if target("small") != 2:
+            return "target %d" % target("small")
+        ins = wait_states("small", lambda i: len(i) == 2)
+        if not ins or sorted(i.id for i in ins) != ["dpupool://small-0001", "dpupool://small-0003"]:
+            return "instances %r" % nodes("small")
+        n = pb.ExternalGrpcNode(providerID="dpupool://small-0002")
+        g = rpc("NodeGroupForNode", pb.NodeGroupForNodeRequest(node=n), pb.NodeGroupForNodeResponse)
+        if g.nodeGroup.id != "":
+            return "deleted node still in group %r" % g.nodeGroup.id
+    check("DeleteNodes removes the node and lowers the target", t_delete)
+
+    # --- kill -9 during a scale-up --------------------------------------
+    def t_kill():
+        with open(os.path.join(tmp, "sleep"), "w") as f:
+            f.write("2\n")
+        rpc("NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="small", delta=2),
+            pb.NodeGroupIncreaseSizeResponse)
+        rpc("NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="big", delta=1),
+            pb.NodeGroupIncreaseSizeResponse)
+        before = sorted((i.id, i.status.instanceState) for i in nodes("small"))
+        time.sleep(0.5)  # hooks are running now
+        prov.kill9()
+        with open(os.path.join(tmp, "sleep"), "w") as f:
+            f.write("0.2\n")
+        prov.start()
+        global_chan = grpc.insecure_channel("127.0.0.1:%d" % prov.port)
+        grpc.channel_ready_future(global_chan).result(timeout=10)
+        return global_chan, before
+
+    try:
+        chan2, before = t_kill()
+        chan.close()
+        chan = chan2
+        tap(True, "provider killed with SIGKILL mid scale-up and restarted")
+    except Exception as e:  # noqa: BLE001
+        tap(False, "provider killed with SIGKILL mid scale-up and restarted", e)
+        return prov
+
+    def t_after_kill():
+        if target("small") != 4 or target("big") != 1:
+            return "targets %d %d" % (target("small"), target("big"))
+        after = sorted((i.id, i.status.instanceState) for i in nodes("small"))
+        if [a[0] for a in after] != [b[0] for b in before]:
+            return "before %r after %r" % (before, after)
+    check("after restart: targets and instances unchanged (nothing lost)", t_after_kill)
+
+    def t_rerun():
+        ins = wait_states("small", lambda i: len(i) == 4 and all_running(i), timeout=20)
+        if not ins:
+            return "instances %r" % nodes("small")
+        big = wait_states("big", lambda i: len(i) == 1 and all_running(i), timeout=20)
+        if not big or big[0].id != "dpupool://big-0001":
+            return "big %r" % nodes("big")
+        with open(os.path.join(tmp, "hook.log")) as f:
+            log = f.read()
+        for s in ("small-0006", "small-0007", "big-0001"):
+            if "provision %s 2 " % s not in log:
+                return "%s not re-run with attempt 2:\n%s" % (s, log)
+    check("interrupted provisions re-run after restart (attempt 2) and reach running", t_rerun)
+
+    def t_term():
+        rc = prov.stop()
+        if rc != 0:
+            return "exit status %r" % rc
+    check("SIGTERM: clean shutdown, exit status 0", t_term)
+    chan.close()
+    return prov
+
+
+if __name__ == "__main__":
+    sys.exit(main())

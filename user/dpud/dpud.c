@@ -1,0 +1,986 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dpud: the dpupool node daemon. One io_uring event loop (no thread per
+ * socket, no busy polling) over the dpu netlink events socket, a timerfd,
+ * a signalfd and the /metrics TCP listener and its connections. Reconciles
+ * the desired state directory with the DPU's functions and tenants at
+ * start, on every netlink event, every sample interval and on SIGHUP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <liburing.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dpud.h"
+
+#define NL_BUF		(64 * 1024)
+#define MAX_CONNS	64
+#define MAX_PENDING	256
+
+enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN };
+
+struct op {
+	enum op_kind kind;
+};
+
+struct conn {
+	struct op op;		/* first: user_data points here */
+	int fd;
+	bool sending;
+	char in[4096];
+	size_t inlen;
+	char *out;
+	size_t outlen, sent;
+};
+
+struct pending {
+	uint32_t index;
+	struct timespec start;
+};
+
+static struct dpud {
+	const char *config_path;
+	struct dpud_config cfg;
+	struct dpud_desired desired;
+	struct dpu_nl *nl, *ev;
+	struct io_uring ring;
+	int tfd, sfd, lfd;
+	struct op op_nl, op_timer, op_signal, op_accept;
+	uint8_t *nlbuf;
+	uint64_t tbuf;
+	struct signalfd_siginfo sinfo;
+	int nconns;
+	bool stop, dirty;
+
+	struct dpud_actual actual;
+	bool have_actual;
+	uint32_t nrecs;
+	struct dpud_hist attach;
+	uint64_t attach_failures, reconciles, actions_failed;
+	struct pending pending[MAX_PENDING];
+	int npending;
+	char last_err[256];
+
+	/* headroom */
+	struct dpud_dhist cpu_h, mem_h;
+	uint64_t last_usage_usec;
+	struct timespec last_sample;
+	bool have_sample;
+	struct dpud_headroom headroom;
+} D;
+
+/* ------------------------------------------------------------------ logs */
+void dpud_log(const char *level, const char *msg, const char *fmt, ...)
+{
+	struct timespec ts;
+	struct tm tm;
+	char t[32];
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "ts=%s.%03ldZ level=%s msg=\"%s\"", t,
+		ts.tv_nsec / 1000000, level, msg);
+	if (fmt && *fmt) {
+		fputc(' ', stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
+	fputc('\n', stderr);
+}
+
+void dpud_test_crash(const char *point)
+{
+	const char *at = getenv("DPUD_TEST_CRASH_AT");
+
+	if (at && !strcmp(at, point)) {
+		dpud_log("warn", "test crash", "at=%s", point);
+		raise(SIGKILL);
+	}
+}
+
+/* -------------------------------------------------------- actual state */
+static int tenant_cb(const struct dpu_tenant_info *t, void *arg)
+{
+	struct dpud_actual *a = arg;
+	struct dpud_actual_tenant *nt, *x;
+
+	nt = realloc(a->tenants, (a->ntenants + 1) * sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	a->tenants = nt;
+	x = &nt[a->ntenants++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->name, sizeof(x->name), "%s", t->name);
+	snprintf(x->parent, sizeof(x->parent), "%s", t->parent);
+	memcpy(x->limit_rate, t->limit_rate, sizeof(x->limit_rate));
+	memcpy(x->limit_burst, t->limit_burst, sizeof(x->limit_burst));
+	if (t->has_stats)
+		x->stats = t->stats;
+	return 0;
+}
+
+static int fn_cb(const struct dpu_fn_info *f, void *arg)
+{
+	struct dpud_actual *a = arg;
+	struct dpud_actual_fn *nf, *x;
+
+	nf = realloc(a->fns, (a->nfns + 1) * sizeof(*nf));
+	if (!nf)
+		return -ENOMEM;
+	a->fns = nf;
+	x = &nf[a->nfns++];
+	memset(x, 0, sizeof(*x));
+	x->index = f->index;
+	x->type = f->type;
+	x->state = f->state;
+	snprintf(x->tenant, sizeof(x->tenant), "%s", f->tenant);
+	x->size = f->has_size ? f->size : 0;
+	x->has_mac = f->has_mac;
+	memcpy(x->mac, f->mac, 6);
+	x->ifindex = f->ifindex;
+	return 0;
+}
+
+static void actual_free(struct dpud_actual *a)
+{
+	free(a->fns);
+	free(a->tenants);
+	memset(a, 0, sizeof(*a));
+}
+
+static uint32_t read_max_fns(const char *dev)
+{
+	char path[128];
+	unsigned int v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/dpu/%s/max_fns", dev);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v ? v : 4096;
+}
+
+static int collect(struct dpud_actual *a)
+{
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	ret = dpu_tenant_dump(D.nl, D.cfg.device, tenant_cb, a);
+	if (!ret)
+		ret = dpu_fn_dump(D.nl, D.cfg.device, fn_cb, a);
+	if (ret) {
+		actual_free(a);
+		return ret;
+	}
+	a->max_fns = read_max_fns(D.cfg.device);
+	return 0;
+}
+
+/* ------------------------------------------------------------ reconcile */
+static void random_mac(uint8_t mac[6], void *arg)
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	(void)arg;
+	if (fd < 0 || read(fd, mac, 6) != 6) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(mac, &ts.tv_nsec, 4);
+		mac[4] = (uint8_t)getpid();
+		mac[5] = (uint8_t)ts.tv_sec;
+	}
+	if (fd >= 0)
+		close(fd);
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);	/* unicast, local */
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) +
+	       (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void action_failed(const struct dpud_action *x, int err)
+{
+	D.actions_failed++;
+	dpud_log("error", "action failed",
+		 "action=%s name=%s index=%u error=%s extack=\"%s\"",
+		 dpud_action_str(x->kind), x->name, x->index,
+		 dpu_errno_name(err) ? dpu_errno_name(err) : strerror(-err),
+		 dpu_nl_errmsg(D.nl));
+}
+
+static void execute(const struct dpud_action *x)
+{
+	const char *dev = D.cfg.device;
+	char err[256];
+	int ret = 0;
+
+	switch (x->kind) {
+	case DPUD_ACT_TENANT_NEW:
+		ret = dpu_tenant_new(D.nl, dev, x->name,
+				     x->tenant->parent[0] ? x->tenant->parent :
+				     NULL, x->tenant->has_limits ?
+				     &x->tenant->lim : NULL, NULL);
+		break;
+	case DPUD_ACT_TENANT_SET:
+		ret = dpu_tenant_set(D.nl, dev, x->name, x->tenant->parent,
+				     x->tenant->has_limits ? &x->tenant->lim :
+				     NULL, NULL);
+		break;
+	case DPUD_ACT_FN_DEL:
+		ret = dpu_fn_del(D.nl, dev, x->index);
+		if (ret == -ENOENT)
+			ret = 0;
+		break;
+	case DPUD_ACT_RECORD_DROP:
+		ret = dpud_record_remove(D.cfg.state_dir, x->name);
+		break;
+	case DPUD_ACT_FN_NEW: {
+		struct dpu_fn_new_args a = {
+			.dev = dev, .type = x->att->type, .size = x->att->size,
+			.has_mac = x->rec.has_mac, .tenant = x->att->tenant,
+			.has_index = true, .index = x->index,
+		};
+
+		memcpy(a.mac, x->rec.mac, 6);
+		/* the record first: a crash after this never duplicates,
+		 * the next run finds the index taken by what it asked for */
+		ret = dpud_record_save(D.cfg.state_dir, &x->rec);
+		if (ret) {
+			dpud_log("error", "cannot save state record",
+				 "name=%s dir=%s error=\"%s\"", x->name,
+				 D.cfg.state_dir, strerror(-ret));
+			D.actions_failed++;
+			return;
+		}
+		dpud_test_crash("record-saved");
+		if (D.npending < MAX_PENDING) {
+			D.pending[D.npending].index = x->index;
+			clock_gettime(CLOCK_MONOTONIC,
+				      &D.pending[D.npending].start);
+			D.npending++;
+		}
+		ret = dpu_fn_new(D.nl, &a, NULL);
+		if (ret && D.npending &&
+		    D.pending[D.npending - 1].index == x->index)
+			D.npending--;
+		if (ret == -EEXIST) {
+			/* someone else's function took that index: forget it */
+			dpud_record_remove(D.cfg.state_dir, x->name);
+			D.dirty = true;
+		}
+		break;
+	}
+	case DPUD_ACT_FN_SET_TENANT:
+		ret = dpu_fn_set_tenant(D.nl, dev, x->index, x->att->tenant,
+					NULL);
+		break;
+	case DPUD_ACT_NIC_SETUP: {
+		struct dpud_record r;
+		struct dpud_record *recs = NULL;
+		size_t n = 0, i;
+
+		ret = dpud_nic_setup(x->ifindex, x->att, err, sizeof(err));
+		if (ret) {
+			D.actions_failed++;
+			dpud_log("error", "NIC setup failed",
+				 "name=%s index=%u error=\"%s\"", x->name,
+				 x->index, err);
+			return;
+		}
+		if (!dpud_records_load(D.cfg.state_dir, &recs, &n)) {
+			for (i = 0; i < n; i++)
+				if (!strcmp(recs[i].name, x->name)) {
+					r = recs[i];
+					r.nic_done = true;
+					ret = dpud_record_save(D.cfg.state_dir,
+							       &r);
+				}
+			free(recs);
+		}
+		break;
+	}
+	case DPUD_ACT_BLOCKED:
+		dpud_log("warn", "attachment blocked", "name=%s why=\"%s\"",
+			 x->name, x->why);
+		return;
+	}
+	if (ret) {
+		action_failed(x, ret);
+		return;
+	}
+	dpud_log("info", "action done", "action=%s name=%s index=%u",
+		 dpud_action_str(x->kind), x->name, x->index);
+}
+
+static void reconcile(const char *why)
+{
+	struct dpud_record *recs = NULL;
+	struct dpud_action *acts = NULL;
+	struct dpud_actual a;
+	size_t nrecs = 0;
+	int n, i, ret;
+
+	D.reconciles++;
+	ret = collect(&a);
+	if (ret) {
+		snprintf(D.last_err, sizeof(D.last_err), "%s",
+			 dpu_nl_errmsg(D.nl));
+		dpud_log("error", "cannot dump the DPU", "device=%s error=%s extack=\"%s\"",
+			 D.cfg.device, dpu_errno_name(ret) ?
+			 dpu_errno_name(ret) : strerror(-ret), D.last_err);
+		return;
+	}
+	actual_free(&D.actual);
+	D.actual = a;
+	D.have_actual = true;
+	ret = dpud_records_load(D.cfg.state_dir, &recs, &nrecs);
+	if (ret) {
+		dpud_log("error", "cannot read the state directory",
+			 "dir=%s error=\"%s\"", D.cfg.state_dir, strerror(-ret));
+		return;
+	}
+	D.nrecs = (uint32_t)nrecs;
+	n = dpud_plan(&D.desired, &D.actual, recs, nrecs, random_mac, NULL,
+		      &acts);
+	if (n < 0) {
+		dpud_log("error", "planner failed", "error=%d", n);
+		free(recs);
+		return;
+	}
+	if (n)
+		dpud_log("info", "reconcile", "why=%s actions=%d functions=%zu records=%zu",
+			 why, n, D.actual.nfns, nrecs);
+	for (i = 0; i < n; i++)
+		execute(&acts[i]);
+	free(acts);
+	free(recs);
+}
+
+/* --------------------------------------------------------------- events */
+static int ev_fn(const struct dpu_fn_info *f, void *arg)
+{
+	int i;
+
+	(void)arg;
+	if (strcmp(f->dev, D.cfg.device))
+		return 0;
+	for (i = 0; i < D.npending; i++) {
+		if (D.pending[i].index != f->index)
+			continue;
+		if (f->state == DPU_FN_STATE_READY)
+			dpud_hist_observe(&D.attach, since(&D.pending[i].start));
+		else if (f->state == DPU_FN_STATE_FAILED ||
+			 f->state == DPU_FN_STATE_GONE)
+			D.attach_failures++;
+		else
+			return 0;
+		dpud_log("info", "function attach finished",
+			 "index=%u state=%s seconds=%.3f", f->index,
+			 dpu_fn_state_str(f->state), since(&D.pending[i].start));
+		D.pending[i] = D.pending[--D.npending];
+		break;
+	}
+	D.dirty = true;
+	return 0;
+}
+
+static int ev_tenant(const struct dpu_tenant_info *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	D.dirty = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------- headroom */
+static bool read_u64_key(const char *path, const char *key, uint64_t *v)
+{
+	char line[256], fmt[64];
+	unsigned long long x;
+	bool ok = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	if (!key) {
+		ok = fscanf(f, "%llu", &x) == 1;
+	} else {
+		snprintf(fmt, sizeof(fmt), "%s %%llu", key);
+		while (!ok && fgets(line, sizeof(line), f))
+			ok = sscanf(line, fmt, &x) == 1;
+	}
+	fclose(f);
+	if (ok)
+		*v = x;
+	return ok;
+}
+
+static void sample_headroom(void)
+{
+	struct dpud_headroom *h = &D.headroom;
+	uint64_t usage_usec, mem, cpu_now, cpu_est, mem_est, r;
+	char path[PATH_MAX + 64];
+	struct timespec now;
+	double dt;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/cpu.stat",
+		 D.cfg.cgroup_root);
+	if (!read_u64_key(path, "usage_usec", &usage_usec)) {
+		h->valid = false;
+		return;
+	}
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.current",
+		 D.cfg.cgroup_root);
+	if (!read_u64_key(path, NULL, &mem))
+		mem = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!D.have_sample) {
+		D.have_sample = true;
+		D.last_usage_usec = usage_usec;
+		D.last_sample = now;
+		return;
+	}
+	dt = since(&D.last_sample);
+	if (dt <= 0)
+		return;
+	cpu_now = (uint64_t)((double)(usage_usec - D.last_usage_usec) /
+			     1000.0 / dt);	/* usec per sec / 1000 = milli */
+	D.last_usage_usec = usage_usec;
+	D.last_sample = now;
+	dpud_dhist_add(&D.cpu_h, (double)cpu_now);
+	dpud_dhist_add(&D.mem_h, (double)mem);
+
+	h->cpu_capacity_milli = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN) * 1000;
+	h->mem_capacity = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+			  (uint64_t)sysconf(_SC_PAGESIZE);
+	h->cpu_allocatable_milli = h->cpu_capacity_milli >
+		D.cfg.reserve_cpu_milli ? h->cpu_capacity_milli -
+		D.cfg.reserve_cpu_milli : 0;
+	h->mem_allocatable = h->mem_capacity > D.cfg.reserve_memory ?
+		h->mem_capacity - D.cfg.reserve_memory : 0;
+	h->cpu_usage_milli = cpu_now;
+	h->mem_usage = mem;
+	cpu_est = (uint64_t)(dpud_dhist_quantile(&D.cpu_h, 0.95) *
+			     D.cfg.headroom_margin);
+	mem_est = (uint64_t)(dpud_dhist_quantile(&D.mem_h, 0.98) *
+			     D.cfg.headroom_margin);
+	if (cpu_est < cpu_now)
+		cpu_est = cpu_now;
+	if (mem_est < mem)
+		mem_est = mem;
+	h->cpu_estimate_milli = cpu_est;
+	h->mem_estimate = mem_est;
+	r = h->cpu_allocatable_milli > cpu_est ?
+	    h->cpu_allocatable_milli - cpu_est : 0;
+	h->cpu_reclaimable_milli = h->valid ?
+		dpud_damp(h->cpu_reclaimable_milli, r) : r;
+	r = h->mem_allocatable > mem_est ? h->mem_allocatable - mem_est : 0;
+	h->mem_reclaimable = h->valid ? dpud_damp(h->mem_reclaimable, r) : r;
+	h->valid = true;
+}
+
+/* ----------------------------------------------------------------- ring */
+static struct io_uring_sqe *sqe_get(void)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&D.ring);
+
+	if (!sqe) {
+		io_uring_submit(&D.ring);
+		sqe = io_uring_get_sqe(&D.ring);
+	}
+	return sqe;	/* never NULL right after a submit */
+}
+
+static void arm_nl(void)
+{
+	struct io_uring_sqe *sqe = sqe_get();
+
+	io_uring_prep_recv(sqe, dpu_nl_fd(D.ev), D.nlbuf, NL_BUF, 0);
+	io_uring_sqe_set_data(sqe, &D.op_nl);
+}
+
+static void arm_read(int fd, void *buf, unsigned int len, struct op *op)
+{
+	struct io_uring_sqe *sqe = sqe_get();
+
+	io_uring_prep_read(sqe, fd, buf, len, 0);
+	io_uring_sqe_set_data(sqe, op);
+}
+
+static void arm_accept(void)
+{
+	struct io_uring_sqe *sqe = sqe_get();
+
+	io_uring_prep_accept(sqe, D.lfd, NULL, NULL, SOCK_CLOEXEC);
+	io_uring_sqe_set_data(sqe, &D.op_accept);
+}
+
+static void conn_arm(struct conn *c)
+{
+	struct io_uring_sqe *sqe = sqe_get();
+
+	if (c->sending)
+		io_uring_prep_send(sqe, c->fd, c->out + c->sent,
+				   c->outlen - c->sent, MSG_NOSIGNAL);
+	else
+		io_uring_prep_recv(sqe, c->fd, c->in + c->inlen,
+				   sizeof(c->in) - 1 - c->inlen, 0);
+	io_uring_sqe_set_data(sqe, c);
+}
+
+static void conn_close(struct conn *c)
+{
+	close(c->fd);
+	free(c->out);
+	free(c);
+	D.nconns--;
+}
+
+static void respond(struct conn *c)
+{
+	const char *status = "200 OK", *ctype = "text/plain; version=0.0.4; charset=utf-8";
+	char *body = NULL, hdr[256], method[8] = "", path[256] = "";
+	size_t blen = 0;
+	int hlen;
+
+	c->in[c->inlen] = '\0';
+	if (sscanf(c->in, "%7s %255s", method, path) != 2 ||
+	    (strcmp(method, "GET") && strcmp(method, "HEAD"))) {
+		status = "405 Method Not Allowed";
+	} else if (!strcmp(path, "/metrics")) {
+		struct dpud_metrics m = {
+			.device = D.cfg.device, .actual = &D.actual,
+			.have_actual = D.have_actual, .attach = &D.attach,
+			.attach_failures = D.attach_failures,
+			.reconciles = D.reconciles,
+			.actions_failed = D.actions_failed,
+			.managed = D.nrecs, .headroom = &D.headroom,
+		};
+
+		body = dpud_metrics_render(&m, &blen);
+		if (!body)
+			status = "500 Internal Server Error";
+	} else if (!strcmp(path, "/healthz")) {
+		body = strdup("ok\n");
+		blen = body ? 3 : 0;
+	} else {
+		status = "404 Not Found";
+	}
+	if (strncmp(status, "200", 3)) {
+		free(body);
+		blen = strlen(status) + 1;
+		body = malloc(blen + 1);
+		if (body)
+			snprintf(body, blen + 1, "%s\n", status);
+		else
+			blen = 0;
+		ctype = "text/plain; charset=utf-8";
+	}
+	hlen = snprintf(hdr, sizeof(hdr),
+			"HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+			status, ctype, blen);
+	c->out = malloc((size_t)hlen + blen);
+	if (!c->out) {
+		free(body);
+		conn_close(c);
+		return;
+	}
+	memcpy(c->out, hdr, (size_t)hlen);
+	if (body && strcmp(method, "HEAD"))
+		memcpy(c->out + hlen, body, blen);
+	else
+		blen = 0;
+	free(body);
+	c->outlen = (size_t)hlen + blen;
+	c->sent = 0;
+	c->sending = true;
+	conn_arm(c);
+}
+
+static void conn_done(struct conn *c, int res)
+{
+	if (res <= 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->sending) {
+		c->sent += (size_t)res;
+		if (c->sent >= c->outlen)
+			conn_close(c);
+		else
+			conn_arm(c);
+		return;
+	}
+	c->inlen += (size_t)res;
+	c->in[c->inlen] = '\0';
+	if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n"))
+		respond(c);
+	else if (c->inlen >= sizeof(c->in) - 1)
+		conn_close(c);	/* headers too large */
+	else
+		conn_arm(c);
+}
+
+static int listen_on(const char *spec)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_STREAM };
+	char host[128], *port;
+	struct addrinfo *res, *ai;
+	int fd = -1, one = 1, ret;
+
+	snprintf(host, sizeof(host), "%s", spec);
+	port = strrchr(host, ':');
+	*port++ = '\0';
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	ret = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (ret) {
+		dpud_log("error", "bad listen address", "listen=%s error=\"%s\"",
+			 spec, gai_strerror(ret));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (!bind(fd, ai->ai_addr, ai->ai_addrlen) && !listen(fd, 64))
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		dpud_log("error", "cannot listen", "listen=%s error=\"%s\"",
+			 spec, strerror(errno));
+	return fd;
+}
+
+/* --------------------------------------------------------------- reload */
+static void reload(void)
+{
+	struct dpud_config c;
+	struct dpud_desired d;
+	char err[DPUD_ERR_LEN];
+
+	dpud_config_defaults(&c);
+	if (D.config_path && dpud_config_load(D.config_path, &c, err,
+					      sizeof(err))) {
+		dpud_log("error", "reload: bad config, kept the old one",
+			 "error=\"%s\"", err);
+		return;
+	}
+	if (dpud_desired_load(c.desired_dir, &d, err, sizeof(err))) {
+		dpud_log("error", "reload: bad desired state, kept the old one",
+			 "error=\"%s\"", err);
+		return;
+	}
+	if (strcmp(c.listen, D.cfg.listen) || strcmp(c.device, D.cfg.device) ||
+	    strcmp(c.state_dir, D.cfg.state_dir) ||
+	    c.sample_interval_ms != D.cfg.sample_interval_ms)
+		dpud_log("warn", "reload: listen, device, state_dir and sample_interval change on restart only", NULL);
+	snprintf(c.listen, sizeof(c.listen), "%s", D.cfg.listen);
+	snprintf(c.device, sizeof(c.device), "%s", D.cfg.device);
+	snprintf(c.state_dir, sizeof(c.state_dir), "%s", D.cfg.state_dir);
+	c.sample_interval_ms = D.cfg.sample_interval_ms;
+	D.cfg = c;
+	dpud_desired_free(&D.desired);
+	D.desired = d;
+	dpud_log("info", "reloaded", "tenants=%zu attachments=%zu",
+		 d.ntenants, d.natt);
+	reconcile("sighup");
+}
+
+static int mkdir_p(const char *dir)
+{
+	char p[PATH_MAX];
+	size_t i;
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (i = 1; p[i]; i++)
+		if (p[i] == '/') {
+			p[i] = '\0';
+			if (mkdir(p, 0755) && errno != EEXIST)
+				return -errno;
+			p[i] = '/';
+		}
+	if (mkdir(p, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ main */
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: dpud [--config FILE] [--check]\n"
+"\n"
+"The dpupool node daemon: keeps the DPU's functions (disks, NICs) and\n"
+"tenants as the desired-state directory says, sets NICs up, serves\n"
+"Prometheus metrics on /metrics.\n"
+"\n"
+"  -c, --config FILE   config file (default /etc/dpud/dpud.conf; a missing\n"
+"                      default file means all defaults)\n"
+"      --check         parse the config and desired state, then exit\n"
+"  -h, --help          this text\n"
+"\n"
+"Config (key = value, '#' comments):\n"
+"  listen = 127.0.0.1:9477          /metrics and /healthz (HTTP)\n"
+"  desired_dir = /etc/dpud/desired.d\n"
+"  state_dir = /var/lib/dpud        records of the functions dpud created\n"
+"  device = dpu0\n"
+"  cgroup_root = kubepods           under /sys/fs/cgroup, for headroom\n"
+"  reserve_cpu = 500m               system reserve (cores or millicores)\n"
+"  reserve_memory = 1G\n"
+"  sample_interval = 10s            reconcile + headroom sample period\n"
+"  headroom_margin = 1.2            usage estimate safety factor\n"
+"\n"
+"Desired state: one file per attachment, NAME.conf:\n"
+"  tenant = acme; type = blk; size = 10G\n"
+"  tenant = acme; type = net; mac = 02:..; mtu = 9000;\n"
+"    netns = /var/run/netns/x; ifname = eth1\n"
+"and per tenant tenant-NAME.conf: limits = iops 5k bps 100M; parent = P\n"
+"(one key per line). Errors are reported as FILE:LINE: reason.\n"
+"\n"
+"Signals: SIGTERM/SIGINT exit cleanly, SIGHUP reloads config and desired\n"
+"state. Logs: key=value lines on stderr.\n"
+"\n"
+"Exit codes:\n"
+"  0  clean exit (signal), or --check passed\n"
+"  1  runtime error: netlink, listen socket, state directory, io_uring\n"
+"  2  bad command line, config or desired state\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char err[DPUD_ERR_LEN];
+	struct itimerspec its = { 0 };
+	bool check = false, explicit = false;
+	sigset_t mask;
+	int o, ret;
+
+	D.config_path = "/etc/dpud/dpud.conf";
+	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			D.config_path = optarg;
+			explicit = true;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return DPUD_EXIT_OK;
+		default:
+			usage(stderr);
+			return DPUD_EXIT_CONFIG;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dpud: unexpected argument '%s'\n", argv[optind]);
+		return DPUD_EXIT_CONFIG;
+	}
+	dpud_config_defaults(&D.cfg);
+	if (!explicit && access(D.config_path, F_OK))
+		D.config_path = NULL;
+	if (D.config_path &&
+	    dpud_config_load(D.config_path, &D.cfg, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return DPUD_EXIT_CONFIG;
+	}
+	if (dpud_desired_load(D.cfg.desired_dir, &D.desired, err,
+			      sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return DPUD_EXIT_CONFIG;
+	}
+	if (check) {
+		printf("ok: %zu tenants, %zu attachments\n", D.desired.ntenants,
+		       D.desired.natt);
+		return DPUD_EXIT_OK;
+	}
+	ret = mkdir_p(D.cfg.state_dir);
+	if (ret) {
+		dpud_log("error", "cannot create the state directory",
+			 "dir=%s error=\"%s\"", D.cfg.state_dir, strerror(-ret));
+		return DPUD_EXIT_RUNTIME;
+	}
+
+	D.nl = dpu_nl_open(err, sizeof(err));
+	if (D.nl)
+		D.ev = dpu_nl_open_events(err, sizeof(err));
+	if (!D.nl || !D.ev) {
+		dpud_log("error", "cannot open the dpu netlink family",
+			 "error=\"%s\"", err);
+		return DPUD_EXIT_RUNTIME;
+	}
+	D.lfd = listen_on(D.cfg.listen);
+	if (D.lfd < 0)
+		return DPUD_EXIT_RUNTIME;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	D.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	D.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (D.sfd < 0 || D.tfd < 0) {
+		dpud_log("error", "signalfd/timerfd", "error=\"%s\"",
+			 strerror(errno));
+		return DPUD_EXIT_RUNTIME;
+	}
+	its.it_interval.tv_sec = D.cfg.sample_interval_ms / 1000;
+	its.it_interval.tv_nsec = (long)(D.cfg.sample_interval_ms % 1000) *
+				  1000000L;
+	its.it_value = its.it_interval;
+	timerfd_settime(D.tfd, 0, &its, NULL);
+
+	ret = io_uring_queue_init(64, &D.ring, 0);
+	if (ret) {
+		dpud_log("error", "io_uring_queue_init", "error=\"%s\"",
+			 strerror(-ret));
+		return DPUD_EXIT_RUNTIME;
+	}
+	D.nlbuf = malloc(NL_BUF);
+	if (!D.nlbuf)
+		return DPUD_EXIT_RUNTIME;
+	D.op_nl.kind = OP_NL;
+	D.op_timer.kind = OP_TIMER;
+	D.op_signal.kind = OP_SIGNAL;
+	D.op_accept.kind = OP_ACCEPT;
+	dpud_dhist_init(&D.cpu_h, 1, 1e7, 3600000.0 / D.cfg.sample_interval_ms);
+	dpud_dhist_init(&D.mem_h, 1 << 20, 1e13,
+			3600000.0 / D.cfg.sample_interval_ms);
+
+	dpud_log("info", "starting", "device=%s listen=%s desired_dir=%s state_dir=%s tenants=%zu attachments=%zu",
+		 D.cfg.device, D.cfg.listen, D.cfg.desired_dir,
+		 D.cfg.state_dir, D.desired.ntenants, D.desired.natt);
+	/* events are joined before the first dump: nothing is missed */
+	reconcile("start");
+	sample_headroom();
+
+	arm_nl();
+	arm_read(D.tfd, &D.tbuf, sizeof(D.tbuf), &D.op_timer);
+	arm_read(D.sfd, &D.sinfo, sizeof(D.sinfo), &D.op_signal);
+	arm_accept();
+
+	while (!D.stop) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+		int passes;
+
+		io_uring_submit_and_wait(&D.ring, 1);
+		io_uring_for_each_cqe(&D.ring, head, cqe) {
+			struct op *op = io_uring_cqe_get_data(cqe);
+			int res = cqe->res;
+
+			seen++;
+			switch (op->kind) {
+			case OP_NL:
+				if (res > 0)
+					dpu_events_dispatch(D.nlbuf, (size_t)res,
+							    dpu_nl_family_id(D.ev),
+							    ev_fn, ev_tenant, NULL);
+				else if (res == -ENOBUFS)
+					dpud_log("warn", "events overrun, full resync", NULL);
+				if (res == -ENOBUFS || res > 0)
+					D.dirty = true;
+				else if (res != -EINTR && res != -EAGAIN)
+					dpud_log("error", "events recv", "error=%d", res);
+				arm_nl();
+				break;
+			case OP_TIMER:
+				sample_headroom();
+				D.dirty = true;
+				arm_read(D.tfd, &D.tbuf, sizeof(D.tbuf),
+					 &D.op_timer);
+				break;
+			case OP_SIGNAL:
+				if (res == (int)sizeof(D.sinfo)) {
+					if (D.sinfo.ssi_signo == SIGHUP) {
+						dpud_log("info", "SIGHUP: reloading", NULL);
+						reload();
+					} else {
+						dpud_log("info", "exiting", "signal=%u",
+							 D.sinfo.ssi_signo);
+						D.stop = true;
+					}
+				}
+				arm_read(D.sfd, &D.sinfo, sizeof(D.sinfo),
+					 &D.op_signal);
+				break;
+			case OP_ACCEPT:
+				if (res >= 0 && D.nconns >= MAX_CONNS) {
+					close(res);
+				} else if (res >= 0) {
+					struct conn *c = calloc(1, sizeof(*c));
+
+					if (!c) {
+						close(res);
+					} else {
+						c->op.kind = OP_CONN;
+						c->fd = res;
+						D.nconns++;
+						conn_arm(c);
+					}
+				}
+				arm_accept();
+				break;
+			case OP_CONN:
+				conn_done((struct conn *)op, res);
+				break;
+			}
+		}
+		io_uring_cq_advance(&D.ring, seen);
+		/* one reconcile per batch of completions; again (bounded)
+		 * if an action asked for it */
+		for (passes = 0; D.dirty && passes < 3 && !D.stop; passes++) {
+			D.dirty = false;
+			reconcile("event");
+		}
+	}
+	io_uring_queue_exit(&D.ring);
+	dpu_nl_close(D.ev);
+	dpu_nl_close(D.nl);
+	close(D.lfd);
+	actual_free(&D.actual);
+	dpud_desired_free(&D.desired);
+	free(D.nlbuf);
+	return DPUD_EXIT_OK;
+}

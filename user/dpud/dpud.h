@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* dpud: the dpupool node daemon. Shared types of its pure parts (config,
+ * desired state, reconcile planner, metrics, headroom) and its I/O parts. */
+#ifndef DPUD_H
+#define DPUD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "libdpu.h"
+
+#define DPUD_ERR_LEN 512
+#define DPUD_NAME_LEN 64	/* attachment and tenant names, NUL included */
+
+/* Exit codes (also in --help) */
+#define DPUD_EXIT_OK		0	/* clean exit on SIGTERM/SIGINT, --check ok */
+#define DPUD_EXIT_RUNTIME	1	/* cannot start: netlink, listen, state dir */
+#define DPUD_EXIT_CONFIG	2	/* bad command line, config or desired state */
+
+/* ---------------------------------------------------------------- config */
+struct dpud_config {
+	char listen[128];		/* "127.0.0.1:9477" */
+	char desired_dir[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char cgroup_root[PATH_MAX];	/* under /sys/fs/cgroup, e.g. kubepods */
+	uint64_t reserve_cpu_milli;	/* millicores */
+	uint64_t reserve_memory;	/* bytes */
+	uint32_t sample_interval_ms;
+	char device[DPU_NAME_LEN];	/* "dpu0" */
+	double headroom_margin;		/* usage estimate multiplied by this */
+};
+
+void dpud_config_defaults(struct dpud_config *c);
+/* Parse text (the content of file fname) over c. 0, or -EINVAL with
+ * err = "FILE:LINE: reason". */
+int dpud_config_parse(const char *fname, const char *text,
+		      struct dpud_config *c, char *err, size_t errlen);
+int dpud_config_load(const char *path, struct dpud_config *c, char *err,
+		     size_t errlen);
+
+/* Small parsers (public for tests): 0 or -EINVAL */
+int dpud_parse_duration_ms(const char *s, uint32_t *ms);	/* 500ms 10s 1m */
+int dpud_parse_cpu_milli(const char *s, uint64_t *milli);	/* 500m 1.5 2 */
+bool dpud_name_ok(const char *s);
+
+/* --------------------------------------------------------- desired state */
+struct dpud_tenant_spec {
+	char name[DPUD_NAME_LEN];
+	char parent[DPUD_NAME_LEN];	/* "" for a root */
+	bool has_limits;
+	struct dpu_limits_req lim;
+};
+
+struct dpud_attach_spec {
+	char name[DPUD_NAME_LEN];	/* file name without .conf */
+	char tenant[DPUD_NAME_LEN];
+	uint8_t type;			/* DPU_FN_TYPE_* */
+	uint64_t size;			/* blk */
+	bool has_mac;			/* net */
+	uint8_t mac[6];
+	uint32_t mtu;			/* 0: leave */
+	char netns[PATH_MAX];		/* "": stay in the init netns */
+	char ifname[16];		/* "": keep the kernel's name */
+};
+
+struct dpud_desired {
+	struct dpud_tenant_spec *tenants;
+	size_t ntenants;
+	struct dpud_attach_spec *att;
+	size_t natt;
+};
+
+/* Parse one desired-state file, whose base name is base ("tenant-x.conf"
+ * or "disk-db.conf"), into d. path names it in errors. */
+int dpud_desired_parse(const char *path, const char *base, const char *text,
+		       struct dpud_desired *d, char *err, size_t errlen);
+/* Every *.conf of dir, in name order, then cross-file checks. */
+int dpud_desired_load(const char *dir, struct dpud_desired *d, char *err,
+		      size_t errlen);
+void dpud_desired_free(struct dpud_desired *d);
+
+/* ------------------------------------------------------- actual + records */
+struct dpud_actual_fn {
+	uint32_t index;
+	uint8_t type;
+	uint8_t state;
+	char tenant[DPUD_NAME_LEN];
+	uint64_t size;
+	bool has_mac;
+	uint8_t mac[6];
+	uint32_t ifindex;
+};
+
+struct dpud_actual_tenant {
+	char name[DPUD_NAME_LEN];
+	char parent[DPUD_NAME_LEN];
+	uint64_t limit_rate[DPU_LIMIT_KINDS];
+	uint64_t limit_burst[DPU_LIMIT_KINDS];
+	struct dpu_stats stats;
+};
+
+struct dpud_actual {
+	struct dpud_actual_fn *fns;
+	size_t nfns;
+	struct dpud_actual_tenant *tenants;
+	size_t ntenants;
+	uint32_t max_fns;
+};
+
+/* What dpud created: one record per attachment name, written atomically
+ * before FN_NEW with the index it asks for. */
+struct dpud_record {
+	char name[DPUD_NAME_LEN];
+	uint32_t index;
+	uint8_t type;
+	uint64_t size;			/* blk: identity check */
+	bool has_mac;
+	uint8_t mac[6];			/* net: identity check */
+	bool nic_done;			/* NIC set up (renamed, moved, up) */
+};
+
+int dpud_record_format(const struct dpud_record *r, char *buf, size_t len);
+int dpud_record_parse(const char *name, const char *text,
+		      struct dpud_record *r);
+/* state dir I/O: atomic write (tmp + fsync + rename + dir fsync) */
+int dpud_records_load(const char *dir, struct dpud_record **out, size_t *n);
+int dpud_record_save(const char *dir, const struct dpud_record *r);
+int dpud_record_remove(const char *dir, const char *name);
+
+/* --------------------------------------------------------------- planner */
+enum dpud_action_kind {
+	DPUD_ACT_TENANT_NEW = 1,	/* tenant */
+	DPUD_ACT_TENANT_SET,		/* tenant: limits differ */
+	DPUD_ACT_FN_DEL,		/* index, name (record) */
+	DPUD_ACT_RECORD_DROP,		/* name: record of nothing of ours */
+	DPUD_ACT_FN_NEW,		/* att, index, record to save first */
+	DPUD_ACT_FN_SET_TENANT,		/* att, index */
+	DPUD_ACT_NIC_SETUP,		/* att, index, ifindex */
+	DPUD_ACT_BLOCKED,		/* name, why */
+};
+
+struct dpud_action {
+	enum dpud_action_kind kind;
+	char name[DPUD_NAME_LEN];
+	uint32_t index;
+	uint32_t ifindex;
+	const struct dpud_tenant_spec *tenant;
+	const struct dpud_attach_spec *att;
+	struct dpud_record rec;		/* FN_NEW */
+	char why[96];			/* BLOCKED */
+};
+
+/* mac_gen fills a MAC for a net attachment without one (NULL: zeros +
+ * locally administered; tests pass a deterministic one). */
+typedef void (*dpud_mac_gen)(uint8_t mac[6], void *arg);
+
+/* Pure: desired + actual + records -> actions, in execution order.
+ * Returns the number of actions (*out malloc'ed) or -ENOMEM. */
+int dpud_plan(const struct dpud_desired *d, const struct dpud_actual *a,
+	      const struct dpud_record *recs, size_t nrecs,
+	      dpud_mac_gen gen, void *gen_arg, struct dpud_action **out);
+const char *dpud_action_str(enum dpud_action_kind k);
+
+/* --------------------------------------------------------------- metrics */
+#define DPUD_ATTACH_BUCKETS 12
+extern const double dpud_attach_bounds[DPUD_ATTACH_BUCKETS];
+
+struct dpud_hist {
+	uint64_t bucket[DPUD_ATTACH_BUCKETS];	/* not cumulative */
+	uint64_t count;				/* including > last bound */
+	double sum;
+};
+void dpud_hist_observe(struct dpud_hist *h, double v);
+
+struct dpud_headroom {
+	bool valid;
+	uint64_t cpu_capacity_milli, mem_capacity;
+	uint64_t cpu_allocatable_milli, mem_allocatable;
+	uint64_t cpu_usage_milli, mem_usage;		/* now */
+	uint64_t cpu_estimate_milli, mem_estimate;	/* p95/p98 x margin */
+	uint64_t cpu_reclaimable_milli, mem_reclaimable;
+};
+
+struct dpud_metrics {
+	const char *device;
+	const struct dpud_actual *actual;	/* functions and tenants */
+	bool have_actual;
+	const struct dpud_hist *attach;
+	uint64_t attach_failures;
+	uint64_t reconciles;
+	uint64_t actions_failed;
+	uint32_t managed;			/* records */
+	const struct dpud_headroom *headroom;
+};
+
+/* Prometheus text exposition (version 0.0.4). malloc'ed, *len set. */
+char *dpud_metrics_render(const struct dpud_metrics *m, size_t *len);
+
+/* -------------------------------------------------------------- headroom */
+/* Exponentially decaying histogram over fixed log-spaced buckets. */
+#define DPUD_DH_BUCKETS 64
+struct dpud_dhist {
+	double w[DPUD_DH_BUCKETS];
+	double lo, hi;			/* value range of the buckets */
+	double decay;			/* weight factor per observation */
+};
+void dpud_dhist_init(struct dpud_dhist *h, double lo, double hi,
+		     double half_life_samples);
+void dpud_dhist_add(struct dpud_dhist *h, double v);
+/* The upper bound of the bucket holding quantile q (0..1); 0 if empty */
+double dpud_dhist_quantile(const struct dpud_dhist *h, double q);
+/* Damping: keep old unless new differs from it by 10% or more */
+uint64_t dpud_damp(uint64_t old, uint64_t now);
+
+/* ----------------------------------------------------------------- NIC */
+int dpud_nic_setup(uint32_t ifindex, const struct dpud_attach_spec *a,
+		   char *err, size_t errlen);
+
+/* Test hook: if $DPUD_TEST_CRASH_AT names this point ("record-saved",
+ * "nic-moved"), die by SIGKILL right there, as a kill -9 would. */
+void dpud_test_crash(const char *point);
+
+/* ----------------------------------------------------------------- logs */
+void dpud_log(const char *level, const char *msg, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* DPUD_H */

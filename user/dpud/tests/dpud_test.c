@@ -1,0 +1,734 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of dpud's pure parts: config and desired-state parsing (every
+ * error message exactly), the reconcile planner, metrics formatting, the
+ * decaying histogram and damping. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <unistd.h>
+
+#include "dpud.h"
+
+void dpud_log(const char *level, const char *msg, const char *fmt, ...)
+{
+	(void)level; (void)msg; (void)fmt;
+}
+
+/* ---------------------------------------------------------------- config */
+static void config_ok(void **state)
+{
+	struct dpud_config c;
+	char err[DPUD_ERR_LEN] = "";
+
+	(void)state;
+	dpud_config_defaults(&c);
+	assert_int_equal(dpud_config_parse("d.conf",
+		"# comment\n\n  listen = 0.0.0.0:9100  \n"
+		"desired_dir = /tmp/des\nstate_dir=/tmp/st\n"
+		"cgroup_root = kubepods/burstable\nreserve_cpu = 500m\n"
+		"reserve_memory = 1G\nsample_interval = 500ms\n"
+		"device = dpu3\nheadroom_margin = 1.5\n", &c, err,
+		sizeof(err)), 0);
+	assert_string_equal(c.listen, "0.0.0.0:9100");
+	assert_string_equal(c.desired_dir, "/tmp/des");
+	assert_string_equal(c.state_dir, "/tmp/st");
+	assert_string_equal(c.cgroup_root, "kubepods/burstable");
+	assert_int_equal(c.reserve_cpu_milli, 500);
+	assert_int_equal(c.reserve_memory, 1ULL << 30);
+	assert_int_equal(c.sample_interval_ms, 500);
+	assert_string_equal(c.device, "dpu3");
+	assert_true(c.headroom_margin == 1.5);
+}
+
+static void config_err(const char *text, const char *want)
+{
+	struct dpud_config c;
+	char err[DPUD_ERR_LEN] = "";
+
+	dpud_config_defaults(&c);
+	assert_int_equal(dpud_config_parse("/etc/dpud/dpud.conf", text, &c,
+					   err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, want);
+}
+
+static void config_errors(void **state)
+{
+	(void)state;
+	config_err("listen = 1.2.3.4:1\nbogus = 1\n",
+		   "/etc/dpud/dpud.conf:2: unknown key 'bogus'");
+	config_err("\n\njust words\n",
+		   "/etc/dpud/dpud.conf:3: expected 'key = value'");
+	config_err("listen =\n",
+		   "/etc/dpud/dpud.conf:1: missing value for 'listen'");
+	config_err(" = x\n", "/etc/dpud/dpud.conf:1: missing key");
+	config_err("listen = nope\n",
+		   "/etc/dpud/dpud.conf:1: bad listen address 'nope' (want HOST:PORT)");
+	config_err("listen = h:99999\n",
+		   "/etc/dpud/dpud.conf:1: bad listen address 'h:99999' (want HOST:PORT)");
+	config_err("desired_dir = rel/dir\n",
+		   "/etc/dpud/dpud.conf:1: 'desired_dir' must be an absolute path");
+	config_err("reserve_cpu = lots\n",
+		   "/etc/dpud/dpud.conf:1: bad cpu amount 'lots' (e.g. 500m, 1.5)");
+	config_err("reserve_memory = 1X\n",
+		   "/etc/dpud/dpud.conf:1: bad size '1X' (e.g. 512M, 2G)");
+	config_err("sample_interval = 0s\n",
+		   "/etc/dpud/dpud.conf:1: bad duration '0s' (e.g. 500ms, 10s, 1m)");
+	config_err("device = eth0\n",
+		   "/etc/dpud/dpud.conf:1: bad device name 'eth0'");
+	config_err("headroom_margin = 0.5\n",
+		   "/etc/dpud/dpud.conf:1: bad headroom_margin '0.5' (1.0 to 10.0)");
+	config_err("cgroup_root = ../x\n",
+		   "/etc/dpud/dpud.conf:1: bad cgroup_root '../x'");
+}
+
+static void small_parsers(void **state)
+{
+	uint64_t m;
+	uint32_t ms;
+
+	(void)state;
+	assert_int_equal(dpud_parse_cpu_milli("1.5", &m), 0);
+	assert_int_equal(m, 1500);
+	assert_int_equal(dpud_parse_cpu_milli("2", &m), 0);
+	assert_int_equal(m, 2000);
+	assert_int_equal(dpud_parse_cpu_milli("250m", &m), 0);
+	assert_int_equal(m, 250);
+	assert_int_equal(dpud_parse_cpu_milli("-1", &m), -EINVAL);
+	assert_int_equal(dpud_parse_cpu_milli("1.5m", &m), -EINVAL);
+	assert_int_equal(dpud_parse_duration_ms("10s", &ms), 0);
+	assert_int_equal(ms, 10000);
+	assert_int_equal(dpud_parse_duration_ms("2m", &ms), 0);
+	assert_int_equal(ms, 120000);
+	assert_int_equal(dpud_parse_duration_ms("7", &ms), 0);
+	assert_int_equal(ms, 7000);
+	assert_int_equal(dpud_parse_duration_ms("1h", &ms), -EINVAL);
+	assert_true(dpud_name_ok("disk-db.1_x"));
+	assert_false(dpud_name_ok("a/b"));
+	assert_false(dpud_name_ok(".."));
+	assert_false(dpud_name_ok(""));
+}
+
+/* --------------------------------------------------------- desired state */
+static void desired_ok(void **state)
+{
+	struct dpud_desired d = { 0 };
+	char err[DPUD_ERR_LEN] = "";
+
+	(void)state;
+	assert_int_equal(dpud_desired_parse("/d/tenant-acme.conf",
+		"tenant-acme.conf", "limits = iops 5k bps 100M bps-burst 10M\n",
+		&d, err, sizeof(err)), 0);
+	assert_int_equal(dpud_desired_parse("/d/tenant-web.conf",
+		"tenant-web.conf", "parent = acme\n", &d, err, sizeof(err)), 0);
+	assert_int_equal(dpud_desired_parse("/d/disk-db.conf", "disk-db.conf",
+		"tenant = acme\ntype = blk\nsize = 10G\n", &d, err,
+		sizeof(err)), 0);
+	assert_int_equal(dpud_desired_parse("/d/nic0.conf", "nic0.conf",
+		"# a NIC\ntenant = web\ntype = net\nmac = 02:00:00:00:00:07\n"
+		"mtu = 9000\nnetns = /var/run/netns/x\nifname = eth1\n", &d,
+		err, sizeof(err)), 0);
+	assert_int_equal(d.ntenants, 2);
+	assert_string_equal(d.tenants[0].name, "acme");
+	assert_true(d.tenants[0].has_limits);
+	assert_true(d.tenants[0].lim.has_rate[0]);
+	assert_int_equal(d.tenants[0].lim.rate[0], 5000);
+	assert_int_equal(d.tenants[0].lim.rate[3], 100000000);
+	assert_int_equal(d.tenants[0].lim.burst[3], 10000000);
+	assert_string_equal(d.tenants[1].parent, "acme");
+	assert_int_equal(d.natt, 2);
+	assert_string_equal(d.att[0].name, "disk-db");
+	assert_int_equal(d.att[0].type, DPU_FN_TYPE_BLK);
+	assert_int_equal(d.att[0].size, 10ULL << 30);
+	assert_string_equal(d.att[1].name, "nic0");
+	assert_int_equal(d.att[1].type, DPU_FN_TYPE_NET);
+	assert_true(d.att[1].has_mac);
+	assert_int_equal(d.att[1].mac[5], 7);
+	assert_int_equal(d.att[1].mtu, 9000);
+	assert_string_equal(d.att[1].netns, "/var/run/netns/x");
+	assert_string_equal(d.att[1].ifname, "eth1");
+	dpud_desired_free(&d);
+}
+
+static void desired_err(const char *base, const char *text, const char *want)
+{
+	struct dpud_desired d = { 0 };
+	char err[DPUD_ERR_LEN] = "", path[256];
+
+	snprintf(path, sizeof(path), "/d/%s", base);
+	assert_int_equal(dpud_desired_parse(path, base, text, &d, err,
+					    sizeof(err)), -EINVAL);
+	assert_string_equal(err, want);
+	dpud_desired_free(&d);
+}
+
+static void desired_errors(void **state)
+{
+	(void)state;
+	desired_err("a.conf", "tenant = acme\ntype = disk\n",
+		    "/d/a.conf:2: bad type 'disk' (blk or net)");
+	desired_err("a.conf", "tenant = acme\ntype = blk\nsize = 10Q\n",
+		    "/d/a.conf:3: bad size '10Q' (e.g. 10G)");
+	desired_err("a.conf", "tenant = acme\ntype = blk\n",
+		    "/d/a.conf:2: missing 'size' for type blk");
+	desired_err("a.conf", "type = blk\nsize = 1G\n",
+		    "/d/a.conf:2: missing 'tenant'");
+	desired_err("a.conf", "tenant = acme\n\n",
+		    "/d/a.conf:2: missing 'type' (blk or net)");
+	desired_err("a.conf", "tenant = acme\nmtu = 1500\ntype = blk\nsize = 1G\n",
+		    "/d/a.conf:2: 'mtu' is only for type net");
+	desired_err("a.conf", "tenant = acme\ntype = net\nsize = 1G\n",
+		    "/d/a.conf:3: 'size' is only for type blk");
+	desired_err("a.conf", "tenant = acme\ntype = net\ntype = blk\n",
+		    "/d/a.conf:3: duplicate key 'type' (first on line 2)");
+	desired_err("a.conf", "tenant = acme\ncolor = red\n",
+		    "/d/a.conf:2: unknown key 'color'");
+	desired_err("a.conf", "tenant = ac/me\n",
+		    "/d/a.conf:1: bad tenant name 'ac/me'");
+	desired_err("a.conf", "type = net\nmac = 01:00:00:00:00:01\n",
+		    "/d/a.conf:2: bad MAC address '01:00:00:00:00:01'");
+	desired_err("a.conf", "type = net\nmtu = 10\n",
+		    "/d/a.conf:2: bad mtu '10' (68 to 65535)");
+	desired_err("a.conf", "type = net\nnetns = x\n",
+		    "/d/a.conf:2: netns must be the absolute path of a netns file");
+	desired_err("a.conf", "type = net\nifname = way-too-long-name0\n",
+		    "/d/a.conf:2: bad interface name 'way-too-long-name0'");
+	desired_err("tenant-t.conf", "limits = iops 5k warp 9\n",
+		    "/d/tenant-t.conf:1: unknown limit 'warp'");
+	desired_err("tenant-t.conf", "limits = iops\n",
+		    "/d/tenant-t.conf:1: limit 'iops' needs a value");
+	desired_err("tenant-t.conf", "limits = iops fast\n",
+		    "/d/tenant-t.conf:1: bad rate 'fast' for 'iops'");
+	desired_err("tenant-t.conf", "parent = t\n",
+		    "/d/tenant-t.conf:1: tenant 't' cannot be its own parent");
+	desired_err("tenant-t.conf", "size = 1G\n",
+		    "/d/tenant-t.conf:1: unknown key 'size'");
+	desired_err("tenant-a b.conf", "",
+		    "/d/tenant-a b.conf:0: bad tenant name 'a b' in the file name");
+}
+
+/* ---------------------------------------------------------------- planner */
+static void mac9(uint8_t mac[6], void *arg)
+{
+	(void)arg;
+	memcpy(mac, "\x02\x09\x09\x09\x09\x09", 6);
+}
+
+static struct dpud_desired mk_desired(void)
+{
+	static struct dpud_tenant_spec t[2] = {
+		{ .name = "web", .parent = "acme" },	/* child first */
+		{ .name = "acme" },
+	};
+	static struct dpud_attach_spec a[2] = {
+		{ .name = "disk-db", .tenant = "acme", .type = DPU_FN_TYPE_BLK,
+		  .size = 1 << 30 },
+		{ .name = "nic0", .tenant = "web", .type = DPU_FN_TYPE_NET,
+		  .netns = "/run/netns/x", .ifname = "eth1" },
+	};
+	struct dpud_desired d = { t, 2, a, 2 };
+
+	return d;
+}
+
+static void plan_fresh(void **state)
+{
+	struct dpud_desired d = mk_desired();
+	struct dpud_actual_fn fns[] = {
+		{ .index = 0, .type = DPU_FN_TYPE_BLK, .state = DPU_FN_STATE_READY,
+		  .tenant = "other", .size = 4096 },
+	};
+	struct dpud_actual a = { .fns = fns, .nfns = 1, .max_fns = 16 };
+	struct dpud_action *x;
+	int n;
+
+	(void)state;
+	n = dpud_plan(&d, &a, NULL, 0, mac9, NULL, &x);
+	assert_int_equal(n, 4);
+	assert_int_equal(x[0].kind, DPUD_ACT_TENANT_NEW);
+	assert_string_equal(x[0].name, "acme");	/* parent first */
+	assert_int_equal(x[1].kind, DPUD_ACT_TENANT_NEW);
+	assert_string_equal(x[1].name, "web");
+	assert_int_equal(x[2].kind, DPUD_ACT_FN_NEW);
+	assert_string_equal(x[2].name, "disk-db");
+	assert_int_equal(x[2].index, 1);	/* 0 is someone else's */
+	assert_int_equal(x[2].rec.index, 1);
+	assert_int_equal(x[2].rec.size, 1 << 30);
+	assert_int_equal(x[3].kind, DPUD_ACT_FN_NEW);
+	assert_int_equal(x[3].index, 2);
+	assert_true(x[3].rec.has_mac);
+	assert_memory_equal(x[3].rec.mac, "\x02\x09\x09\x09\x09\x09", 6);
+	free(x);
+}
+
+static void plan_steady(void **state)
+{
+	struct dpud_desired d = mk_desired();
+	struct dpud_actual_tenant ts[] = {
+		{ .name = "acme" }, { .name = "web", .parent = "acme" },
+	};
+	struct dpud_actual_fn fns[] = {
+		{ .index = 3, .type = DPU_FN_TYPE_BLK, .state = DPU_FN_STATE_READY,
+		  .tenant = "acme", .size = 1 << 30 },
+		{ .index = 4, .type = DPU_FN_TYPE_NET, .state = DPU_FN_STATE_READY,
+		  .tenant = "web", .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 },
+		  .ifindex = 42 },
+	};
+	struct dpud_record r[] = {
+		{ .name = "disk-db", .index = 3, .type = DPU_FN_TYPE_BLK,
+		  .size = 1 << 30 },
+		{ .name = "nic0", .index = 4, .type = DPU_FN_TYPE_NET,
+		  .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 } },
+	};
+	struct dpud_actual a = { fns, 2, ts, 2, 16 };
+	struct dpud_action *x;
+	int n;
+
+	(void)state;
+	/* NIC not set up yet */
+	n = dpud_plan(&d, &a, r, 2, mac9, NULL, &x);
+	assert_int_equal(n, 1);
+	assert_int_equal(x[0].kind, DPUD_ACT_NIC_SETUP);
+	assert_int_equal(x[0].index, 4);
+	assert_int_equal(x[0].ifindex, 42);
+	free(x);
+	/* all done: nothing to do (restart idempotence) */
+	r[1].nic_done = true;
+	n = dpud_plan(&d, &a, r, 2, mac9, NULL, &x);
+	assert_int_equal(n, 0);
+	free(x);
+	/* still creating: wait, no NIC setup, no duplicate */
+	fns[1].state = DPU_FN_STATE_CREATING;
+	r[1].nic_done = false;
+	n = dpud_plan(&d, &a, r, 2, mac9, NULL, &x);
+	assert_int_equal(n, 0);
+	free(x);
+}
+
+static void plan_crash_mid_attach(void **state)
+{
+	/* killed after the record was saved, before FN_NEW reached the
+	 * kernel: created at the recorded index with the recorded MAC */
+	struct dpud_desired d = mk_desired();
+	struct dpud_actual_tenant ts[] = {
+		{ .name = "acme" }, { .name = "web", .parent = "acme" },
+	};
+	struct dpud_actual_fn fns[] = {
+		{ .index = 3, .type = DPU_FN_TYPE_BLK, .state = DPU_FN_STATE_CREATING,
+		  .tenant = "acme", .size = 1 << 30 },
+	};
+	struct dpud_record r[] = {
+		{ .name = "disk-db", .index = 3, .type = DPU_FN_TYPE_BLK,
+		  .size = 1 << 30 },
+		{ .name = "nic0", .index = 7, .type = DPU_FN_TYPE_NET,
+		  .has_mac = true, .mac = { 2, 1, 2, 3, 4, 5 } },
+	};
+	struct dpud_actual a = { fns, 1, ts, 2, 16 };
+	struct dpud_action *x;
+	int n;
+
+	(void)state;
+	n = dpud_plan(&d, &a, r, 2, mac9, NULL, &x);
+	assert_int_equal(n, 1);
+	assert_int_equal(x[0].kind, DPUD_ACT_FN_NEW);
+	assert_string_equal(x[0].name, "nic0");
+	assert_int_equal(x[0].index, 7);
+	assert_memory_equal(x[0].rec.mac, "\x02\x01\x02\x03\x04\x05", 6);
+	free(x);
+}
+
+static void plan_not_ours_and_removed(void **state)
+{
+	struct dpud_desired d = mk_desired();
+	struct dpud_actual_tenant ts[] = {
+		{ .name = "acme" }, { .name = "web", .parent = "acme" },
+	};
+	struct dpud_actual_fn fns[] = {
+		/* index 3 was taken by someone else's net function */
+		{ .index = 3, .type = DPU_FN_TYPE_NET, .state = DPU_FN_STATE_READY },
+		/* ours, no longer desired */
+		{ .index = 5, .type = DPU_FN_TYPE_BLK, .state = DPU_FN_STATE_READY,
+		  .size = 4096 },
+		{ .index = 4, .type = DPU_FN_TYPE_NET, .state = DPU_FN_STATE_FAILED,
+		  .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 } },
+	};
+	struct dpud_record r[] = {
+		{ .name = "disk-db", .index = 3, .type = DPU_FN_TYPE_BLK,
+		  .size = 1 << 30 },
+		{ .name = "old", .index = 5, .type = DPU_FN_TYPE_BLK,
+		  .size = 4096 },
+		{ .name = "gone", .index = 6, .type = DPU_FN_TYPE_BLK,
+		  .size = 4096 },
+		{ .name = "nic0", .index = 4, .type = DPU_FN_TYPE_NET,
+		  .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 } },
+	};
+	struct dpud_actual a = { fns, 3, ts, 2, 16 };
+	struct dpud_action *x;
+	int n;
+
+	(void)state;
+	n = dpud_plan(&d, &a, r, 4, mac9, NULL, &x);
+	assert_int_equal(n, 4);
+	assert_int_equal(x[0].kind, DPUD_ACT_FN_DEL);
+	assert_string_equal(x[0].name, "old");
+	assert_int_equal(x[0].index, 5);
+	assert_int_equal(x[1].kind, DPUD_ACT_RECORD_DROP);
+	assert_string_equal(x[1].name, "gone");
+	assert_int_equal(x[2].kind, DPUD_ACT_FN_NEW);	/* disk-db moves */
+	assert_string_equal(x[2].name, "disk-db");
+	assert_int_equal(x[2].index, 0);
+	assert_int_equal(x[3].kind, DPUD_ACT_FN_DEL);	/* failed: redo */
+	assert_string_equal(x[3].name, "nic0");
+	assert_int_equal(x[3].index, 4);
+	free(x);
+}
+
+static void plan_blocked_and_limits(void **state)
+{
+	struct dpud_tenant_spec t[] = {
+		{ .name = "a", .has_limits = true,
+		  .lim = { .has_rate = { true }, .rate = { 5000 } } },
+		{ .name = "orphan", .parent = "nope" },
+	};
+	struct dpud_attach_spec att[] = {
+		{ .name = "x", .tenant = "ghost", .type = DPU_FN_TYPE_BLK,
+		  .size = 4096 },
+		{ .name = "y", .tenant = "a", .type = DPU_FN_TYPE_BLK,
+		  .size = 4096 },
+	};
+	struct dpud_desired d = { t, 2, att, 2 };
+	struct dpud_actual_tenant ts[] = { { .name = "a" } };
+	struct dpud_actual_fn fns[] = {
+		{ .index = 0, .type = DPU_FN_TYPE_BLK }
+	};
+	struct dpud_actual a = { fns, 1, ts, 1, 1 };
+	struct dpud_action *x;
+	int n;
+
+	(void)state;
+	n = dpud_plan(&d, &a, NULL, 0, mac9, NULL, &x);
+	assert_int_equal(n, 4);
+	assert_int_equal(x[0].kind, DPUD_ACT_TENANT_SET);
+	assert_string_equal(x[0].name, "a");
+	assert_int_equal(x[1].kind, DPUD_ACT_BLOCKED);
+	assert_string_equal(x[1].why, "parent tenant 'nope' does not exist");
+	assert_int_equal(x[2].kind, DPUD_ACT_BLOCKED);
+	assert_string_equal(x[2].why, "tenant 'ghost' does not exist");
+	assert_int_equal(x[3].kind, DPUD_ACT_BLOCKED);
+	assert_string_equal(x[3].why, "no free function slot");
+	free(x);
+}
+
+static void record_roundtrip(void **state)
+{
+	struct dpud_record r = { .name = "nic0", .index = 12,
+				 .type = DPU_FN_TYPE_NET, .has_mac = true,
+				 .mac = { 2, 0xab, 0, 0, 0, 1 },
+				 .nic_done = true }, back;
+	char buf[512];
+
+	(void)state;
+	dpud_record_format(&r, buf, sizeof(buf));
+	assert_int_equal(dpud_record_parse("nic0", buf, &back), 0);
+	assert_memory_equal(&r, &back, sizeof(r));
+	assert_int_equal(dpud_record_parse("x", "type = blk\n", &back),
+			 -EINVAL);
+}
+
+static void plan_type_change_and_move(void **state)
+{
+	struct dpud_attach_spec att[] = {
+		{ .name = "a", .tenant = "t2", .type = DPU_FN_TYPE_BLK,
+		  .size = 4096 },
+		{ .name = "b", .tenant = "t1", .type = DPU_FN_TYPE_NET },
+	};
+	struct dpud_desired d = { NULL, 0, att, 2 };
+	struct dpud_actual_tenant ts[] = { { .name = "t1" }, { .name = "t2" } };
+	struct dpud_actual_fn fns[] = {
+		{ .index = 0, .type = DPU_FN_TYPE_BLK, .size = 4096,
+		  .state = DPU_FN_STATE_READY, .tenant = "t1" },
+		{ .index = 1, .type = DPU_FN_TYPE_BLK, .size = 4096,
+		  .state = DPU_FN_STATE_READY, .tenant = "t1" },
+	};
+	struct dpud_record r[] = {
+		{ .name = "a", .index = 0, .type = DPU_FN_TYPE_BLK, .size = 4096 },
+		/* b was a disk, now desired as a NIC */
+		{ .name = "b", .index = 1, .type = DPU_FN_TYPE_BLK, .size = 4096 },
+	};
+	struct dpud_actual a = { fns, 2, ts, 2, 8 };
+	struct dpud_action *x;
+	int n;
+
+	(void)state;
+	n = dpud_plan(&d, &a, r, 2, mac9, NULL, &x);
+	assert_int_equal(n, 2);
+	assert_int_equal(x[0].kind, DPUD_ACT_FN_SET_TENANT);
+	assert_string_equal(x[0].name, "a");
+	assert_int_equal(x[0].index, 0);
+	assert_int_equal(x[1].kind, DPUD_ACT_FN_DEL);
+	assert_string_equal(x[1].name, "b");
+	assert_int_equal(x[1].index, 1);
+	free(x);
+	/* once b's disk is gone: a NIC at a new index, never at 0 or 1 */
+	a.nfns = 1;
+	n = dpud_plan(&d, &a, r, 2, mac9, NULL, &x);
+	assert_int_equal(n, 2);
+	assert_int_equal(x[1].kind, DPUD_ACT_FN_NEW);
+	assert_string_equal(x[1].name, "b");
+	assert_int_equal(x[1].index, 2);
+	assert_int_equal(x[1].rec.type, DPU_FN_TYPE_NET);
+	free(x);
+}
+
+static void records_on_disk(void **state)
+{
+	char dir[] = "/tmp/dpud_test.XXXXXX", path[128];
+	struct dpud_record r1 = { .name = "disk-db", .index = 3,
+				  .type = DPU_FN_TYPE_BLK, .size = 1 << 20 };
+	struct dpud_record r2 = { .name = "nic0", .index = 4,
+				  .type = DPU_FN_TYPE_NET, .has_mac = true,
+				  .mac = { 2, 1, 2, 3, 4, 5 } };
+	struct dpud_record *recs = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(dpud_record_save(dir, &r1), 0);
+	assert_int_equal(dpud_record_save(dir, &r2), 0);
+	r2.nic_done = true;
+	assert_int_equal(dpud_record_save(dir, &r2), 0);	/* replace */
+	snprintf(path, sizeof(path), "%s/junk.fn", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("garbage\n", f);
+	fclose(f);
+	assert_int_equal(dpud_records_load(dir, &recs, &n), 0);
+	assert_int_equal(n, 2);
+	if (strcmp(recs[0].name, "nic0") == 0) {
+		struct dpud_record t = recs[0];
+
+		recs[0] = recs[1];
+		recs[1] = t;
+	}
+	assert_memory_equal(&recs[0], &r1, sizeof(r1));
+	assert_memory_equal(&recs[1], &r2, sizeof(r2));
+	free(recs);
+	assert_int_equal(dpud_record_remove(dir, "disk-db"), 0);
+	assert_int_equal(dpud_record_remove(dir, "disk-db"), 0);
+	assert_int_equal(dpud_records_load(dir, &recs, &n), 0);
+	assert_int_equal(n, 1);
+	free(recs);
+	unlink(path);
+	assert_int_equal(dpud_record_remove(dir, "nic0"), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void desired_dir(void **state)
+{
+	char dir[] = "/tmp/dpud_test.XXXXXX", want[256], p[256];
+	char err[DPUD_ERR_LEN] = "";
+	struct dpud_desired d;
+	const char *names[] = { "tenant-a.conf", "tenant-b.conf", "n1.conf",
+				"n2.conf", "README", ".hidden.conf" };
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "README", "not a conf file: ignored\n");
+	write_file(dir, ".hidden.conf", "garbage: ignored\n");
+	write_file(dir, "tenant-a.conf", "parent = b\n");
+	write_file(dir, "tenant-b.conf", "limits = iops 1k\n");
+	write_file(dir, "n1.conf", "tenant = a\ntype = net\nifname = eth1\n");
+	assert_int_equal(dpud_desired_load(dir, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.ntenants, 2);
+	assert_int_equal(d.natt, 1);
+	dpud_desired_free(&d);
+
+	write_file(dir, "n2.conf", "tenant = b\ntype = net\nifname = eth1\n");
+	assert_int_equal(dpud_desired_load(dir, &d, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s/n2.conf:1: ifname 'eth1' also used by 'n1'", dir);
+	assert_string_equal(err, want);
+	write_file(dir, "n2.conf", "tenant = b\ntype = net\nifname = eth2\n");
+
+	write_file(dir, "tenant-b.conf", "parent = a\n");	/* a loop */
+	assert_int_equal(dpud_desired_load(dir, &d, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s/tenant-a.conf:1: tenant parents loop or nest deeper than 7",
+		 dir);
+	assert_string_equal(err, want);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(dpud_desired_load("/nonexistent/dir", &d, err,
+					   sizeof(err)), -EINVAL);
+	assert_string_equal(err, "/nonexistent/dir:0: cannot open directory: No such file or directory");
+}
+
+/* ---------------------------------------------------------------- metrics */
+static void metrics_format(void **state)
+{
+	struct dpud_actual_tenant ts[] = {
+		{ .name = "acme", .stats = { .blk_ios = 10, .blk_bytes = 40960,
+					     .tx_bytes = 5, .rx_bytes = 6,
+					     .throttled_ns = 1500000000 } },
+	};
+	struct dpud_actual_fn fns[] = {
+		{ .index = 0, .type = DPU_FN_TYPE_BLK, .state = DPU_FN_STATE_READY },
+		{ .index = 1, .type = DPU_FN_TYPE_NET, .state = DPU_FN_STATE_CREATING },
+	};
+	struct dpud_actual a = { fns, 2, ts, 1, 4096 };
+	struct dpud_hist h = { 0 };
+	struct dpud_headroom hr = { .valid = true, .cpu_capacity_milli = 2000,
+				    .mem_capacity = 1 << 30,
+				    .cpu_reclaimable_milli = 1250 };
+	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
+				  .have_actual = true, .attach = &h,
+				  .reconciles = 3, .managed = 2,
+				  .headroom = &hr };
+	size_t len;
+	char *out;
+
+	(void)state;
+	dpud_hist_observe(&h, 0.02);
+	dpud_hist_observe(&h, 2.2);
+	dpud_hist_observe(&h, 100);
+	out = dpud_metrics_render(&m, &len);
+	assert_non_null(out);
+	assert_int_equal(strlen(out), len);
+#define HAS(s) assert_non_null(strstr(out, s))
+	HAS("# HELP dpu_functions Functions of the DPU by type and state.\n"
+	    "# TYPE dpu_functions gauge\n"
+	    "dpu_functions{device=\"dpu0\",type=\"blk\",state=\"creating\"} 0\n"
+	    "dpu_functions{device=\"dpu0\",type=\"blk\",state=\"ready\"} 1\n");
+	HAS("dpu_functions{device=\"dpu0\",type=\"net\",state=\"creating\"} 1\n");
+	HAS("# TYPE dpu_function_slots_free gauge\n"
+	    "dpu_function_slots_free{device=\"dpu0\"} 4094\n");
+	HAS("# TYPE dpu_tenant_io_total counter\n"
+	    "dpu_tenant_io_total{device=\"dpu0\",tenant=\"acme\"} 10\n");
+	HAS("dpu_tenant_bytes_total{device=\"dpu0\",tenant=\"acme\",kind=\"blk\"} 40960\n");
+	HAS("dpu_tenant_bytes_total{device=\"dpu0\",tenant=\"acme\",kind=\"rx\"} 6\n");
+	HAS("# TYPE dpu_tenant_throttled_seconds_total counter\n"
+	    "dpu_tenant_throttled_seconds_total{device=\"dpu0\",tenant=\"acme\"} 1.5\n");
+	HAS("# TYPE dpu_function_attach_seconds histogram\n"
+	    "dpu_function_attach_seconds_bucket{le=\"0.005\"} 0\n"
+	    "dpu_function_attach_seconds_bucket{le=\"0.01\"} 0\n"
+	    "dpu_function_attach_seconds_bucket{le=\"0.025\"} 1\n");
+	HAS("dpu_function_attach_seconds_bucket{le=\"2.5\"} 2\n");
+	HAS("dpu_function_attach_seconds_bucket{le=\"30\"} 2\n"
+	    "dpu_function_attach_seconds_bucket{le=\"+Inf\"} 3\n"
+	    "dpu_function_attach_seconds_sum 102.22\n"
+	    "dpu_function_attach_seconds_count 3\n");
+	HAS("dpud_reconciles_total 3\n");
+	HAS("dpud_managed_functions 2\n");
+	HAS("# TYPE dpud_node_capacity_cpu_cores gauge\n"
+	    "dpud_node_capacity_cpu_cores 2\n");
+	HAS("dpud_headroom_reclaimable_cpu_cores 1.25\n");
+	HAS("dpud_node_capacity_memory_bytes 1073741824\n");
+	assert_int_equal(out[len - 1], '\n');
+	free(out);
+}
+
+static void metrics_escape(void **state)
+{
+	struct dpud_actual_tenant ts[] = { { .name = "a\"b\\c" } };
+	struct dpud_actual a = { NULL, 0, ts, 1, 8 };
+	struct dpud_hist h = { 0 };
+	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
+				  .have_actual = true, .attach = &h };
+	size_t len;
+	char *out = dpud_metrics_render(&m, &len);
+
+	(void)state;
+	HAS("dpu_tenant_io_total{device=\"dpu0\",tenant=\"a\\\"b\\\\c\"} 0\n");
+	assert_null(strstr(out, "dpud_node_capacity"));
+	free(out);
+}
+
+/* -------------------------------------------------------------- headroom */
+static void dhist_quantiles(void **state)
+{
+	struct dpud_dhist h;
+	double q;
+	int i;
+
+	(void)state;
+	dpud_dhist_init(&h, 1, 1e6, 1e9);	/* no decay to speak of */
+	assert_true(dpud_dhist_quantile(&h, 0.95) == 0);
+	for (i = 0; i < 100; i++)
+		dpud_dhist_add(&h, i < 94 ? 100 : 1000);
+	/* 94% at 100, 6% at 1000: p95 is in 1000's bucket, p90 in 100's */
+	q = dpud_dhist_quantile(&h, 0.95);
+	assert_true(q >= 1000 && q < 1000 * 1.3);
+	q = dpud_dhist_quantile(&h, 0.90);
+	assert_true(q >= 100 && q < 130);
+
+	/* decay: old peaks fade once newer samples dominate */
+	dpud_dhist_init(&h, 1, 1e6, 10);
+	for (i = 0; i < 50; i++)
+		dpud_dhist_add(&h, 5000);
+	for (i = 0; i < 100; i++)
+		dpud_dhist_add(&h, 10);
+	q = dpud_dhist_quantile(&h, 0.98);
+	assert_true(q >= 10 && q < 13);
+	/* values outside the range land in the end buckets */
+	dpud_dhist_add(&h, 1e12);
+	assert_true(dpud_dhist_quantile(&h, 1.0) >= 1e6 * 0.999);
+}
+
+static void damping(void **state)
+{
+	(void)state;
+	assert_int_equal(dpud_damp(0, 77), 77);
+	assert_int_equal(dpud_damp(1000, 1099), 1000);
+	assert_int_equal(dpud_damp(1000, 901), 1000);
+	assert_int_equal(dpud_damp(1000, 1100), 1100);
+	assert_int_equal(dpud_damp(1000, 900), 900);
+	assert_int_equal(dpud_damp(1000, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(config_ok),
+		cmocka_unit_test(config_errors),
+		cmocka_unit_test(small_parsers),
+		cmocka_unit_test(desired_ok),
+		cmocka_unit_test(desired_errors),
+		cmocka_unit_test(plan_fresh),
+		cmocka_unit_test(plan_steady),
+		cmocka_unit_test(plan_crash_mid_attach),
+		cmocka_unit_test(plan_not_ours_and_removed),
+		cmocka_unit_test(plan_blocked_and_limits),
+		cmocka_unit_test(plan_type_change_and_move),
+		cmocka_unit_test(record_roundtrip),
+		cmocka_unit_test(records_on_disk),
+		cmocka_unit_test(desired_dir),
+		cmocka_unit_test(metrics_format),
+		cmocka_unit_test(metrics_escape),
+		cmocka_unit_test(dhist_quantiles),
+		cmocka_unit_test(damping),
+	};
+
+	return cmocka_run_group_tests_name("dpud", tests, NULL, NULL);
+}

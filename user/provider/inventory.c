@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dpu-provider inventory on SQLite (WAL, synchronous=FULL). */
+#include "inventory.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sqlite3.h>
+
+struct inv {
+	sqlite3 *db;
+};
+
+static const char *schema =
+	"CREATE TABLE IF NOT EXISTS groups ("
+	"  id TEXT PRIMARY KEY,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  min INTEGER NOT NULL,"
+	"  max INTEGER NOT NULL,"
+	"  target INTEGER NOT NULL DEFAULT 0,"
+	"  next_seq INTEGER NOT NULL DEFAULT 1,"
+	"  cpu_milli INTEGER NOT NULL DEFAULT 0,"
+	"  mem_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  pods INTEGER NOT NULL DEFAULT 0,"
+	"  labels TEXT NOT NULL DEFAULT '',"
+	"  taints TEXT NOT NULL DEFAULT '',"
+	"  resources TEXT NOT NULL DEFAULT '',"
+	"  updated_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS instances ("
+	"  serial TEXT PRIMARY KEY,"
+	"  provider_id TEXT NOT NULL UNIQUE,"
+	"  group_id TEXT NOT NULL REFERENCES groups(id),"
+	"  state TEXT NOT NULL CHECK (state IN ('creating','running','deleting','deleted')),"
+	"  error_class INTEGER NOT NULL DEFAULT 0,"
+	"  error_code TEXT NOT NULL DEFAULT '',"
+	"  error_msg TEXT NOT NULL DEFAULT '',"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS instances_group ON instances(group_id, state);";
+
+static const char *state_names[] = { "creating", "running", "deleting", "deleted" };
+
+const char *inv_state_name(enum inv_state s)
+{
+	return (unsigned)s < 4 ? state_names[s] : "?";
+}
+
+static enum inv_state state_from(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (s && !strcmp(s, state_names[i]))
+			return (enum inv_state)i;
+	return INV_DELETED;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int set(struct inv_status *st, enum inv_code code, const char *fmt, ...)
+{
+	va_list ap;
+	st->code = code;
+	va_start(ap, fmt);
+	vsnprintf(st->msg, sizeof(st->msg), fmt, ap);
+	va_end(ap);
+	return code == INV_OK ? 0 : -1;
+}
+
+static int ok(struct inv_status *st)
+{
+	st->code = INV_OK;
+	st->msg[0] = 0;
+	return 0;
+}
+
+static int dberr(struct inv *inv, struct inv_status *st, const char *what)
+{
+	return set(st, INV_INTERNAL, "inventory: %s: %s", what, sqlite3_errmsg(inv->db));
+}
+
+static int exec(struct inv *inv, const char *sql, struct inv_status *st)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(inv->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		set(st, INV_INTERNAL, "inventory: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int begin(struct inv *inv, struct inv_status *st)
+{
+	return exec(inv, "BEGIN IMMEDIATE", st);
+}
+
+static int commit(struct inv *inv, struct inv_status *st)
+{
+	if (exec(inv, "COMMIT", st)) {
+		sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return ok(st);
+}
+
+/* Roll back and keep the status already set by the failing step. */
+static int rollback(struct inv *inv)
+{
+	sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static sqlite3_stmt *prep(struct inv *inv, const char *sql, struct inv_status *st)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(inv->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		dberr(inv, st, "prepare");
+		return NULL;
+	}
+	return s;
+}
+
+/* Run a statement expecting no rows; binds: "t" text, "i" int64. */
+static int run(struct inv *inv, struct inv_status *st, const char *sql,
+	       const char *types, ...)
+{
+	sqlite3_stmt *s = prep(inv, sql, st);
+	if (!s)
+		return -1;
+	va_list ap;
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 't')
+			sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+	}
+	va_end(ap);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dberr(inv, st, "step");
+	return 0;
+}
+
+int inv_open(struct inv **out, const char *path, struct inv_status *st)
+{
+	struct inv *inv = calloc(1, sizeof(*inv));
+	if (!inv)
+		return set(st, INV_INTERNAL, "out of memory");
+	if (sqlite3_open_v2(path, &inv->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		set(st, INV_INTERNAL, "%s: %s", path,
+		    inv->db ? sqlite3_errmsg(inv->db) : "cannot open");
+		sqlite3_close(inv->db);
+		free(inv);
+		return -1;
+	}
+	sqlite3_busy_timeout(inv->db, 5000);
+	if (exec(inv, "PRAGMA journal_mode=WAL", st) ||
+	    exec(inv, "PRAGMA synchronous=FULL", st) ||
+	    exec(inv, "PRAGMA foreign_keys=ON", st) ||
+	    exec(inv, schema, st)) {
+		char m[sizeof(st->msg)];
+		snprintf(m, sizeof(m), "%s", st->msg);
+		set(st, INV_INTERNAL, "%s: %s", path, m);
+		inv_close(inv);
+		return -1;
+	}
+	*out = inv;
+	return ok(st);
+}
+
+void inv_close(struct inv *inv)
+{
+	if (!inv)
+		return;
+	sqlite3_close(inv->db);
+	free(inv);
+}
+
+static void join_kv(char *buf, size_t len, const struct pcfg_kv *kv, size_t n)
+{
+	size_t off = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < n && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s=%s", i ? "," : "",
+				kv[i].key, kv[i].value);
+}
+
+/* Insert count new creating instances; caller holds the transaction. */
+static int add_instances(struct inv *inv, const char *group, int count,
+			 struct inv_status *st)
+{
+	sqlite3_stmt *s = prep(inv, "SELECT next_seq FROM groups WHERE id = ?", st);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, group, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return dberr(inv, st, "next_seq");
+	}
+	int64_t seq = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	int64_t now = now_ms();
+	for (int i = 0; i < count; i++, seq++) {
+		char serial[128], pid[160];
+		snprintf(serial, sizeof(serial), "%s-%04lld", group, (long long)seq);
+		snprintf(pid, sizeof(pid), INV_PROVIDER_PREFIX "%s", serial);
+		if (run(inv, st, "INSERT INTO instances (serial, provider_id, group_id, state,"
+			" created_at, updated_at) VALUES (?, ?, ?, 'creating', ?, ?)",
+			"tttii", serial, pid, group, now, now))
+			return -1;
+	}
+	return run(inv, st, "UPDATE groups SET next_seq = ?, target = target + ?,"
+		   " updated_at = ? WHERE id = ?", "iiit", seq, (int64_t)count, now, group);
+}
+
+int inv_sync_groups(struct inv *inv, const struct pcfg *cfg, struct inv_status *st)
+{
+	if (begin(inv, st))
+		return -1;
+	if (run(inv, st, "UPDATE groups SET active = 0", ""))
+		return rollback(inv);
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		const struct pcfg_group *g = &cfg->groups[i];
+		char labels[PCFG_KV_MAX * 2 * PCFG_STR_MAX], res[PCFG_KV_MAX * 2 * PCFG_STR_MAX];
+		char taints[PCFG_KV_MAX * 2 * PCFG_STR_MAX];
+		size_t off = 0;
+		join_kv(labels, sizeof(labels), g->labels, g->nlabels);
+		join_kv(res, sizeof(res), g->resources, g->nresources);
+		taints[0] = 0;
+		for (size_t t = 0; t < g->ntaints && off < sizeof(taints); t++)
+			off += snprintf(taints + off, sizeof(taints) - off, "%s%s=%s:%s",
+					t ? "," : "", g->taints[t].key, g->taints[t].value,
+					g->taints[t].effect);
+		if (run(inv, st,
+			"INSERT INTO groups (id, active, min, max, cpu_milli, mem_bytes, pods,"
+			" labels, taints, resources, updated_at)"
+			" VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+			" ON CONFLICT(id) DO UPDATE SET active = 1, min = ?2, max = ?3,"
+			" cpu_milli = ?4, mem_bytes = ?5, pods = ?6, labels = ?7, taints = ?8,"
+			" resources = ?9, updated_at = ?10",
+			"tiiiiittti", g->id, (int64_t)g->min, (int64_t)g->max, g->cpu_milli,
+			g->mem_bytes, g->pods, labels, taints, res, now_ms()))
+			return rollback(inv);
+		struct inv_group cur;
+		if (inv_get_group(inv, g->id, &cur, st))
+			return rollback(inv);
+		/* min is a guarantee: bring a group below min up to it */
+		if (cur.target < g->min && add_instances(inv, g->id, g->min - cur.target, st))
+			return rollback(inv);
+	}
+	return commit(inv, st);
+}
+
+static void read_group(sqlite3_stmt *s, struct inv_group *g)
+{
+	snprintf(g->id, sizeof(g->id), "%s", (const char *)sqlite3_column_text(s, 0));
+	g->min = sqlite3_column_int(s, 1);
+	g->max = sqlite3_column_int(s, 2);
+	g->target = sqlite3_column_int(s, 3);
+}
+
+int inv_list_groups(struct inv *inv, struct inv_group **out, size_t *n,
+		    struct inv_status *st)
+{
+	sqlite3_stmt *s = prep(inv, "SELECT id, min, max, target FROM groups"
+			       " WHERE active = 1 ORDER BY id", st);
+	if (!s)
+		return -1;
+	struct inv_group *v = NULL;
+	size_t cnt = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct inv_group *nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			sqlite3_finalize(s);
+			return set(st, INV_INTERNAL, "out of memory");
+		}
+		v = nv;
+		read_group(s, &v[cnt++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return dberr(inv, st, "list groups");
+	}
+	*out = v;
+	*n = cnt;
+	return ok(st);
+}
+
+int inv_get_group(struct inv *inv, const char *id, struct inv_group *g,
+		  struct inv_status *st)
+{
+	if (!id || !*id)
+		return set(st, INV_INVALID, "node group id is empty");
+	sqlite3_stmt *s = prep(inv, "SELECT id, min, max, target FROM groups"
+			       " WHERE id = ? AND active = 1", st);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		read_group(s, g);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return ok(st);
+	if (rc == SQLITE_DONE)
+		return set(st, INV_NOT_FOUND, "node group \"%s\" not found", id);
+	return dberr(inv, st, "get group");
+}
+
+int inv_target_size(struct inv *inv, const char *group, int *target,
+		    struct inv_status *st)
+{
+	struct inv_group g;
+	if (inv_get_group(inv, group, &g, st))
+		return -1;
+	*target = g.target;
+	return 0;
+}
+
+int inv_increase(struct inv *inv, const char *group, int delta,
+		 struct inv_status *st)
+{
+	struct inv_group g;
+	if (begin(inv, st))
+		return -1;
+	if (inv_get_group(inv, group, &g, st))
+		return rollback(inv);
+	if (delta <= 0) {
+		set(st, INV_INVALID, "size increase must be positive, got delta %d", delta);
+		return rollback(inv);
+	}
+	if ((int64_t)g.target + delta > g.max) {
+		set(st, INV_PRECONDITION,
+		    "size increase too large: target %d + delta %d exceeds max %d of node group \"%s\"",
+		    g.target, delta, g.max, group);
+		return rollback(inv);
+	}
+	if (add_instances(inv, group, delta, st))
+		return rollback(inv);
+	return commit(inv, st);
+}
+
+static int count_where(struct inv *inv, const char *sql, const char *group,
+		       int *out, struct inv_status *st)
+{
+	sqlite3_stmt *s = prep(inv, sql, st);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, group, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : dberr(inv, st, "count");
+}
+
+int inv_decrease_target(struct inv *inv, const char *group, int delta,
+			struct inv_status *st)
+{
+	struct inv_group g;
+	int pending = 0;
+	if (begin(inv, st))
+		return -1;
+	if (inv_get_group(inv, group, &g, st))
+		return rollback(inv);
+	if (delta >= 0) {
+		set(st, INV_INVALID, "size decrease must be negative, got delta %d", delta);
+		return rollback(inv);
+	}
+	if ((int64_t)g.target + delta < g.min) {
+		set(st, INV_PRECONDITION,
+		    "size decrease too large: target %d - %d is below min %d of node group \"%s\"",
+		    g.target, -delta, g.min, group);
+		return rollback(inv);
+	}
+	if (count_where(inv, "SELECT count(*) FROM instances WHERE group_id = ?"
+			" AND state = 'creating'", group, &pending, st))
+		return rollback(inv);
+	if (pending < -delta) {
+		set(st, INV_PRECONDITION,
+		    "attempt to delete existing nodes: target %d, only %d not yet provisioned, delta %d",
+		    g.target, pending, delta);
+		return rollback(inv);
+	}
+	/* Cancel unfulfilled requests: failed ones first, then never started,
+	 * then the newest.  They go through deprovisioning like any other. */
+	if (run(inv, st,
+		"UPDATE instances SET state = 'deleting', updated_at = ?1 WHERE serial IN"
+		" (SELECT serial FROM instances WHERE group_id = ?2 AND state = 'creating'"
+		"  ORDER BY (error_class != 0) DESC, (attempts = 0) DESC, created_at DESC,"
+		"  serial DESC LIMIT ?3)", "iti", now_ms(), group, (int64_t)-delta) ||
+	    run(inv, st, "UPDATE groups SET target = target + ?, updated_at = ? WHERE id = ?",
+		"iit", (int64_t)delta, now_ms(), group))
+		return rollback(inv);
+	return commit(inv, st);
+}
+
+static int read_instance(sqlite3_stmt *s, struct inv_instance *in)
+{
+	memset(in, 0, sizeof(*in));
+	snprintf(in->serial, sizeof(in->serial), "%s", sqlite3_column_text(s, 0));
+	snprintf(in->provider_id, sizeof(in->provider_id), "%s", sqlite3_column_text(s, 1));
+	snprintf(in->group, sizeof(in->group), "%s", sqlite3_column_text(s, 2));
+	in->state = state_from((const char *)sqlite3_column_text(s, 3));
+	in->error_class = sqlite3_column_int(s, 4);
+	snprintf(in->error_code, sizeof(in->error_code), "%s", sqlite3_column_text(s, 5));
+	snprintf(in->error_msg, sizeof(in->error_msg), "%s", sqlite3_column_text(s, 6));
+	in->attempts = sqlite3_column_int(s, 7);
+	in->created_at = sqlite3_column_int64(s, 8);
+	in->updated_at = sqlite3_column_int64(s, 9);
+	return 0;
+}
+
+#define INST_COLS "serial, provider_id, group_id, state, error_class, error_code," \
+		  " error_msg, attempts, created_at, updated_at"
+
+static int list_query(struct inv *inv, const char *sql, const char *arg,
+		      struct inv_instance **out, size_t *n, struct inv_status *st)
+{
+	sqlite3_stmt *s = prep(inv, sql, st);
+	if (!s)
+		return -1;
+	if (arg)
+		sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
+	struct inv_instance *v = NULL;
+	size_t cnt = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct inv_instance *nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			sqlite3_finalize(s);
+			return set(st, INV_INTERNAL, "out of memory");
+		}
+		v = nv;
+		read_instance(s, &v[cnt++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return dberr(inv, st, "list instances");
+	}
+	*out = v;
+	*n = cnt;
+	return ok(st);
+}
+
+int inv_list_instances(struct inv *inv, const char *group,
+		       struct inv_instance **out, size_t *n, struct inv_status *st)
+{
+	struct inv_group g;
+	if (inv_get_group(inv, group, &g, st))
+		return -1;
+	return list_query(inv, "SELECT " INST_COLS " FROM instances WHERE group_id = ?"
+			  " AND state != 'deleted' ORDER BY created_at, serial",
+			  group, out, n, st);
+}
+
+int inv_get_instance(struct inv *inv, const char *serial,
+		     struct inv_instance *out, struct inv_status *st)
+{
+	struct inv_instance *v;
+	size_t n;
+	if (list_query(inv, "SELECT " INST_COLS " FROM instances WHERE serial = ?",
+		       serial, &v, &n, st))
+		return -1;
+	if (n)
+		*out = v[0];
+	free(v);
+	if (!n)
+		return set(st, INV_NOT_FOUND, "instance \"%s\" not found", serial);
+	return 0;
+}
+
+static int find_by_pid(struct inv *inv, const char *pid, struct inv_instance *in,
+		       int *found, struct inv_status *st)
+{
+	struct inv_instance *v;
+	size_t n;
+	if (list_query(inv, "SELECT " INST_COLS " FROM instances WHERE provider_id = ?"
+		       " AND state != 'deleted'", pid, &v, &n, st))
+		return -1;
+	*found = n > 0;
+	if (n)
+		*in = v[0];
+	free(v);
+	return 0;
+}
+
+int inv_delete_nodes(struct inv *inv, const char *group,
+		     const char *const *pids, size_t n, struct inv_status *st)
+{
+	struct inv_group g;
+	int count = 0;
+	if (begin(inv, st))
+		return -1;
+	if (inv_get_group(inv, group, &g, st))
+		return rollback(inv);
+	if (n == 0) {
+		set(st, INV_INVALID, "no nodes to delete from node group \"%s\"", group);
+		return rollback(inv);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct inv_instance in;
+		int found;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(pids[i], pids[j])) {
+				set(st, INV_INVALID, "node \"%s\" listed twice", pids[i]);
+				return rollback(inv);
+			}
+		if (!pids[i][0]) {
+			set(st, INV_INVALID, "node without providerID");
+			return rollback(inv);
+		}
+		if (find_by_pid(inv, pids[i], &in, &found, st))
+			return rollback(inv);
+		if (!found) {
+			set(st, INV_NOT_FOUND, "node \"%s\" not found in the pool", pids[i]);
+			return rollback(inv);
+		}
+		if (strcmp(in.group, group)) {
+			set(st, INV_INVALID, "node \"%s\" belongs to node group \"%s\", not \"%s\"",
+			    pids[i], in.group, group);
+			return rollback(inv);
+		}
+		if (in.state != INV_DELETING)
+			count++;
+	}
+	if (g.target - count < g.min) {
+		set(st, INV_PRECONDITION,
+		    "deleting %d node(s) would shrink node group \"%s\" to %d, below its min %d",
+		    count, group, g.target - count, g.min);
+		return rollback(inv);
+	}
+	int64_t now = now_ms();
+	for (size_t i = 0; i < n; i++)
+		if (run(inv, st, "UPDATE instances SET state = 'deleting', updated_at = ?"
+			" WHERE provider_id = ? AND state IN ('creating', 'running')",
+			"it", now, pids[i]))
+			return rollback(inv);
+	if (run(inv, st, "UPDATE groups SET target = target - ?, updated_at = ? WHERE id = ?",
+		"iit", (int64_t)count, now, group))
+		return rollback(inv);
+	return commit(inv, st);
+}
+
+int inv_group_for_node(struct inv *inv, const char *pid, char *group, size_t glen,
+		       struct inv_status *st)
+{
+	struct inv_instance in;
+	struct inv_group g;
+	int found = 0;
+	group[0] = 0;
+	if (!pid || strncmp(pid, INV_PROVIDER_PREFIX, strlen(INV_PROVIDER_PREFIX)))
+		return ok(st);
+	if (find_by_pid(inv, pid, &in, &found, st))
+		return -1;
+	if (!found || in.state == INV_DELETED)
+		return ok(st);
+	if (inv_get_group(inv, in.group, &g, st))
+		return st->code == INV_NOT_FOUND ? ok(st) : -1;
+	snprintf(group, glen, "%s", in.group);
+	return ok(st);
+}
+
+int inv_pending(struct inv *inv, enum inv_state state,
+		struct inv_instance **out, size_t *n, struct inv_status *st)
+{
+	if (state == INV_CREATING)
+		return list_query(inv, "SELECT " INST_COLS " FROM instances WHERE"
+				  " state = 'creating' AND error_class = 0"
+				  " ORDER BY created_at, serial", NULL, out, n, st);
+	return list_query(inv, "SELECT " INST_COLS " FROM instances WHERE"
+			  " state = 'deleting' ORDER BY updated_at, serial", NULL, out, n, st);
+}
+
+int inv_hook_started(struct inv *inv, const char *serial, struct inv_status *st)
+{
+	if (begin(inv, st))
+		return -1;
+	if (run(inv, st, "UPDATE instances SET attempts = attempts + 1, updated_at = ?"
+		" WHERE serial = ?", "it", now_ms(), serial))
+		return rollback(inv);
+	return commit(inv, st);
+}
+
+int inv_provision_done(struct inv *inv, const char *serial, int error_class,
+		       const char *code, const char *msg, struct inv_status *st)
+{
+	int rc;
+	if (begin(inv, st))
+		return -1;
+	if (error_class == 0)
+		rc = run(inv, st, "UPDATE instances SET state = 'running', error_class = 0,"
+			 " error_code = '', error_msg = '', updated_at = ?"
+			 " WHERE serial = ? AND state = 'creating'", "it", now_ms(), serial);
+	else
+		rc = run(inv, st, "UPDATE instances SET error_class = ?, error_code = ?,"
+			 " error_msg = ?, updated_at = ? WHERE serial = ? AND state = 'creating'",
+			 "ittit", (int64_t)error_class, code ? code : "",
+			 msg ? msg : "", now_ms(), serial);
+	if (rc)
+		return rollback(inv);
+	return commit(inv, st);
+}
+
+int inv_deprovision_done(struct inv *inv, const char *serial, struct inv_status *st)
+{
+	if (begin(inv, st))
+		return -1;
+	if (run(inv, st, "UPDATE instances SET state = 'deleted', updated_at = ?"
+		" WHERE serial = ? AND state = 'deleting'", "it", now_ms(), serial))
+		return rollback(inv);
+	return commit(inv, st);
+}
+
+int inv_recover(struct inv *inv, int max_attempts, int *failed, struct inv_status *st)
+{
+	char msg[128];
+	snprintf(msg, sizeof(msg),
+		 "provisioning interrupted by provider restarts (%d attempts)", max_attempts);
+	if (begin(inv, st))
+		return -1;
+	if (run(inv, st, "UPDATE instances SET error_class = ?, error_code = 'provisionInterrupted',"
+		" error_msg = ?, updated_at = ? WHERE state = 'creating' AND error_class = 0"
+		" AND attempts >= ?", "itii", (int64_t)INV_ERR_OTHER, msg, now_ms(),
+		(int64_t)max_attempts))
+		return rollback(inv);
+	*failed = sqlite3_changes(inv->db);
+	return commit(inv, st);
+}

@@ -1,0 +1,101 @@
+/* dpu-provider inventory: node groups and instances in SQLite (WAL).
+ * Every mutating call runs in one IMMEDIATE transaction and is committed
+ * (synchronous=FULL) before it returns, so a reply is only sent for state
+ * that survives kill -9. */
+#ifndef DPUPOOL_PROVIDER_INVENTORY_H
+#define DPUPOOL_PROVIDER_INVENTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+
+struct inv;
+
+enum inv_code {
+	INV_OK = 0,
+	INV_NOT_FOUND,		/* unknown group or node */
+	INV_INVALID,		/* bad argument (delta sign, foreign node...) */
+	INV_PRECONDITION,	/* would break min/max or delete existing nodes */
+	INV_INTERNAL,		/* SQLite failure */
+};
+
+struct inv_status {
+	enum inv_code code;
+	char msg[512];
+};
+
+enum inv_state { INV_CREATING, INV_RUNNING, INV_DELETING, INV_DELETED };
+
+/* cluster-autoscaler InstanceErrorClass values */
+#define INV_ERR_OUT_OF_RESOURCES 1
+#define INV_ERR_OTHER 99
+
+#define INV_PROVIDER_PREFIX "dpupool://"
+
+struct inv_group {
+	char id[PCFG_NAME_MAX];
+	int min, max, target;
+};
+
+struct inv_instance {
+	char serial[128];
+	char provider_id[160];
+	char group[PCFG_NAME_MAX];
+	enum inv_state state;
+	int error_class;		/* 0: none */
+	char error_code[64];
+	char error_msg[256];
+	int attempts;
+	int64_t created_at, updated_at;
+};
+
+int inv_open(struct inv **out, const char *path, struct inv_status *st);
+void inv_close(struct inv *inv);
+
+/* Make the groups table match the config (new groups added with target =
+ * min, min/max/shape updated, groups no longer configured deactivated). */
+int inv_sync_groups(struct inv *inv, const struct pcfg *cfg, struct inv_status *st);
+
+int inv_list_groups(struct inv *inv, struct inv_group **out, size_t *n,
+		    struct inv_status *st);
+int inv_get_group(struct inv *inv, const char *id, struct inv_group *g,
+		  struct inv_status *st);
+int inv_target_size(struct inv *inv, const char *group, int *target,
+		    struct inv_status *st);
+int inv_increase(struct inv *inv, const char *group, int delta,
+		 struct inv_status *st);
+int inv_decrease_target(struct inv *inv, const char *group, int delta,
+			struct inv_status *st);
+int inv_delete_nodes(struct inv *inv, const char *group,
+		     const char *const *provider_ids, size_t n,
+		     struct inv_status *st);
+/* group[0] = 0 (and INV_OK) when the node is not one of ours */
+int inv_group_for_node(struct inv *inv, const char *provider_id, char *group,
+		       size_t glen, struct inv_status *st);
+/* Instances of a group that are not yet deleted, oldest first. */
+int inv_list_instances(struct inv *inv, const char *group,
+		       struct inv_instance **out, size_t *n,
+		       struct inv_status *st);
+int inv_get_instance(struct inv *inv, const char *serial,
+		     struct inv_instance *out, struct inv_status *st);
+
+/* Provisioning worker side. */
+/* Instances waiting for a hook run (creating, no error), or deleting. */
+int inv_pending(struct inv *inv, enum inv_state state,
+		struct inv_instance **out, size_t *n, struct inv_status *st);
+/* Record that a hook run starts (attempts + 1). */
+int inv_hook_started(struct inv *inv, const char *serial, struct inv_status *st);
+/* Outcome of a provision hook: error_class 0 = success (-> running). */
+int inv_provision_done(struct inv *inv, const char *serial, int error_class,
+		       const char *code, const char *msg, struct inv_status *st);
+/* Deprovision finished: the instance leaves the group (state deleted). */
+int inv_deprovision_done(struct inv *inv, const char *serial, struct inv_status *st);
+/* After a restart: creating instances whose hook had started but never
+ * reported are retried; those that already used max_attempts are marked
+ * failed (OtherErrorClass).  Returns the number marked failed in *failed. */
+int inv_recover(struct inv *inv, int max_attempts, int *failed,
+		struct inv_status *st);
+
+const char *inv_state_name(enum inv_state s);
+
+#endif

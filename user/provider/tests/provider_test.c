@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmocka unit tests for dpu-provider: config parser (good file, every bad
+ * line with its exact file:line message), inventory semantics against a
+ * temporary SQLite database, and the template Node. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "inventory.h"
+#include "template.h"
+#include "k8s/core_v1.pb-c.h"
+
+static const char good[] =
+	"# comment\n"
+	"; another comment\n"
+	"listen = 0.0.0.0:9000\n"
+	"db = /var/lib/dpupool/provider.db\n"
+	"provision_hook = /usr/lib/dpupool/provision\n"
+	"gpu_label = dpupool.io/gpu\n"
+	"gpu_types = a100 , l4\n"
+	"hook_timeout = 10m\n"
+	"max_attempts = 5\n"
+	"\n"
+	"[group small]\n"
+	"min = 1\n"
+	"max = 10\n"
+	"cpu = 16\n"
+	"memory = 64Gi\n"
+	"reserved_cpu = 250m\n"
+	"reserved_memory = 512Mi\n"
+	"labels = a.io/x=1, b=two\n"
+	"taints = dedicated=dpu:NoSchedule, spot:PreferNoSchedule\n"
+	"resources = dpupool.io/nvme=8\n"
+	"price_per_hour = 1.5\n"
+	"scale_down_unneeded_time = 90s\n"
+	"zero_or_max_node_scaling = yes\n"
+	"[group big-2]\n"
+	"max = 3\n"
+	"cpu = 1500m\n"
+	"memory = 1G\n";
+
+static void test_config_good(void **state)
+{
+	(void)state;
+	struct pcfg c;
+	char err[512];
+	pcfg_defaults(&c);
+	assert_int_equal(pcfg_parse_string(&c, "good.conf", good, err, sizeof(err)), 0);
+	assert_string_equal(c.listen, "0.0.0.0:9000");
+	assert_string_equal(c.db, "/var/lib/dpupool/provider.db");
+	assert_string_equal(c.provision_hook, "/usr/lib/dpupool/provision");
+	assert_string_equal(c.gpu_label, "dpupool.io/gpu");
+	assert_int_equal(c.ngpu_types, 2);
+	assert_string_equal(c.gpu_types[1], "l4");
+	assert_int_equal(c.hook_timeout_s, 600);
+	assert_int_equal(c.max_attempts, 5);
+	assert_int_equal(c.ngroups, 2);
+	const struct pcfg_group *g = pcfg_group(&c, "small");
+	assert_non_null(g);
+	assert_int_equal(g->line, 11);
+	assert_int_equal(g->min, 1);
+	assert_int_equal(g->max, 10);
+	assert_int_equal(g->cpu_milli, 16000);
+	assert_int_equal(g->mem_bytes, 64LL << 30);
+	assert_int_equal(g->reserved_cpu_milli, 250);
+	assert_int_equal(g->reserved_mem_bytes, 512LL << 20);
+	assert_int_equal(g->pods, 110);
+	assert_int_equal(g->nlabels, 2);
+	assert_string_equal(g->labels[0].key, "a.io/x");
+	assert_string_equal(g->labels[1].value, "two");
+	assert_int_equal(g->ntaints, 2);
+	assert_string_equal(g->taints[0].key, "dedicated");
+	assert_string_equal(g->taints[0].value, "dpu");
+	assert_string_equal(g->taints[0].effect, "NoSchedule");
+	assert_string_equal(g->taints[1].key, "spot");
+	assert_string_equal(g->taints[1].value, "");
+	assert_int_equal(g->nresources, 1);
+	assert_true(g->has_price);
+	assert_true(g->has_options);
+	assert_int_equal(g->opt_unneeded_s, 90);
+	assert_int_equal(g->opt_zero_or_max, 1);
+	assert_int_equal(g->opt_ignore_ds, -1);
+	g = pcfg_group(&c, "big-2");
+	assert_non_null(g);
+	assert_int_equal(g->min, 0);
+	assert_int_equal(g->cpu_milli, 1500);
+	assert_int_equal(g->mem_bytes, 1000000000LL);
+	assert_false(g->has_options);
+	assert_null(pcfg_group(&c, "nosuch"));
+	pcfg_free(&c);
+}
+
+static const struct bad {
+	const char *text;
+	const char *msg;
+} bad[] = {
+	{ "listen 127.0.0.1:1\n", "t.conf:1: expected KEY = VALUE, got \"listen 127.0.0.1:1\"" },
+	{ "\n\nfoo = 1\n", "t.conf:3: unknown key \"foo\"" },
+	{ "= 1\n", "t.conf:1: missing key before '='" },
+	{ "db =\n", "t.conf:1: \"db\": empty value" },
+	{ "max_attempts = x\n", "t.conf:1: \"max_attempts\": \"x\" is not an integer" },
+	{ "max_attempts = 0\n", "t.conf:1: \"max_attempts\": 0 out of range [1, 100]" },
+	{ "hook_timeout = 5d\n", "t.conf:1: \"hook_timeout\": \"5d\" is not a duration between 1s and 24h" },
+	{ "gpu_label = -bad\n", "t.conf:1: \"gpu_label\": invalid label key \"-bad\"" },
+	{ "[group a\n", "t.conf:1: malformed section header \"[group a\"" },
+	{ "[pool a]\n", "t.conf:1: unknown section type \"pool\" (expected group)" },
+	{ "[group]\n", "t.conf:1: section \"group\": expected [group NAME]" },
+	{ "[group Big]\n", "t.conf:1: invalid group name \"Big\" (lowercase letters, digits and '-', at most 63)" },
+	{ "[group a]\nmax=1\ncpu=1\nmemory=1Gi\n[group a]\n", "t.conf:5: duplicate group \"a\"" },
+	{ "[group a]\nmax = 2\ncpu = 1\nmemory = 1Gi\ncolor = red\n", "t.conf:5: unknown key \"color\" in group \"a\"" },
+	{ "[group a]\nmax = 2\ncpu = lots\n", "t.conf:3: \"cpu\": \"lots\" is not a CPU quantity (e.g. 16 or 500m)" },
+	{ "[group a]\nmemory = 4Q\n", "t.conf:2: \"memory\": \"4Q\" is not a memory quantity (e.g. 64Gi)" },
+	{ "[group a]\nmin = -1\n", "t.conf:2: \"min\": -1 out of range [0, 100000]" },
+	{ "[group a]\nlabels = a=b, c\n", "t.conf:2: \"labels\": \"c\" is not KEY=VALUE" },
+	{ "[group a]\nlabels = a=b c\n", "t.conf:2: \"labels\": invalid value \"b c\" for \"a\"" },
+	{ "[group a]\nlabels = a=1, a=2\n", "t.conf:2: \"labels\": duplicate key \"a\"" },
+	{ "[group a]\ntaints = x=y\n", "t.conf:2: \"taints\": \"x=y\" lacks \":EFFECT\"" },
+	{ "[group a]\ntaints = x=y:Never\n", "t.conf:2: \"taints\": effect \"Never\" is not NoSchedule, PreferNoSchedule or NoExecute" },
+	{ "[group a]\nresources = dpupool.io/nvme=many\n", "t.conf:2: \"resources\": \"many\" is not an integer" },
+	{ "[group a]\nprice_per_hour = -1\n", "t.conf:2: \"price_per_hour\": \"-1\" is not a non-negative number" },
+	{ "[group a]\nscale_down_utilization_threshold = 2\n", "t.conf:2: \"scale_down_utilization_threshold\": \"2\" is not a number between 0 and 1" },
+	{ "[group a]\nzero_or_max_node_scaling = maybe\n", "t.conf:2: \"zero_or_max_node_scaling\": \"maybe\" is not a boolean" },
+	{ "[group a]\ncpu = 1\nmemory = 1Gi\n", "t.conf:1: group \"a\": \"max\" missing or 0" },
+	{ "# x\n[group a]\nmin = 3\nmax = 2\ncpu = 1\nmemory = 1Gi\n[group b]\n", "t.conf:2: group \"a\": min 3 greater than max 2" },
+	{ "[group a]\nmax = 2\nmemory = 1Gi\n", "t.conf:1: group \"a\": \"cpu\" missing" },
+	{ "[group a]\nmax = 2\ncpu = 1\n", "t.conf:1: group \"a\": \"memory\" missing" },
+	{ "[group a]\nmax = 2\ncpu = 1\nmemory = 1Gi\nreserved_cpu = 1\n", "t.conf:1: group \"a\": reserved_cpu not below cpu" },
+};
+
+static void test_config_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pcfg c;
+		char err[512];
+		pcfg_defaults(&c);
+		int rc = pcfg_parse_string(&c, "t.conf", bad[i].text, err, sizeof(err));
+		if (rc != -1 || strcmp(err, bad[i].msg))
+			fail_msg("case %zu: rc %d\n  got  \"%s\"\n  want \"%s\"", i, rc, err, bad[i].msg);
+		pcfg_free(&c);
+	}
+}
+
+static void test_config_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/dpu-provider-test.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char text[] = "listen = 127.0.0.1:1\n\n[group a]\nmax = 1\ncpu = 1\nmemory = 1Gi\nbogus = 1\n";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	struct pcfg c;
+	char err[512], want[600];
+	pcfg_defaults(&c);
+	assert_int_equal(pcfg_parse_file(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:7: unknown key \"bogus\" in group \"a\"", path);
+	assert_string_equal(err, want);
+	pcfg_free(&c);
+	unlink(path);
+	pcfg_defaults(&c);
+	assert_int_equal(pcfg_parse_file(&c, "/nonexistent/x.conf", err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/x.conf: No such file or directory");
+	pcfg_free(&c);
+}
+
+static void test_quantities(void **state)
+{
+	(void)state;
+	int64_t v;
+	char buf[32];
+	assert_int_equal(pcfg_parse_cpu("2", &v), 0);
+	assert_int_equal(v, 2000);
+	assert_int_equal(pcfg_parse_cpu("250m", &v), 0);
+	assert_int_equal(v, 250);
+	assert_int_equal(pcfg_parse_cpu("1.5", &v), -1);
+	assert_int_equal(pcfg_parse_bytes("3Ki", &v), 0);
+	assert_int_equal(v, 3072);
+	assert_int_equal(pcfg_parse_bytes("1m", &v), -1);
+	assert_int_equal(pcfg_parse_bytes("99999999999999999999", &v), -1);
+	assert_int_equal(pcfg_parse_duration("2h", &v), 0);
+	assert_int_equal(v, 7200);
+	pcfg_fmt_cpu(15500, buf, sizeof(buf));
+	assert_string_equal(buf, "15500m");
+	pcfg_fmt_cpu(3000, buf, sizeof(buf));
+	assert_string_equal(buf, "3");
+	pcfg_fmt_bytes(63LL << 30, buf, sizeof(buf));
+	assert_string_equal(buf, "63Gi");
+	pcfg_fmt_bytes(1000000000, buf, sizeof(buf));
+	assert_string_equal(buf, "1000000000");
+	pcfg_fmt_bytes(1536LL << 20, buf, sizeof(buf));
+	assert_string_equal(buf, "1536Mi");
+}
+
+/* ---- inventory ---- */
+
+struct fx {
+	char dir[64];
+	char db[128];
+	struct pcfg cfg;
+	struct inv *inv;
+};
+
+static const char inv_conf[] =
+	"[group g]\nmin = 1\nmax = 4\ncpu = 8\nmemory = 32Gi\n"
+	"[group h]\nmax = 2\ncpu = 8\nmemory = 32Gi\n";
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[256];
+	struct inv_status st;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/dpu-provider-inv.XXXXXX");
+	if (!f || !mkdtemp(f->dir))
+		return -1;
+	snprintf(f->db, sizeof(f->db), "%s/inv.db", f->dir);
+	pcfg_defaults(&f->cfg);
+	if (pcfg_parse_string(&f->cfg, "inv.conf", inv_conf, err, sizeof(err)) ||
+	    inv_open(&f->inv, f->db, &st) || inv_sync_groups(f->inv, &f->cfg, &st))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+	inv_close(f->inv);
+	pcfg_free(&f->cfg);
+	const char *sfx[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", f->db, sfx[i]);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int target(struct fx *f, const char *g)
+{
+	struct inv_status st;
+	int t = -1;
+	assert_int_equal(inv_target_size(f->inv, g, &t, &st), 0);
+	return t;
+}
+
+static size_t count(struct fx *f, const char *g)
+{
+	struct inv_status st;
+	struct inv_instance *v;
+	size_t n;
+	assert_int_equal(inv_list_instances(f->inv, g, &v, &n, &st), 0);
+	free(v);
+	return n;
+}
+
+
+static void check_status(int rc, const struct inv_status *st, enum inv_code code,
+			 const char *msg)
+{
+	assert_int_equal(rc, code == INV_OK ? 0 : -1);
+	assert_int_equal(st->code, code);
+	assert_string_equal(st->msg, msg);
+}
+
+static void test_inv_min_and_increase(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_group *gs;
+	size_t n;
+
+	assert_int_equal(inv_list_groups(f->inv, &gs, &n, &st), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(gs[0].id, "g");
+	assert_int_equal(gs[0].min, 1);
+	assert_int_equal(gs[0].max, 4);
+	free(gs);
+	/* min is provisioned at sync */
+	assert_int_equal(target(f, "g"), 1);
+	assert_int_equal(count(f, "g"), 1);
+	assert_int_equal(target(f, "h"), 0);
+
+	check_status(inv_increase(f->inv, "g", 2, &st), &st, INV_OK, "");
+	assert_int_equal(target(f, "g"), 3);
+	check_status(inv_increase(f->inv, "g", 0, &st), &st, INV_INVALID,
+		     "size increase must be positive, got delta 0");
+	check_status(inv_increase(f->inv, "g", 2, &st), &st, INV_PRECONDITION,
+		     "size increase too large: target 3 + delta 2 exceeds max 4 of node group \"g\"");
+	check_status(inv_increase(f->inv, "x", 1, &st), &st, INV_NOT_FOUND,
+		     "node group \"x\" not found");
+	check_status(inv_increase(f->inv, "", 1, &st), &st, INV_INVALID,
+		     "node group id is empty");
+	assert_int_equal(target(f, "g"), 3);
+
+	struct inv_instance *v;
+	assert_int_equal(inv_list_instances(f->inv, "g", &v, &n, &st), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].provider_id, "dpupool://g-0001");
+	assert_string_equal(v[2].provider_id, "dpupool://g-0003");
+	assert_int_equal(v[2].state, INV_CREATING);
+	free(v);
+
+	/* sync again does not re-add min instances */
+	assert_int_equal(inv_sync_groups(f->inv, &f->cfg, &st), 0);
+	assert_int_equal(target(f, "g"), 3);
+}
+
+static void test_inv_provision_and_decrease(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_instance in;
+
+	assert_int_equal(inv_increase(f->inv, "g", 3, &st), 0);	/* 0002..0004 */
+	assert_int_equal(inv_provision_done(f->inv, "g-0001", 0, NULL, NULL, &st), 0);
+	assert_int_equal(inv_provision_done(f->inv, "g-0002", 0, NULL, NULL, &st), 0);
+	assert_int_equal(inv_provision_done(f->inv, "g-0003", INV_ERR_OUT_OF_RESOURCES,
+					    "OutOfResources", "no host", &st), 0);
+	assert_int_equal(inv_get_instance(f->inv, "g-0002", &in, &st), 0);
+	assert_int_equal(in.state, INV_RUNNING);
+	assert_int_equal(inv_get_instance(f->inv, "g-0003", &in, &st), 0);
+	assert_int_equal(in.state, INV_CREATING);
+	assert_int_equal(in.error_class, INV_ERR_OUT_OF_RESOURCES);
+	assert_string_equal(in.error_msg, "no host");
+
+	/* pending: only creating without error */
+	struct inv_instance *v;
+	size_t n;
+	assert_int_equal(inv_pending(f->inv, INV_CREATING, &v, &n, &st), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].serial, "g-0004");
+	free(v);
+
+	check_status(inv_decrease_target(f->inv, "g", 1, &st), &st, INV_INVALID,
+		     "size decrease must be negative, got delta 1");
+	check_status(inv_decrease_target(f->inv, "g", -4, &st), &st, INV_PRECONDITION,
+		     "size decrease too large: target 4 - 4 is below min 1 of node group \"g\"");
+	check_status(inv_decrease_target(f->inv, "g", -3, &st), &st, INV_PRECONDITION,
+		     "attempt to delete existing nodes: target 4, only 2 not yet provisioned, delta -3");
+	check_status(inv_increase(f->inv, "h", 2, &st), &st, INV_OK, "");
+	assert_int_equal(inv_provision_done(f->inv, "h-0001", 0, NULL, NULL, &st), 0);
+	check_status(inv_decrease_target(f->inv, "h", -2, &st), &st, INV_PRECONDITION,
+		     "attempt to delete existing nodes: target 2, only 1 not yet provisioned, delta -2");
+	/* the failed instance is cancelled first */
+	check_status(inv_decrease_target(f->inv, "g", -1, &st), &st, INV_OK, "");
+	assert_int_equal(target(f, "g"), 3);
+	assert_int_equal(inv_get_instance(f->inv, "g-0003", &in, &st), 0);
+	assert_int_equal(in.state, INV_DELETING);
+	assert_int_equal(inv_get_instance(f->inv, "g-0004", &in, &st), 0);
+	assert_int_equal(in.state, INV_CREATING);
+	/* deprovisioned: gone from the listing */
+	assert_int_equal(inv_deprovision_done(f->inv, "g-0003", &st), 0);
+	assert_int_equal(count(f, "g"), 3);
+	/* a late hook result for a cancelled instance changes nothing */
+	assert_int_equal(inv_provision_done(f->inv, "g-0003", 0, NULL, NULL, &st), 0);
+	assert_int_equal(inv_get_instance(f->inv, "g-0003", &in, &st), 0);
+	assert_int_equal(in.state, INV_DELETED);
+}
+
+static void test_inv_delete_nodes(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	char grp[PCFG_NAME_MAX];
+
+	assert_int_equal(inv_increase(f->inv, "g", 2, &st), 0);	/* target 3 */
+	assert_int_equal(inv_increase(f->inv, "h", 1, &st), 0);
+	const char *other[] = { "dpupool://h-0001" };
+	check_status(inv_delete_nodes(f->inv, "g", other, 1, &st), &st, INV_INVALID,
+		     "node \"dpupool://h-0001\" belongs to node group \"h\", not \"g\"");
+	const char *unknown[] = { "dpupool://g-0042" };
+	check_status(inv_delete_nodes(f->inv, "g", unknown, 1, &st), &st, INV_NOT_FOUND,
+		     "node \"dpupool://g-0042\" not found in the pool");
+	const char *twice[] = { "dpupool://g-0001", "dpupool://g-0001" };
+	check_status(inv_delete_nodes(f->inv, "g", twice, 2, &st), &st, INV_INVALID,
+		     "node \"dpupool://g-0001\" listed twice");
+	const char *all[] = { "dpupool://g-0001", "dpupool://g-0002", "dpupool://g-0003" };
+	check_status(inv_delete_nodes(f->inv, "g", all, 3, &st), &st, INV_PRECONDITION,
+		     "deleting 3 node(s) would shrink node group \"g\" to 0, below its min 1");
+	check_status(inv_delete_nodes(f->inv, "g", all, 0, &st), &st, INV_INVALID,
+		     "no nodes to delete from node group \"g\"");
+	check_status(inv_delete_nodes(f->inv, "nope", all, 1, &st), &st, INV_NOT_FOUND,
+		     "node group \"nope\" not found");
+	assert_int_equal(target(f, "g"), 3);	/* failed requests changed nothing */
+
+	check_status(inv_delete_nodes(f->inv, "g", all + 1, 2, &st), &st, INV_OK, "");
+	assert_int_equal(target(f, "g"), 1);
+	assert_int_equal(count(f, "g"), 3);	/* still listed as deleting */
+	/* deleting again is idempotent and does not lower the target twice */
+	check_status(inv_delete_nodes(f->inv, "g", all + 1, 1, &st), &st, INV_OK, "");
+	assert_int_equal(target(f, "g"), 1);
+	assert_int_equal(inv_group_for_node(f->inv, "dpupool://g-0002", grp, sizeof(grp), &st), 0);
+	assert_string_equal(grp, "g");
+	assert_int_equal(inv_deprovision_done(f->inv, "g-0002", &st), 0);
+	assert_int_equal(inv_group_for_node(f->inv, "dpupool://g-0002", grp, sizeof(grp), &st), 0);
+	assert_string_equal(grp, "");
+	assert_int_equal(inv_group_for_node(f->inv, "gce://p/z/i", grp, sizeof(grp), &st), 0);
+	assert_string_equal(grp, "");
+	assert_int_equal(count(f, "g"), 2);
+	/* serials are never reused */
+	assert_int_equal(inv_increase(f->inv, "g", 1, &st), 0);
+	struct inv_instance in;
+	assert_int_equal(inv_get_instance(f->inv, "g-0004", &in, &st), 0);
+}
+
+static void test_inv_recover_and_reopen(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_instance in;
+	int failed = -1;
+
+	assert_int_equal(inv_increase(f->inv, "g", 2, &st), 0);	/* g-0002, g-0003 */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(inv_hook_started(f->inv, "g-0002", &st), 0);
+	assert_int_equal(inv_hook_started(f->inv, "g-0003", &st), 0);
+	/* "restart": reopen the database */
+	inv_close(f->inv);
+	assert_int_equal(inv_open(&f->inv, f->db, &st), 0);
+	assert_int_equal(inv_sync_groups(f->inv, &f->cfg, &st), 0);
+	assert_int_equal(inv_recover(f->inv, 3, &failed, &st), 0);
+	assert_int_equal(failed, 1);
+	assert_int_equal(target(f, "g"), 3);
+	assert_int_equal(inv_get_instance(f->inv, "g-0002", &in, &st), 0);
+	assert_int_equal(in.state, INV_CREATING);
+	assert_int_equal(in.error_class, INV_ERR_OTHER);
+	assert_string_equal(in.error_code, "provisionInterrupted");
+	assert_int_equal(inv_get_instance(f->inv, "g-0003", &in, &st), 0);
+	assert_int_equal(in.error_class, 0);
+	assert_int_equal(in.attempts, 1);
+
+	/* a group dropped from the config disappears */
+	struct pcfg c2;
+	char err[256];
+	pcfg_defaults(&c2);
+	assert_int_equal(pcfg_parse_string(&c2, "c2", "[group h]\nmax = 2\ncpu = 1\nmemory = 1Gi\n",
+					   err, sizeof(err)), 0);
+	assert_int_equal(inv_sync_groups(f->inv, &c2, &st), 0);
+	int t;
+	check_status(inv_target_size(f->inv, "g", &t, &st), &st, INV_NOT_FOUND,
+		     "node group \"g\" not found");
+	pcfg_free(&c2);
+}
+
+static void test_template(void **state)
+{
+	(void)state;
+	struct pcfg c;
+	char err[256];
+	pcfg_defaults(&c);
+	assert_int_equal(pcfg_parse_string(&c, "t", good, err, sizeof(err)), 0);
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(tmpl_node(pcfg_group(&c, "small"), &buf, &len), 0);
+	K8s__Io__Api__Core__V1__Node *n = k8s__io__api__core__v1__node__unpack(NULL, len, buf);
+	assert_non_null(n);
+	assert_string_equal(n->metadata->name, "dpupool-template-small");
+	int seen = 0;
+	for (size_t i = 0; i < n->status->n_allocatable; i++) {
+		const char *k = n->status->allocatable[i]->key;
+		const char *v = n->status->allocatable[i]->value->string;
+		if (!strcmp(k, "cpu"))
+			seen++, assert_string_equal(v, "15750m");
+		if (!strcmp(k, "memory"))
+			seen++, assert_string_equal(v, "65024Mi");
+		if (!strcmp(k, "pods"))
+			seen++, assert_string_equal(v, "110");
+		if (!strcmp(k, "dpupool.io/nvme"))
+			seen++, assert_string_equal(v, "8");
+	}
+	assert_int_equal(seen, 4);
+	assert_int_equal(n->spec->n_taints, 2);
+	assert_string_equal(n->spec->taints[1]->effect, "PreferNoSchedule");
+	assert_int_equal(n->status->n_conditions, 1);
+	assert_string_equal(n->status->conditions[0]->type, "Ready");
+	assert_string_equal(n->status->conditions[0]->status, "True");
+	k8s__io__api__core__v1__node__free_unpacked(n, NULL);
+	free(buf);
+	pcfg_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_good),
+		cmocka_unit_test(test_config_bad),
+		cmocka_unit_test(test_config_file),
+		cmocka_unit_test(test_quantities),
+		cmocka_unit_test_setup_teardown(test_inv_min_and_increase, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_provision_and_decrease, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_delete_nodes, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_recover_and_reopen, fx_setup, fx_teardown),
+		cmocka_unit_test(test_template),
+	};
+	return cmocka_run_group_tests_name("dpu-provider", tests, NULL, NULL);
+}
