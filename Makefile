@@ -45,6 +45,7 @@ demo:
 
 bench:
 	scripts/bench.sh
+	scripts/bench-provider.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

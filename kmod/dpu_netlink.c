@@ -611,20 +611,19 @@ static int dpu_nl_fn_get_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * Function dump state: cb->args[0] device index, cb->args[1] next function
- * index within it, cb->args[2] device filter + 1 (0: all devices).
+ * Fill the objects of @xa (functions or tenants of @ddev) from the key where
+ * the previous round stopped. Dump state: cb->args[0] device index,
+ * cb->args[1] next key within it, cb->args[2] device filter + 1 (0: all),
+ * cb->args[3] set after the first round.
  */
-struct dpu_nl_fn_dump_ctx {
-	struct sk_buff *skb;
-	struct netlink_callback *cb;
-};
-
-static int dpu_nl_fn_dump_dev(struct dpu_dev *ddev, void *arg)
+static int dpu_nl_dump_xa(struct dpu_nl_dump_ctx *ctx, struct dpu_dev *ddev,
+			  struct xarray *xa,
+			  int (*fill)(struct sk_buff *msg, void *entry,
+				      struct netlink_callback *cb))
 {
-	struct dpu_nl_fn_dump_ctx *ctx = arg;
 	struct netlink_callback *cb = ctx->cb;
-	unsigned long index;
-	struct dpu_fn *fn;
+	unsigned long key;
+	void *entry;
 	int err = 0;
 
 	if (cb->args[2] && cb->args[2] - 1 != ddev->index)
@@ -634,16 +633,27 @@ static int dpu_nl_fn_dump_dev(struct dpu_dev *ddev, void *arg)
 		cb->args[1] = 0;
 	}
 	mutex_lock(&ddev->lock);
-	xa_for_each_start(&ddev->fns, index, fn, cb->args[1]) {
-		err = dpu_nl_fn_fill(ctx->skb, fn, DPU_CMD_FN_GET,
-				     NETLINK_CB(cb->skb).portid,
-				     cb->nlh->nlmsg_seq, NLM_F_MULTI);
+	xa_for_each_start(xa, key, entry, cb->args[1]) {
+		err = fill(ctx->skb, entry, cb);
 		if (err)
 			break;
-		cb->args[1] = index + 1;
+		cb->args[1] = key + 1;
 	}
 	mutex_unlock(&ddev->lock);
 	return err;
+}
+
+static int dpu_nl_fn_dump_fill(struct sk_buff *msg, void *entry,
+			       struct netlink_callback *cb)
+{
+	return dpu_nl_fn_fill(msg, entry, DPU_CMD_FN_GET,
+			      NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			      NLM_F_MULTI);
+}
+
+static int dpu_nl_fn_dump_dev(struct dpu_dev *ddev, void *arg)
+{
+	return dpu_nl_dump_xa(arg, ddev, &ddev->fns, dpu_nl_fn_dump_fill);
 }
 
 /*
@@ -655,7 +665,7 @@ static int dpu_nl_dump_devs(struct sk_buff *skb, struct netlink_callback *cb,
 			    int (*dump_dev)(struct dpu_dev *ddev, void *arg))
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct dpu_nl_fn_dump_ctx ctx = { .skb = skb, .cb = cb };
+	struct dpu_nl_dump_ctx ctx = { .skb = skb, .cb = cb };
 	unsigned long index;
 	struct dpu_dev *ddev;
 	int err;
@@ -925,36 +935,18 @@ static int dpu_nl_tenant_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-/*
- * Tenant dump state: cb->args[0] device index, cb->args[1] next tenant id
- * within it, cb->args[2] device filter + 1 (0: all), cb->args[3] set after
- * the first round.
- */
+static int dpu_nl_tenant_dump_fill(struct sk_buff *msg, void *entry,
+				   struct netlink_callback *cb)
+{
+	return dpu_nl_tenant_fill(msg, entry, DPU_CMD_TENANT_GET,
+				  NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, NLM_F_MULTI);
+}
+
 static int dpu_nl_tenant_dump_dev(struct dpu_dev *ddev, void *arg)
 {
-	struct dpu_nl_fn_dump_ctx *ctx = arg;
-	struct netlink_callback *cb = ctx->cb;
-	struct dpu_tenant *tn;
-	unsigned long id;
-	int err = 0;
-
-	if (cb->args[2] && cb->args[2] - 1 != ddev->index)
-		return 0;
-	if (cb->args[0] != ddev->index) {
-		cb->args[0] = ddev->index;
-		cb->args[1] = 0;
-	}
-	mutex_lock(&ddev->lock);
-	xa_for_each_start(&ddev->tenants, id, tn, cb->args[1]) {
-		err = dpu_nl_tenant_fill(ctx->skb, tn, DPU_CMD_TENANT_GET,
-					 NETLINK_CB(cb->skb).portid,
-					 cb->nlh->nlmsg_seq, NLM_F_MULTI);
-		if (err)
-			break;
-		cb->args[1] = id + 1;
-	}
-	mutex_unlock(&ddev->lock);
-	return err;
+	return dpu_nl_dump_xa(arg, ddev, &ddev->tenants,
+			      dpu_nl_tenant_dump_fill);
 }
 
 static int dpu_nl_tenant_get_dumpit(struct sk_buff *skb,

@@ -18,6 +18,7 @@ void pcfg_defaults(struct pcfg *cfg)
 	snprintf(cfg->gpu_label, sizeof(cfg->gpu_label), "dpupool.io/accelerator");
 	cfg->hook_timeout_s = 600;
 	cfg->max_attempts = 3;
+	cfg->agent_report_interval_s = 30;
 	cfg->max_parallel_hooks = 16;
 }
 
@@ -324,6 +325,12 @@ static int global_key(struct parser *p, const char *k, char *v)
 		return copy_str(p, c->provision_hook, sizeof(c->provision_hook), k, v);
 	if (!strcmp(k, "deprovision_hook"))
 		return copy_str(p, c->deprovision_hook, sizeof(c->deprovision_hook), k, v);
+	if (!strcmp(k, "tls_cert"))
+		return copy_str(p, c->tls_cert, sizeof(c->tls_cert), k, v);
+	if (!strcmp(k, "tls_key"))
+		return copy_str(p, c->tls_key, sizeof(c->tls_key), k, v);
+	if (!strcmp(k, "tls_ca"))
+		return copy_str(p, c->tls_ca, sizeof(c->tls_ca), k, v);
 	if (!strcmp(k, "gpu_label")) {
 		if (!valid_key(v))
 			return fail(p, p->line, "\"gpu_label\": invalid label key \"%s\"", v);
@@ -350,6 +357,15 @@ static int global_key(struct parser *p, const char *k, char *v)
 		if (pcfg_parse_duration(v, &s) || s <= 0 || s > 86400)
 			return fail(p, p->line, "\"hook_timeout\": \"%s\" is not a duration between 1s and 24h", v);
 		c->hook_timeout_s = (int)s;
+		return 0;
+	}
+	if (!strcmp(k, "hook_waits_for_agent"))
+		return parse_bool(p, k, v, &c->hook_waits_for_agent);
+	if (!strcmp(k, "agent_report_interval")) {
+		int64_t s;
+		if (pcfg_parse_duration(v, &s) || s <= 0 || s > 3600)
+			return fail(p, p->line, "\"agent_report_interval\": \"%s\" is not a duration between 1s and 1h", v);
+		c->agent_report_interval_s = (int)s;
 		return 0;
 	}
 	if (!strcmp(k, "max_attempts")) {

@@ -53,7 +53,13 @@ struct pcfg {
 	char db[PATH_MAX];
 	char provision_hook[PATH_MAX];
 	char deprovision_hook[PATH_MAX];
+	char tls_cert[PATH_MAX];	/* all three set: mTLS; none: plaintext */
+	char tls_key[PATH_MAX];
+	char tls_ca[PATH_MAX];
 	int hook_timeout_s;
+	int hook_waits_for_agent;	/* hook exit 0 leaves the instance creating
+					 * until its agent registers */
+	int agent_report_interval_s;
 	int max_attempts;
 	int max_parallel_hooks;
 	char gpu_label[PCFG_STR_MAX];

@@ -39,7 +39,27 @@ static const char *schema =
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL,"
 	"  updated_at INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS instances_group ON instances(group_id, state);";
+	"CREATE INDEX IF NOT EXISTS instances_group ON instances(group_id, state);"
+	"CREATE TABLE IF NOT EXISTS reports ("
+	"  serial TEXT PRIMARY KEY,"
+	"  group_id TEXT NOT NULL DEFAULT '',"
+	"  labels TEXT NOT NULL DEFAULT '',"
+	"  cpu_milli INTEGER NOT NULL DEFAULT 0,"
+	"  mem_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  pods INTEGER NOT NULL DEFAULT 0,"
+	"  hr_cpu_milli INTEGER NOT NULL DEFAULT 0,"
+	"  hr_mem_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  hr_pods INTEGER NOT NULL DEFAULT 0,"
+	"  slots TEXT NOT NULL DEFAULT '',"
+	"  registered_at INTEGER NOT NULL DEFAULT 0,"
+	"  reported_at INTEGER NOT NULL,"
+	"  reports INTEGER NOT NULL DEFAULT 0);";
+
+/* Columns added after the first release: added to older databases. */
+static const char *migrations[][2] = {
+	{ "SELECT agent_wait FROM instances LIMIT 0",
+	  "ALTER TABLE instances ADD COLUMN agent_wait INTEGER NOT NULL DEFAULT 0" },
+};
 
 static const char *state_names[] = { "creating", "running", "deleting", "deleted" };
 
@@ -151,6 +171,20 @@ static int run(struct inv *inv, struct inv_status *st, const char *sql,
 	return 0;
 }
 
+static int migrate(struct inv *inv, struct inv_status *st)
+{
+	for (size_t i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		sqlite3_stmt *s = NULL;
+		if (sqlite3_prepare_v2(inv->db, migrations[i][0], -1, &s, NULL) == SQLITE_OK) {
+			sqlite3_finalize(s);
+			continue;
+		}
+		if (exec(inv, migrations[i][1], st))
+			return -1;
+	}
+	return 0;
+}
+
 int inv_open(struct inv **out, const char *path, struct inv_status *st)
 {
 	struct inv *inv = calloc(1, sizeof(*inv));
@@ -169,7 +203,7 @@ int inv_open(struct inv **out, const char *path, struct inv_status *st)
 	if (exec(inv, "PRAGMA journal_mode=WAL", st) ||
 	    exec(inv, "PRAGMA synchronous=FULL", st) ||
 	    exec(inv, "PRAGMA foreign_keys=ON", st) ||
-	    exec(inv, schema, st)) {
+	    exec(inv, schema, st) || migrate(inv, st)) {
 		char m[sizeof(st->msg)];
 		snprintf(m, sizeof(m), "%s", st->msg);
 		set(st, INV_INTERNAL, "%s: %s", path, m);
@@ -583,7 +617,7 @@ int inv_pending(struct inv *inv, enum inv_state state,
 {
 	if (state == INV_CREATING)
 		return list_query(inv, "SELECT " INST_COLS " FROM instances WHERE"
-				  " state = 'creating' AND error_class = 0"
+				  " state = 'creating' AND error_class = 0 AND agent_wait = 0"
 				  " ORDER BY created_at, serial", NULL, out, n, st);
 	return list_query(inv, "SELECT " INST_COLS " FROM instances WHERE"
 			  " state = 'deleting' ORDER BY updated_at, serial", NULL, out, n, st);
@@ -619,6 +653,18 @@ int inv_provision_done(struct inv *inv, const char *serial, int error_class,
 	return commit(inv, st);
 }
 
+int inv_provision_awaits_agent(struct inv *inv, const char *serial,
+			       struct inv_status *st)
+{
+	if (begin(inv, st))
+		return -1;
+	if (run(inv, st, "UPDATE instances SET agent_wait = 1, error_class = 0, error_code = '',"
+		" error_msg = '', updated_at = ? WHERE serial = ? AND state = 'creating'",
+		"it", now_ms(), serial))
+		return rollback(inv);
+	return commit(inv, st);
+}
+
 int inv_deprovision_done(struct inv *inv, const char *serial, struct inv_status *st)
 {
 	if (begin(inv, st))
@@ -638,9 +684,89 @@ int inv_recover(struct inv *inv, int max_attempts, int *failed, struct inv_statu
 		return -1;
 	if (run(inv, st, "UPDATE instances SET error_class = ?, error_code = 'provisionInterrupted',"
 		" error_msg = ?, updated_at = ? WHERE state = 'creating' AND error_class = 0"
-		" AND attempts >= ?", "itii", (int64_t)INV_ERR_OTHER, msg, now_ms(),
+		" AND agent_wait = 0 AND attempts >= ?", "itii", (int64_t)INV_ERR_OTHER, msg, now_ms(),
 		(int64_t)max_attempts))
 		return rollback(inv);
 	*failed = sqlite3_changes(inv->db);
 	return commit(inv, st);
+}
+
+int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_register,
+		     struct inv_directive *d, struct inv_status *st)
+{
+	struct inv_instance *v;
+	size_t n;
+	memset(d, 0, sizeof(*d));
+	if (!r->serial || !r->serial[0])
+		return set(st, INV_INVALID, "host serial is empty");
+	if (strlen(r->serial) >= sizeof(((struct inv_instance *)0)->serial))
+		return set(st, INV_INVALID, "host serial is too long");
+	if (begin(inv, st))
+		return -1;
+	if (list_query(inv, "SELECT " INST_COLS " FROM instances WHERE serial = ?",
+		       r->serial, &v, &n, st))
+		return rollback(inv);
+	struct inv_instance in;
+	int found = n > 0 && v[0].state != INV_DELETED;
+	if (n)
+		in = v[0];
+	free(v);
+	const char *claim = r->group ? r->group : "";
+	if (found && claim[0] && strcmp(claim, in.group)) {
+		set(st, INV_INVALID, "host \"%s\" belongs to node group \"%s\", not \"%s\"",
+		    r->serial, in.group, claim);
+		return rollback(inv);
+	}
+	int64_t now = now_ms();
+	if (!found) {
+		d->disposition = INV_STAY_FREE;
+	} else {
+		snprintf(d->group, sizeof(d->group), "%s", in.group);
+		snprintf(d->provider_id, sizeof(d->provider_id), "%s", in.provider_id);
+		d->disposition = in.state == INV_DELETING ? INV_LEAVE : INV_JOIN;
+		if (in.state == INV_CREATING) {
+			if (run(inv, st, "UPDATE instances SET state = 'running', error_class = 0,"
+				" error_code = '', error_msg = '', agent_wait = 0, updated_at = ?"
+				" WHERE serial = ? AND state = 'creating'", "it", now, r->serial))
+				return rollback(inv);
+			d->became_running = 1;
+		}
+	}
+	if (run(inv, st,
+		"INSERT INTO reports (serial, group_id, labels, cpu_milli, mem_bytes, pods,"
+		" hr_cpu_milli, hr_mem_bytes, hr_pods, slots, registered_at, reported_at, reports)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1)"
+		" ON CONFLICT(serial) DO UPDATE SET group_id = ?2, labels = ?3, cpu_milli = ?4,"
+		" mem_bytes = ?5, pods = ?6, hr_cpu_milli = ?7, hr_mem_bytes = ?8, hr_pods = ?9,"
+		" slots = ?10, registered_at = CASE WHEN ?13 THEN ?12 ELSE registered_at END,"
+		" reported_at = ?12, reports = reports + 1",
+		"tttiiiiiitiii", r->serial, found ? in.group : claim, r->labels ? r->labels : "",
+		r->cpu_milli, r->mem_bytes, r->pods, r->hr_cpu_milli, r->hr_mem_bytes,
+		r->hr_pods, r->slots ? r->slots : "", is_register ? now : (int64_t)0, now,
+		(int64_t)is_register))
+		return rollback(inv);
+	return commit(inv, st);
+}
+
+int inv_group_reported(struct inv *inv, const char *group, int *hosts,
+		       int64_t *cpu_milli, int64_t *mem_bytes, int64_t *pods,
+		       struct inv_status *st)
+{
+	sqlite3_stmt *s = prep(inv,
+		"SELECT count(*), min(r.cpu_milli), min(r.mem_bytes), min(NULLIF(r.pods, 0))"
+		" FROM reports r JOIN instances i ON i.serial = r.serial"
+		" WHERE i.group_id = ? AND i.state = 'running'"
+		" AND r.cpu_milli > 0 AND r.mem_bytes > 0", st);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, group, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*hosts = sqlite3_column_int(s, 0);
+		*cpu_milli = sqlite3_column_int64(s, 1);
+		*mem_bytes = sqlite3_column_int64(s, 2);
+		*pods = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? ok(st) : dberr(inv, st, "reported capacity");
 }

@@ -88,6 +88,10 @@ int inv_hook_started(struct inv *inv, const char *serial, struct inv_status *st)
 /* Outcome of a provision hook: error_class 0 = success (-> running). */
 int inv_provision_done(struct inv *inv, const char *serial, int error_class,
 		       const char *code, const char *msg, struct inv_status *st);
+/* Provision hook succeeded but the instance waits for its agent to
+ * register (hook_waits_for_agent): stays creating, never re-run. */
+int inv_provision_awaits_agent(struct inv *inv, const char *serial,
+			       struct inv_status *st);
 /* Deprovision finished: the instance leaves the group (state deleted). */
 int inv_deprovision_done(struct inv *inv, const char *serial, struct inv_status *st);
 /* After a restart: creating instances whose hook had started but never
@@ -95,6 +99,37 @@ int inv_deprovision_done(struct inv *inv, const char *serial, struct inv_status 
  * failed (OtherErrorClass).  Returns the number marked failed in *failed. */
 int inv_recover(struct inv *inv, int max_attempts, int *failed,
 		struct inv_status *st);
+
+/* Agent registration and reports (agent.proto). */
+struct inv_report {
+	const char *serial;
+	const char *group;	/* claimed by the agent, "" = unknown */
+	const char *labels;	/* "k=v,k=v" */
+	const char *slots;	/* "type=free,..." */
+	int64_t cpu_milli, mem_bytes, pods;
+	int64_t hr_cpu_milli, hr_mem_bytes, hr_pods;
+};
+
+enum inv_disposition { INV_JOIN = 1, INV_LEAVE = 2, INV_STAY_FREE = 3 };
+
+struct inv_directive {
+	enum inv_disposition disposition;
+	char group[PCFG_NAME_MAX];
+	char provider_id[160];
+	int became_running;	/* this call moved the instance creating -> running */
+};
+
+/* Store the report (last one per serial) and decide what the host should
+ * be; an instance still creating becomes running.  INV_INVALID for an
+ * empty serial or a group claim that contradicts the inventory. */
+int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_register,
+		     struct inv_directive *d, struct inv_status *st);
+
+/* Smallest reported capacity over the group's running instances whose
+ * agent has reported; *hosts = 0 when none has. */
+int inv_group_reported(struct inv *inv, const char *group, int *hosts,
+		       int64_t *cpu_milli, int64_t *mem_bytes, int64_t *pods,
+		       struct inv_status *st);
 
 const char *inv_state_name(enum inv_state s);
 

@@ -24,8 +24,10 @@
 #include "provision.h"
 #include "template.h"
 #include "externalgrpc.pb-c.h"
+#include "agent_messages.pb-c.h"
 
 #define SERVICE "/clusterautoscaler.cloudprovider.v1.externalgrpc.CloudProvider/"
+#define AGENT_SERVICE "/dpupool.agent.v1.Agent/"
 #define EG(x) Clusterautoscaler__Cloudprovider__V1__Externalgrpc__##x
 #define eg(x) clusterautoscaler__cloudprovider__v1__externalgrpc__##x
 
@@ -299,9 +301,30 @@ static void h_template(struct srv *s, const ProtobufCMessage *in, struct reply *
 	const struct pcfg_group *cg = pcfg_group(&s->cfg, req->id);
 	if (!cg)
 		return fail(r, GRPC_STATUS_NOT_FOUND, "node group \"%s\" not found", req->id);
+	/* the shape the group's hosts report beats the configured one */
+	int hosts = 0;
+	int64_t cpu = 0, mem = 0, pods = 0;
+	if (inv_group_reported(s->inv, req->id, &hosts, &cpu, &mem, &pods, &st))
+		return inv_fail(r, &st);
+	struct pcfg_group *tg = malloc(sizeof(*tg));
+	if (!tg)
+		return fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+	*tg = *cg;
+	if (hosts > 0) {
+		tg->cpu_milli = cpu;
+		tg->mem_bytes = mem;
+		if (pods > 0)
+			tg->pods = pods;
+		if (tg->reserved_cpu_milli > tg->cpu_milli)
+			tg->reserved_cpu_milli = tg->cpu_milli;
+		if (tg->reserved_mem_bytes > tg->mem_bytes)
+			tg->reserved_mem_bytes = tg->mem_bytes;
+	}
 	uint8_t *buf;
 	size_t len;
-	if (tmpl_node(cg, &buf, &len))
+	int trc = tmpl_node(tg, &buf, &len);
+	free(tg);
+	if (trc)
 		return fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
 	/* old releases read field 1 (embedded Node), new ones field 2 (bytes) */
 	K8s__Io__Api__Core__V1__Node *node = k8s__io__api__core__v1__node__unpack(NULL, len, buf);
@@ -436,40 +459,148 @@ static void h_options(struct srv *s, const ProtobufCMessage *in, struct reply *r
 	answer(r, &resp.base);
 }
 
+/* ---- dpupool.agent.v1.Agent ---- */
+
+#define AG(x) Dpupool__Agent__V1__##x
+
+/* "k=v,k=v" from a list; entries that do not fit are dropped */
+static void join_pairs(char *buf, size_t len, size_t n, const char *const *k,
+		       const char *const *v, const uint32_t *num)
+{
+	size_t off = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		char one[PCFG_STR_MAX * 2 + 2];
+		int w = num ? snprintf(one, sizeof(one), "%s=%u", k[i], num[i])
+			    : snprintf(one, sizeof(one), "%s=%s", k[i], v[i]);
+		if (w < 0 || (size_t)w >= sizeof(one) || off + (size_t)w + 2 > len)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", one);
+	}
+}
+
+static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
+		       struct reply *r)
+{
+	const char *what = is_register ? "Register" : "Report";
+	if (!h)
+		return fail(r, GRPC_STATUS_INVALID_ARGUMENT, "%s request has no host", what);
+	size_t nl = h->n_labels < PCFG_KV_MAX ? h->n_labels : PCFG_KV_MAX;
+	size_t ns = h->n_free_slots < PCFG_KV_MAX ? h->n_free_slots : PCFG_KV_MAX;
+	const char *lk[PCFG_KV_MAX], *lv[PCFG_KV_MAX], *sk[PCFG_KV_MAX];
+	uint32_t sv[PCFG_KV_MAX];
+	for (size_t i = 0; i < nl; i++) {
+		lk[i] = h->labels[i]->key;
+		lv[i] = h->labels[i]->value;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		sk[i] = h->free_slots[i]->type;
+		sv[i] = h->free_slots[i]->free;
+	}
+	char labels[4096], slots[2048];
+	join_pairs(labels, sizeof(labels), nl, lk, lv, NULL);
+	join_pairs(slots, sizeof(slots), ns, sk, NULL, sv);
+	struct inv_report rep = {
+		.serial = h->serial,
+		.group = h->group,
+		.labels = labels,
+		.slots = slots,
+	};
+	if (h->capacity) {
+		rep.cpu_milli = h->capacity->cpu_milli;
+		rep.mem_bytes = h->capacity->memory_bytes;
+		rep.pods = h->capacity->pods;
+	}
+	if (h->headroom) {
+		rep.hr_cpu_milli = h->headroom->cpu_milli;
+		rep.hr_mem_bytes = h->headroom->memory_bytes;
+		rep.hr_pods = h->headroom->pods;
+	}
+	if (rep.cpu_milli < 0 || rep.mem_bytes < 0 || rep.pods < 0 ||
+	    rep.hr_cpu_milli < 0 || rep.hr_mem_bytes < 0 || rep.hr_pods < 0)
+		return fail(r, GRPC_STATUS_INVALID_ARGUMENT, "negative quantity in %s of \"%s\"",
+			    what, h->serial);
+	struct inv_directive d;
+	struct inv_status st;
+	if (inv_agent_report(s->inv, &rep, is_register, &d, &st))
+		return inv_fail(r, &st);
+	AG(Directive) resp = DPUPOOL__AGENT__V1__DIRECTIVE__INIT;
+	char msg[300];
+	switch (d.disposition) {
+	case INV_JOIN:
+		resp.disposition = DPUPOOL__AGENT__V1__DISPOSITION__JOIN;
+		snprintf(msg, sizeof(msg), "join the cluster as %s of node group %s",
+			 d.provider_id, d.group);
+		break;
+	case INV_LEAVE:
+		resp.disposition = DPUPOOL__AGENT__V1__DISPOSITION__LEAVE;
+		snprintf(msg, sizeof(msg), "%s is being deleted from node group %s: leave",
+			 d.provider_id, d.group);
+		break;
+	default:
+		resp.disposition = DPUPOOL__AGENT__V1__DISPOSITION__STAY_FREE;
+		snprintf(msg, sizeof(msg), "host %s is in no node group: stay free", h->serial);
+		break;
+	}
+	resp.group = d.group;
+	resp.provider_id = d.provider_id;
+	resp.report_interval_seconds = s->cfg.agent_report_interval_s;
+	resp.message = msg;
+	if (d.became_running)
+		logmsg("agent of %s registered: running", h->serial);
+	else if (is_register)
+		logmsg("agent of %s registered: %s", h->serial, msg);
+	answer(r, &resp.base);
+}
+
+static void h_agent_register(struct srv *s, const ProtobufCMessage *in, struct reply *r)
+{
+	agent_call(s, ((const AG(RegisterRequest) *)in)->host, 1, r);
+}
+
+static void h_agent_report(struct srv *s, const ProtobufCMessage *in, struct reply *r)
+{
+	agent_call(s, ((const AG(ReportRequest) *)in)->host, 0, r);
+}
+
 typedef void (*handler)(struct srv *, const ProtobufCMessage *, struct reply *);
 
 static const struct method {
+	const char *svc;
 	const char *name;
 	const ProtobufCMessageDescriptor *req;
 	handler fn;
 } methods[] = {
-	{ "NodeGroups", &eg(node_groups_request__descriptor), h_node_groups },
-	{ "NodeGroupForNode", &eg(node_group_for_node_request__descriptor), h_group_for_node },
-	{ "PricingNodePrice", &eg(pricing_node_price_request__descriptor), h_node_price },
-	{ "PricingPodPrice", &eg(pricing_pod_price_request__descriptor), h_pod_price },
-	{ "GPULabel", &eg(gpulabel_request__descriptor), h_gpu_label },
-	{ "GetAvailableGPUTypes", &eg(get_available_gputypes_request__descriptor), h_gpu_types },
-	{ "Cleanup", &eg(cleanup_request__descriptor), h_cleanup },
-	{ "Refresh", &eg(refresh_request__descriptor), h_refresh },
-	{ "NodeGroupTargetSize", &eg(node_group_target_size_request__descriptor), h_target_size },
-	{ "NodeGroupIncreaseSize", &eg(node_group_increase_size_request__descriptor), h_increase },
-	{ "NodeGroupDeleteNodes", &eg(node_group_delete_nodes_request__descriptor), h_delete },
-	{ "NodeGroupDecreaseTargetSize", &eg(node_group_decrease_target_size_request__descriptor), h_decrease },
-	{ "NodeGroupNodes", &eg(node_group_nodes_request__descriptor), h_nodes },
-	{ "NodeGroupTemplateNodeInfo", &eg(node_group_template_node_info_request__descriptor), h_template },
-	{ "NodeGroupGetOptions", &eg(node_group_autoscaling_options_request__descriptor), h_options },
+	{ SERVICE, "NodeGroups", &eg(node_groups_request__descriptor), h_node_groups },
+	{ SERVICE, "NodeGroupForNode", &eg(node_group_for_node_request__descriptor), h_group_for_node },
+	{ SERVICE, "PricingNodePrice", &eg(pricing_node_price_request__descriptor), h_node_price },
+	{ SERVICE, "PricingPodPrice", &eg(pricing_pod_price_request__descriptor), h_pod_price },
+	{ SERVICE, "GPULabel", &eg(gpulabel_request__descriptor), h_gpu_label },
+	{ SERVICE, "GetAvailableGPUTypes", &eg(get_available_gputypes_request__descriptor), h_gpu_types },
+	{ SERVICE, "Cleanup", &eg(cleanup_request__descriptor), h_cleanup },
+	{ SERVICE, "Refresh", &eg(refresh_request__descriptor), h_refresh },
+	{ SERVICE, "NodeGroupTargetSize", &eg(node_group_target_size_request__descriptor), h_target_size },
+	{ SERVICE, "NodeGroupIncreaseSize", &eg(node_group_increase_size_request__descriptor), h_increase },
+	{ SERVICE, "NodeGroupDeleteNodes", &eg(node_group_delete_nodes_request__descriptor), h_delete },
+	{ SERVICE, "NodeGroupDecreaseTargetSize", &eg(node_group_decrease_target_size_request__descriptor), h_decrease },
+	{ SERVICE, "NodeGroupNodes", &eg(node_group_nodes_request__descriptor), h_nodes },
+	{ SERVICE, "NodeGroupTemplateNodeInfo", &eg(node_group_template_node_info_request__descriptor), h_template },
+	{ SERVICE, "NodeGroupGetOptions", &eg(node_group_autoscaling_options_request__descriptor), h_options },
+	{ AGENT_SERVICE, "Register", &dpupool__agent__v1__register_request__descriptor, h_agent_register },
+	{ AGENT_SERVICE, "Report", &dpupool__agent__v1__report_request__descriptor, h_agent_report },
 };
 
 static void dispatch(struct srv *s, const char *path, size_t plen,
 		     grpc_byte_buffer *payload, struct reply *r)
 {
 	const struct method *m = NULL;
-	size_t pre = strlen(SERVICE);
-	if (plen > pre && !memcmp(path, SERVICE, pre))
-		for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-			if (strlen(methods[i].name) == plen - pre &&
-			    !memcmp(path + pre, methods[i].name, plen - pre))
-				m = &methods[i];
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]) && !m; i++) {
+		size_t pre = strlen(methods[i].svc);
+		if (plen > pre && !memcmp(path, methods[i].svc, pre) &&
+		    strlen(methods[i].name) == plen - pre &&
+		    !memcmp(path + pre, methods[i].name, plen - pre))
+			m = &methods[i];
+	}
 	if (!m)
 		return fail(r, GRPC_STATUS_UNIMPLEMENTED, "unknown method %.*s", (int)plen, path);
 	grpc_slice sl = grpc_empty_slice();
@@ -611,6 +742,70 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
+/* Whole file as a NUL-terminated string (PEM), NULL on error. */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "dpu-provider: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				fprintf(stderr, "dpu-provider: %s: out of memory\n", path);
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t n = fread(buf + len, 1, 4096, f);
+		len += n;
+		if (n < 4096)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad || len == 0) {
+		fprintf(stderr, "dpu-provider: %s: %s\n", path, bad ? "read error" : "empty file");
+		free(buf);
+		return NULL;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+/* Server credentials: plaintext, or mTLS when cert, key and CA are all
+ * given (client certificates required and verified against the CA).
+ * NULL on error (message printed). */
+static grpc_server_credentials *server_creds(const struct pcfg *cfg)
+{
+	if (!cfg->tls_cert[0])
+		return grpc_insecure_server_credentials_create();
+	char *cert = read_file(cfg->tls_cert);
+	char *key = cert ? read_file(cfg->tls_key) : NULL;
+	char *ca = key ? read_file(cfg->tls_ca) : NULL;
+	grpc_server_credentials *c = NULL;
+	if (ca) {
+		grpc_ssl_pem_key_cert_pair pair = { .private_key = key, .cert_chain = cert };
+		c = grpc_ssl_server_credentials_create_ex(
+			ca, &pair, 1, GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
+		if (!c)
+			fprintf(stderr, "dpu-provider: cannot create TLS credentials\n");
+	}
+	if (key)
+		memset(key, 0, strlen(key));
+	free(cert);
+	free(key);
+	free(ca);
+	return c;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -624,6 +819,9 @@ static void usage(FILE *f)
 		"                           port 0 picks a free port, printed on stderr)\n"
 		"  --provision-hook PATH    executable run for every new instance\n"
 		"  --deprovision-hook PATH  executable run for every deleted instance\n"
+		"  --tls-cert FILE          server certificate chain (PEM); with --tls-key\n"
+		"  --tls-key FILE           and --tls-ca the server speaks mTLS only:\n"
+		"  --tls-ca FILE            client certificates signed by this CA required\n"
 		"  --help                   this text\n"
 		"\n"
 		"Hooks are run as HOOK provision|deprovision SERIAL PROVIDER_ID GROUP with\n"
@@ -639,10 +837,14 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "provision-hook", required_argument, NULL, 'p' },
 		{ "deprovision-hook", required_argument, NULL, 'P' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
+		{ "tls-ca", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *config = NULL, *db = NULL, *listen = NULL, *hook = NULL, *dhook = NULL;
+	const char *tcert = NULL, *tkey = NULL, *tca = NULL;
 	int o;
 	while ((o = getopt_long(argc, argv, "c:d:l:p:P:h", opts, NULL)) != -1) {
 		switch (o) {
@@ -651,6 +853,9 @@ int main(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 'p': hook = optarg; break;
 		case 'P': dhook = optarg; break;
+		case 'C': tcert = optarg; break;
+		case 'K': tkey = optarg; break;
+		case 'A': tca = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -681,6 +886,17 @@ int main(int argc, char **argv)
 		snprintf(s.cfg.provision_hook, sizeof(s.cfg.provision_hook), "%s", hook);
 	if (dhook)
 		snprintf(s.cfg.deprovision_hook, sizeof(s.cfg.deprovision_hook), "%s", dhook);
+	if (tcert)
+		snprintf(s.cfg.tls_cert, sizeof(s.cfg.tls_cert), "%s", tcert);
+	if (tkey)
+		snprintf(s.cfg.tls_key, sizeof(s.cfg.tls_key), "%s", tkey);
+	if (tca)
+		snprintf(s.cfg.tls_ca, sizeof(s.cfg.tls_ca), "%s", tca);
+	int ntls = !!s.cfg.tls_cert[0] + !!s.cfg.tls_key[0] + !!s.cfg.tls_ca[0];
+	if (ntls != 0 && ntls != 3) {
+		fprintf(stderr, "dpu-provider: mTLS needs all of --tls-cert, --tls-key and --tls-ca\n");
+		return 2;
+	}
 	if (s.cfg.ngroups == 0)
 		logmsg("warning: %s defines no node group", config);
 
@@ -713,11 +929,15 @@ int main(int argc, char **argv)
 	s.server = grpc_server_create(NULL, NULL);
 	s.cq = grpc_completion_queue_create_for_next(NULL);
 	grpc_server_register_completion_queue(s.server, s.cq, NULL);
-	grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
-	int port = grpc_server_add_http2_port(s.server, s.cfg.listen, creds);
-	grpc_server_credentials_release(creds);
+	grpc_server_credentials *creds = server_creds(&s.cfg);
+	int port = 0;
+	if (creds) {
+		port = grpc_server_add_http2_port(s.server, s.cfg.listen, creds);
+		grpc_server_credentials_release(creds);
+		if (!port)
+			fprintf(stderr, "dpu-provider: cannot listen on %s\n", s.cfg.listen);
+	}
 	if (!port) {
-		fprintf(stderr, "dpu-provider: cannot listen on %s\n", s.cfg.listen);
 		grpc_server_destroy(s.server);
 		grpc_completion_queue_shutdown(s.cq);
 		while (grpc_completion_queue_next(s.cq, gpr_inf_future(GPR_CLOCK_REALTIME),
@@ -737,8 +957,8 @@ int main(int argc, char **argv)
 		char *colon = strrchr(host, ':');
 		if (colon)
 			*colon = 0;
-		logmsg("listening on %s:%d (%zu node group(s), db %s)", host, port,
-		       s.cfg.ngroups, s.cfg.db);
+		logmsg("listening on %s:%d (%s, %zu node group(s), db %s)", host, port,
+		       s.cfg.tls_cert[0] ? "mTLS" : "plaintext", s.cfg.ngroups, s.cfg.db);
 	}
 
 	pthread_t sigth;

@@ -258,11 +258,17 @@ static void finish(struct prov *p, struct job *j, int wstatus, int timed_out)
 			back_off(p, j->serial, 10);
 		}
 	} else {
-		if (inv_provision_done(p->inv, j->serial, success ? 0 : cls,
-				       success ? NULL : code, success ? NULL : msg, &st))
+		if (success && p->cfg->hook_waits_for_agent) {
+			if (inv_provision_awaits_agent(p->inv, j->serial, &st))
+				logmsg("%s: %s", j->serial, st.msg);
+			else
+				logmsg("provision %s: hook done, waiting for the agent", j->serial);
+		} else if (inv_provision_done(p->inv, j->serial, success ? 0 : cls,
+					      success ? NULL : code, success ? NULL : msg, &st)) {
 			logmsg("%s: %s", j->serial, st.msg);
-		else
+		} else {
 			logmsg("provision %s: %s", j->serial, success ? "running" : msg);
+		}
 	}
 	if (j->fd >= 0)
 		close(j->fd);
@@ -302,7 +308,11 @@ static void schedule(struct prov *p)
 			if (find_job(p, v[i].serial))
 				continue;
 			if (!p->cfg->provision_hook[0]) {
-				inv_provision_done(p->inv, v[i].serial, 0, NULL, NULL, &st);
+				/* hosts are booted by someone else */
+				if (p->cfg->hook_waits_for_agent)
+					inv_provision_awaits_agent(p->inv, v[i].serial, &st);
+				else
+					inv_provision_done(p->inv, v[i].serial, 0, NULL, NULL, &st);
 				continue;
 			}
 			struct job *j = free_job(p);

@@ -18,6 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "user", "provider", "proto"))
 SERVICE = "/clusterautoscaler.cloudprovider.v1.externalgrpc.CloudProvider/"
+AGENT = "/dpupool.agent.v1.Agent/"
 
 results = []
 
@@ -91,8 +92,10 @@ exit 0
 
 
 class Provider:
-    def __init__(self, binary, tmp):
+    def __init__(self, binary, tmp, extra=(), db="inv.db"):
         self.binary, self.tmp = binary, tmp
+        self.extra, self.db = list(extra), db
+        self.config = os.path.join(tmp, "provider.conf")
         self.proc = None
         self.port = None
         self.log = os.path.join(tmp, "provider.log")
@@ -101,10 +104,10 @@ class Provider:
         logf = open(self.log, "a")
         start = os.path.getsize(self.log)
         self.proc = subprocess.Popen(
-            [self.binary, "--config", os.path.join(self.tmp, "provider.conf"),
-             "--db", os.path.join(self.tmp, "inv.db"),
+            [self.binary, "--config", self.config,
+             "--db", os.path.join(self.tmp, self.db),
              "--listen", "127.0.0.1:0",
-             "--provision-hook", os.path.join(self.tmp, "hook.sh")],
+             "--provision-hook", os.path.join(self.tmp, "hook.sh")] + self.extra,
             stdout=logf, stderr=logf)
         logf.close()
         deadline = time.time() + 10
@@ -133,6 +136,347 @@ class Provider:
                 self.kill9()
                 return None
         return self.proc.returncode if self.proc else None
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def make_certs(d):
+    """A CA, a server cert for 127.0.0.1/localhost, a client cert, and a
+    client cert signed by another CA, all made by openssl now."""
+    os.mkdir(d)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for ca in ("ca", "otherca"):
+        openssl("req", "-x509", *ec, "-keyout", ca + ".key", "-out", ca + ".crt",
+                "-days", "2", "-subj", "/CN=dpupool test " + ca,
+                "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    exts = {
+        "server": "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        "client": "extendedKeyUsage=clientAuth\n",
+    }
+    for name, ca, kind in (("server", "ca", "server"), ("client", "ca", "client"),
+                           ("foreign", "otherca", "client")):
+        with open(os.path.join(d, name + ".ext"), "w") as f:
+            f.write(exts[kind])
+        openssl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr",
+                "-subj", "/CN=" + ("localhost" if kind == "server" else "dpupool-" + name), cwd=d)
+        openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key",
+                "-CAcreateserial", "-out", name + ".crt", "-days", "2",
+                "-extfile", name + ".ext", cwd=d)
+
+    def rd(n):
+        with open(os.path.join(d, n), "rb") as f:
+            return f.read()
+    return {n: rd(n) for n in ("ca.crt", "client.key", "client.crt", "foreign.key", "foreign.crt")}
+
+
+def tls_tests(binary, tmp, grpc, pb):
+    d = os.path.join(tmp, "certs")
+    try:
+        pem = make_certs(d)
+    except Exception as e:  # noqa: BLE001
+        tap(False, "openssl made a CA, server and client certificates", e)
+        return
+    tap(True, "openssl made a CA, server and client certificates")
+    prov = Provider(binary, tmp, db="tls.db", extra=[
+        "--tls-cert", os.path.join(d, "server.crt"), "--tls-key", os.path.join(d, "server.key"),
+        "--tls-ca", os.path.join(d, "ca.crt")])
+    try:
+        prov.start()
+    except Exception as e:  # noqa: BLE001
+        tap(False, "provider starts with --tls-cert/--tls-key/--tls-ca", e)
+        return
+    tap(True, "provider starts with --tls-cert/--tls-key/--tls-ca")
+    addr = "127.0.0.1:%d" % prov.port
+
+    def groups(chan):
+        f = chan.unary_unary(SERVICE + "NodeGroups", request_serializer=lambda m: m.SerializeToString(),
+                             response_deserializer=pb.NodeGroupsResponse.FromString)
+        return f(pb.NodeGroupsRequest(), timeout=5)
+
+    def call_with(creds):
+        chan = grpc.secure_channel(addr, creds) if creds else grpc.insecure_channel(addr)
+        try:
+            return groups(chan)
+        finally:
+            chan.close()
+
+    def expect_unavailable(creds):
+        try:
+            call_with(creds)
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.UNAVAILABLE:
+                return "got %s (%r), want UNAVAILABLE" % (e.code(), e.details())
+            return None
+        return "call succeeded"
+
+    try:
+        def t_ok():
+            for host in ("127.0.0.1", "localhost"):
+                creds = grpc.ssl_channel_credentials(root_certificates=pem["ca.crt"],
+                                                     private_key=pem["client.key"],
+                                                     certificate_chain=pem["client.crt"])
+                chan = grpc.secure_channel("%s:%d" % (host, prov.port), creds)
+                try:
+                    r = groups(chan)
+                finally:
+                    chan.close()
+                if sorted(g.id for g in r.nodeGroups) != ["big", "small"]:
+                    return "%s: groups %r" % (host, r)
+        check("mTLS: client with a certificate from the CA is served (127.0.0.1 and localhost)", t_ok)
+        check("mTLS: client without a certificate fails with UNAVAILABLE",
+              lambda: expect_unavailable(grpc.ssl_channel_credentials(root_certificates=pem["ca.crt"])))
+        check("mTLS: client certificate from another CA fails with UNAVAILABLE",
+              lambda: expect_unavailable(grpc.ssl_channel_credentials(
+                  root_certificates=pem["ca.crt"], private_key=pem["foreign.key"],
+                  certificate_chain=pem["foreign.crt"])))
+        check("mTLS: plaintext client against the TLS port fails with UNAVAILABLE",
+              lambda: expect_unavailable(None))
+
+        def t_reasons():
+            with open(prov.log) as f:
+                log = f.read()
+            for why in ("peer did not return a certificate", "certificate verify failed"):
+                if why not in log:
+                    return "provider log lacks %r" % why
+        check("mTLS: the server refused the handshakes (no client cert; cert not from the CA)", t_reasons)
+
+        def t_half():
+            r = subprocess.run([binary, "--config", os.path.join(tmp, "provider.conf"),
+                                "--db", os.path.join(tmp, "half.db"),
+                                "--tls-cert", os.path.join(d, "server.crt")],
+                               capture_output=True, text=True)
+            if r.returncode != 2 or "needs all of --tls-cert, --tls-key and --tls-ca" not in r.stderr:
+                return "rc %d, stderr %r" % (r.returncode, r.stderr)
+        check("--tls-cert without --tls-key/--tls-ca rejected, exit 2", t_half)
+    finally:
+        rc = prov.stop()
+    check("TLS provider: SIGTERM, exit status 0", lambda: None if rc == 0 else "exit status %r" % rc)
+
+
+AGENT_CONFIG = """\
+# agents register: the hook only boots the host
+hook_waits_for_agent = yes
+agent_report_interval = 7s
+
+[group dpu]
+min = 0
+max = 4
+cpu = 16
+memory = 64Gi
+pods = 110
+reserved_cpu = 1
+reserved_memory = 2Gi
+"""
+
+DEPROVISION_HOOK = """\
+#!/bin/sh
+echo "$1 $2" >> %(dir)s/deprov.log
+sleep 1.5
+exit 0
+"""
+
+
+def agent_tests(binary, tmp, grpc, pb, core, ag):
+    """The Python client plays dpud: Register/Report over dpupool.agent.v1."""
+    import sqlite3
+    conf = os.path.join(tmp, "agent.conf")
+    with open(conf, "w") as f:
+        f.write(AGENT_CONFIG)
+    dhook = os.path.join(tmp, "deprov.sh")
+    with open(dhook, "w") as f:
+        f.write(DEPROVISION_HOOK % {"dir": tmp})
+    os.chmod(dhook, 0o755)
+    prov = Provider(binary, tmp, db="agent.db", extra=["--deprovision-hook", dhook])
+    prov.config = conf
+    try:
+        prov.start()
+    except Exception as e:  # noqa: BLE001
+        tap(False, "agent provider starts (hook_waits_for_agent = yes)", e)
+        return
+    chan = None
+    try:
+        chan = grpc.insecure_channel("127.0.0.1:%d" % prov.port)
+
+        def rpc(svc, name, req, resp_cls):
+            f = chan.unary_unary(svc + name, request_serializer=lambda m: m.SerializeToString(),
+                                 response_deserializer=resp_cls.FromString)
+            return f(req, timeout=5)
+
+        def host(serial, group="", cpu=32000, mem=128 << 30, pods=200, hr_cpu=0, slots=None):
+            return ag.HostReport(serial=serial, group=group,
+                                 labels={"dpupool.io/shape": "dpu-32c", "dpupool.io/node-group": group},
+                                 capacity=ag.Resources(cpu_milli=cpu, memory_bytes=mem, pods=pods),
+                                 headroom=ag.Resources(cpu_milli=hr_cpu, memory_bytes=1 << 30),
+                                 free_slots=[ag.FunctionSlots(type=t, free=n)
+                                             for t, n in (slots or {"nvme": 8, "net": 4}).items()])
+
+        def register(h):
+            return rpc(AGENT, "Register", ag.RegisterRequest(host=h), ag.Directive)
+
+        def report(h):
+            return rpc(AGENT, "Report", ag.ReportRequest(host=h), ag.Directive)
+
+        def nodes():
+            return {i.id: i.status for i in rpc(SERVICE, "NodeGroupNodes", pb.NodeGroupNodesRequest(id="dpu"),
+                                                    pb.NodeGroupNodesResponse).instances}
+
+        def template():
+            r = rpc(SERVICE, "NodeGroupTemplateNodeInfo", pb.NodeGroupTemplateNodeInfoRequest(id="dpu"),
+                    pb.NodeGroupTemplateNodeInfoResponse)
+            n = core.Node.FromString(r.nodeBytes)
+            return ({k: v.string for k, v in n.status.capacity.items()},
+                    {k: v.string for k, v in n.status.allocatable.items()})
+
+        def hook_lines(serial):
+            try:
+                with open(os.path.join(tmp, "hook.log")) as f:
+                    return [ln.split() for ln in f if ln.split()[1:2] == [serial]]
+            except FileNotFoundError:
+                return []
+
+        S = pb.InstanceStatus
+
+        def t_waits():
+            rpc(SERVICE, "NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="dpu", delta=2),
+                pb.NodeGroupIncreaseSizeResponse)
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                if all(any(ln[2:3] == ["done"] for ln in hook_lines(s)) for s in ("dpu-0001", "dpu-0002")):
+                    break
+                time.sleep(0.1)
+            else:
+                return "hooks did not finish: %r" % [hook_lines(s) for s in ("dpu-0001", "dpu-0002")]
+            time.sleep(0.5)
+            st = nodes()
+            for pid in ("dpupool://dpu-0001", "dpupool://dpu-0002"):
+                if st[pid].instanceState != S.instanceCreating or st[pid].errorInfo.errorCode:
+                    return "%s: %r" % (pid, st[pid])
+            for s in ("dpu-0001", "dpu-0002"):
+                starts = [ln for ln in hook_lines(s) if ln[2:3] != ["done"]]
+                if len(starts) != 1:
+                    return "hook of %s run %d times" % (s, len(starts))
+        check("agent: hook exit 0 with hook_waits_for_agent leaves instances creating, hook not re-run", t_waits)
+
+        def t_template_config():
+            cap, alloc = template()
+            if cap.get("cpu") != "16" or cap.get("memory") != "64Gi" or cap.get("pods") != "110":
+                return "capacity %r" % cap
+        check("agent: TemplateNodeInfo uses the configured shape while no host reported", t_template_config)
+
+        def t_register():
+            d = register(host("dpu-0001", group="dpu"))
+            if d.disposition != ag.JOIN or d.group != "dpu" or d.provider_id != "dpupool://dpu-0001" \
+                    or d.report_interval_seconds != 7:
+                return "directive %r" % d
+            st = nodes()
+            if st["dpupool://dpu-0001"].instanceState != S.instanceRunning:
+                return "dpu-0001 %r" % st["dpupool://dpu-0001"]
+            if st["dpupool://dpu-0002"].instanceState != S.instanceCreating:
+                return "dpu-0002 %r" % st["dpupool://dpu-0002"]
+        check("agent: Register of a creating instance -> JOIN, instance running", t_register)
+
+        def t_template_reported():
+            cap, alloc = template()
+            if (cap.get("cpu"), cap.get("memory"), cap.get("pods")) != ("32", "128Gi", "200"):
+                return "capacity %r" % cap
+            if (alloc.get("cpu"), alloc.get("memory"), alloc.get("pods")) != ("31", "126Gi", "200"):
+                return "allocatable %r" % alloc
+        check("agent: TemplateNodeInfo uses the capacity the group's hosts report", t_template_reported)
+
+        def t_report_db():
+            for cpu in (24000, 30000):
+                d = report(host("dpu-0001", cpu=cpu, hr_cpu=5000, slots={"nvme": 3}))
+                if d.disposition != ag.JOIN:
+                    return "directive %r" % d
+            db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tmp, "agent.db"), uri=True)
+            try:
+                rows = db.execute("SELECT serial, group_id, cpu_milli, hr_cpu_milli, slots, labels, reports"
+                                  " FROM reports").fetchall()
+            finally:
+                db.close()
+            want = [("dpu-0001", "dpu", 30000, 5000, "nvme=3")]
+            if [r[:5] for r in rows] != want or rows[0][6] != 3 or "dpupool.io/shape=dpu-32c" not in rows[0][5]:
+                return "rows %r" % rows
+            cap, _ = template()
+            if cap.get("cpu") != "30":
+                return "template cpu %r after report" % cap.get("cpu")
+        check("agent: Report answered JOIN; last report per serial stored in SQLite", t_report_db)
+
+        def t_free():
+            d = report(host("spare-host-17"))
+            if d.disposition != ag.STAY_FREE or d.group or d.provider_id:
+                return "directive %r" % d
+            d = register(host("dpu-0099", group="dpu"))
+            if d.disposition != ag.STAY_FREE:
+                return "unknown instance: %r" % d
+        check("agent: hosts outside every group -> STAY_FREE", t_free)
+
+        def expect(fn, code, text):
+            try:
+                fn()
+            except grpc.RpcError as e:
+                if e.code() != code or text not in (e.details() or ""):
+                    return "got %s %r" % (e.code(), e.details())
+                return None
+            return "call succeeded"
+        check("agent: empty serial -> INVALID_ARGUMENT",
+              lambda: expect(lambda: register(host("")), grpc.StatusCode.INVALID_ARGUMENT,
+                             "host serial is empty"))
+        check("agent: group claim contradicting the inventory -> INVALID_ARGUMENT",
+              lambda: expect(lambda: register(host("dpu-0002", group="other")),
+                             grpc.StatusCode.INVALID_ARGUMENT,
+                             'host "dpu-0002" belongs to node group "dpu", not "other"'))
+        check("agent: request without host -> INVALID_ARGUMENT",
+              lambda: expect(lambda: rpc(AGENT, "Report", ag.ReportRequest(), ag.Directive),
+                             grpc.StatusCode.INVALID_ARGUMENT, "Report request has no host"))
+
+        def t_leave():
+            if nodes()["dpupool://dpu-0002"].instanceState != S.instanceCreating:
+                return "rejected Register changed dpu-0002"
+            rpc(SERVICE, "NodeGroupDeleteNodes", pb.NodeGroupDeleteNodesRequest(
+                id="dpu", nodes=[pb.ExternalGrpcNode(providerID="dpupool://dpu-0001")]),
+                pb.NodeGroupDeleteNodesResponse)
+            d = report(host("dpu-0001"))
+            if d.disposition != ag.LEAVE or d.provider_id != "dpupool://dpu-0001":
+                return "while deleting: %r" % d
+            cap, _ = template()
+            if cap.get("cpu") != "16":
+                return "template still uses the deleted host's report: %r" % cap
+            deadline = time.time() + 10
+            while time.time() < deadline and "dpupool://dpu-0001" in nodes():
+                time.sleep(0.1)
+            d = report(host("dpu-0001"))
+            if d.disposition != ag.STAY_FREE:
+                return "after deletion: %r" % d
+        check("agent: instance being deleted -> LEAVE; once deleted -> STAY_FREE", t_leave)
+
+        def t_restart():
+            prov.kill9()
+            prov.start()
+            nonlocal chan
+            chan.close()
+            chan = grpc.insecure_channel("127.0.0.1:%d" % prov.port)
+            time.sleep(0.5)
+            st = nodes()
+            if st["dpupool://dpu-0002"].instanceState != S.instanceCreating or st["dpupool://dpu-0002"].errorInfo.errorCode:
+                return "dpu-0002 after restart %r" % st["dpupool://dpu-0002"]
+            starts = [ln for ln in hook_lines("dpu-0002") if ln[2:3] != ["done"]]
+            if len(starts) != 1:
+                return "hook of dpu-0002 re-run after restart: %r" % starts
+            d = register(host("dpu-0002", group="dpu"))
+            if d.disposition != ag.JOIN or nodes()["dpupool://dpu-0002"].instanceState != S.instanceRunning:
+                return "after Register: %r %r" % (d, nodes())
+        check("agent: kill -9 and restart: instance waiting for its agent is kept, not re-provisioned;"
+              " Register then makes it running", t_restart)
+    finally:
+        if chan:
+            chan.close()
+        rc = prov.stop()
+    check("agent provider: SIGTERM, exit status 0", lambda: None if rc == 0 else "exit status %r" % rc)
 
 
 def main():
@@ -165,10 +509,11 @@ def run(binary, tmp):
     os.mkdir(gen)
     subprocess.run(["protoc", "--python_out=" + gen, "-I", PROTO_DIR,
                     "externalgrpc.proto", "k8s/core_v1.proto", "k8s/meta_v1.proto",
-                    "k8s/resource.proto"], check=True)
+                    "k8s/resource.proto", "agent.proto", "agent_messages.proto"], check=True)
     sys.path.insert(0, gen)
     import externalgrpc_pb2 as pb
     from k8s import core_v1_pb2 as core
+    import agent_messages_pb2 as ag
 
     with open(os.path.join(tmp, "provider.conf"), "w") as f:
         f.write(CONFIG)
@@ -193,6 +538,9 @@ def run(binary, tmp):
         if r.returncode != 2 or want not in r.stderr:
             return "rc %d, stderr %r" % (r.returncode, r.stderr)
     check("bad config rejected with file:line and exit 2", t_badconf)
+
+    tls_tests(binary, tmp, grpc, pb)
+    agent_tests(binary, tmp, grpc, pb, core, ag)
 
     prov = Provider(binary, tmp)
     prov.start()

@@ -452,6 +452,70 @@ static void test_inv_recover_and_reopen(void **state)
 	pcfg_free(&c2);
 }
 
+static void test_inv_agent(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_instance in;
+	struct inv_directive d;
+	struct inv_instance *v;
+	size_t n;
+	int hosts, failed;
+	int64_t cpu, mem, pods;
+
+	/* g-0001 (min) hook done, waiting for its agent: not pending, not
+	 * failed by recovery however many attempts it used */
+	assert_int_equal(inv_hook_started(f->inv, "g-0001", &st), 0);
+	assert_int_equal(inv_provision_awaits_agent(f->inv, "g-0001", &st), 0);
+	assert_int_equal(inv_pending(f->inv, INV_CREATING, &v, &n, &st), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(inv_recover(f->inv, 1, &failed, &st), 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(inv_group_reported(f->inv, "g", &hosts, &cpu, &mem, &pods, &st), 0);
+	assert_int_equal(hosts, 0);
+
+	struct inv_report r = { .serial = "g-0001", .group = "g", .labels = "a=b",
+				.slots = "nvme=2", .cpu_milli = 12000, .mem_bytes = 1 << 30 };
+	assert_int_equal(inv_agent_report(f->inv, &r, 1, &d, &st), 0);
+	assert_int_equal(d.disposition, INV_JOIN);
+	assert_int_equal(d.became_running, 1);
+	assert_string_equal(d.provider_id, "dpupool://g-0001");
+	assert_int_equal(inv_get_instance(f->inv, "g-0001", &in, &st), 0);
+	assert_int_equal(in.state, INV_RUNNING);
+	assert_int_equal(inv_agent_report(f->inv, &r, 0, &d, &st), 0);
+	assert_int_equal(d.became_running, 0);
+	assert_int_equal(inv_group_reported(f->inv, "g", &hosts, &cpu, &mem, &pods, &st), 0);
+	assert_int_equal(hosts, 1);
+	assert_int_equal(cpu, 12000);
+	assert_int_equal(pods, 0);	/* not reported */
+
+	r.group = "h";
+	check_status(inv_agent_report(f->inv, &r, 0, &d, &st), &st, INV_INVALID,
+		     "host \"g-0001\" belongs to node group \"g\", not \"h\"");
+	r.serial = "";
+	check_status(inv_agent_report(f->inv, &r, 0, &d, &st), &st, INV_INVALID,
+		     "host serial is empty");
+	r.serial = "elsewhere";
+	assert_int_equal(inv_agent_report(f->inv, &r, 0, &d, &st), 0);
+	assert_int_equal(d.disposition, INV_STAY_FREE);
+	assert_string_equal(d.group, "");
+	/* a free host does not shape any group's template */
+	assert_int_equal(inv_group_reported(f->inv, "h", &hosts, &cpu, &mem, &pods, &st), 0);
+	assert_int_equal(hosts, 0);
+
+	assert_int_equal(inv_increase(f->inv, "g", 1, &st), 0);	/* g-0002 */
+	const char *pid = "dpupool://g-0002";
+	assert_int_equal(inv_delete_nodes(f->inv, "g", &pid, 1, &st), 0);
+	r.serial = "g-0002";
+	r.group = "";
+	assert_int_equal(inv_agent_report(f->inv, &r, 1, &d, &st), 0);
+	assert_int_equal(d.disposition, INV_LEAVE);
+	assert_int_equal(inv_deprovision_done(f->inv, "g-0002", &st), 0);
+	assert_int_equal(inv_agent_report(f->inv, &r, 0, &d, &st), 0);
+	assert_int_equal(d.disposition, INV_STAY_FREE);
+}
+
 static void test_template(void **state)
 {
 	(void)state;
@@ -500,6 +564,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inv_provision_and_decrease, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_inv_delete_nodes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_inv_recover_and_reopen, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_agent, fx_setup, fx_teardown),
 		cmocka_unit_test(test_template),
 	};
 	return cmocka_run_group_tests_name("dpu-provider", tests, NULL, NULL);

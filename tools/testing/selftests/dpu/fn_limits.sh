@@ -55,6 +55,7 @@ check "and holds reads ($got IOPS)" within "$got" 1000 5
 "$DPUCTL" fn set "$dev/$idx" iops 100 iops-burst 1000 >/dev/null
 sleep 1
 start=$(date +%s%N)
+start0=$start
 fio --name=burst --filename="/dev/$blk" --rw=randread --bs=4k --ioengine=io_uring \
 	--iodepth=16 --direct=1 --number_ios=1000 --size=200M --output-format=json >/dev/null
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -63,7 +64,11 @@ start=$(date +%s%N)
 fio --name=burst2 --filename="/dev/$blk" --rw=randread --bs=4k --ioengine=io_uring \
 	--iodepth=16 --direct=1 --number_ios=200 --size=200M --output-format=json >/dev/null
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-check "then the rate holds: 200 more take about 2 s (${ms} ms)" test $ms -gt 1500
+total=$(( ($(date +%s%N) - start0) / 1000000 ))
+# from a full bucket, 1200 I/Os at 100/s with a burst of 1000 need 2 s
+# (what the second run waits depends on how long the first took)
+check "then the rate holds: 1000 + 200 I/Os took ${total} ms (at least 2 s; 200 in ${ms} ms)" \
+	test $total -gt 1900
 
 # change under load
 "$DPUCTL" fn set "$dev/$idx" iops 2000 iops-burst 0 >/dev/null
@@ -81,13 +86,13 @@ rate() {	# completed reads per second over about half a second
 	echo $(( (b - a) * 1000000000 / (t1 - t0) ))
 }
 before=$(rate)
-"$DPUCTL" fn set "$dev/$idx" iops 8000 >/dev/null
+"$DPUCTL" fn set "$dev/$idx" iops 5000 >/dev/null
 sleep 0.1
 after=$(rate)
 wait $fio_pid
 echo "# under load: $before IOPS before, $after IOPS from 100 ms after the change"
 check "before the change the old limit holds ($before)" within $before 2000 15
-check "100 ms after it the new one does ($after)" within $after 8000 15
+check "100 ms after it the new one does ($after)" within $after 5000 15
 check "no I/O failed across the change" test "$(jq '.jobs[0].error' /tmp/change.json)" = 0
 "$DPUCTL" fn set "$dev/$idx" iops 0 >/dev/null
 

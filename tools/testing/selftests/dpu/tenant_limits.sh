@@ -121,6 +121,7 @@ check "and no I/O failed" test "$errs" = 0
 tenant set solo bps 0 iops 100 iops-burst 1000
 sleep 1
 start=$(date +%s%N)
+start0=$start
 fio --name=burst --filename="/dev/$sblk" --rw=randread --bs=4k --ioengine=io_uring \
 	--iodepth=16 --direct=1 --number_ios=1000 --size=200M --output-format=json >/dev/null
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -130,8 +131,11 @@ start=$(date +%s%N)
 fio --name=burst2 --filename="/dev/$sblk" --rw=randread --bs=4k --ioengine=io_uring \
 	--iodepth=16 --direct=1 --number_ios=200 --size=200M --output-format=json >/dev/null
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "# then 200 more I/Os in $ms ms"
-check "then the tenant's rate holds: 200 more take about 2 s (${ms} ms)" test $ms -gt 1500
+total=$(( ($(date +%s%N) - start0) / 1000000 ))
+echo "# then 200 more I/Os in $ms ms, $total ms since the burst began"
+# from a full bucket, 1200 I/Os at 100/s with a burst of 1000 need 2 s
+check "then the tenant's rate holds: 1000 + 200 I/Os took ${total} ms (at least 2 s)" \
+	test $total -gt 1900
 tenant set solo iops 0
 
 # ---------------------------------------------------------------- two tenants
@@ -255,13 +259,13 @@ pc=$!
 tenant set tb iops 2000
 sleep 1.5
 before=$(rate "$bblk" 1)
-tenant set tb iops 8000
+tenant set tb iops 5000
 sleep 0.1
 after=$(rate "$bblk")
 wait $pc
-echo "# tenant limit changed under load: $before IOPS before, $after IOPS from 100 ms after 2000 -> 8000"
+echo "# tenant limit changed under load: $before IOPS before, $after IOPS from 100 ms after 2000 -> 5000"
 check "before the change the tenant's old limit holds ($before)" within "$before" 2000 15
-check "100 ms after it the new one does ($after)" within "$after" 8000 15
+check "100 ms after it the new one does ($after)" within "$after" 5000 15
 check "no I/O failed across the change" test "$(jq '.jobs[0].error' "$out/change.json")" = 0
 
 # ---------------------------------------------------------------- counters
