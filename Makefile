@@ -46,6 +46,7 @@ demo:
 bench:
 	scripts/bench.sh
 	scripts/bench-provider.sh
+	scripts/bench-dpud.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -153,7 +153,11 @@ if want e2e; then
 		'iops 2k iops-burst 200' 'read: IOPS=2[01][0-9][0-9],' \
 		'^dpu0/globex: parent - depth 0 fns 1 children 0 limits iops 3k' \
 		'read: IOPS=\(29[5-9][0-9]\|30[0-9][0-9]\),' 'tenant del dpu0/globex: tenant has functions (EBUSY)' \
-		'\] new tenant dpu0/acme'; do
+		'\] new tenant dpu0/acme' \
+		'^dpu0/[0-9]*: type blk state ready tenant initech size 64M' \
+		'^dpud_headroom_reclaimable_cpu_cores [0-9]' \
+		'^NodeGroupNodes dpu-16c: .*dpu-16c-0003 instanceCreating' \
+		'^NodeGroupNodes dpu-16c: \(dpupool://dpu-16c-000[123] instanceRunning\(, \)\?\)\{3\}'; do
 		if grep -q "$want" "$logs/demo.log"; then
 			p=$((p + 1))
 		else

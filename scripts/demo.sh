@@ -70,6 +70,86 @@ $dpuctl dev show dpu7 || true
 sleep 0.3; kill %1
 say "what dpuctl monitor saw"
 cat /tmp/events.txt
+say "dpud, the node daemon: a config and a desired-state dir (a tenant, a disk, a NIC)"
+d=/tmp/dpud; rm -rf $d; mkdir -p $d/desired.d $d/state /sys/fs/cgroup/kubepods
+echo "+cpu +memory" > /sys/fs/cgroup/cgroup.subtree_control
+printf "listen = 127.0.0.1:9477\ndesired_dir = $d/desired.d\nstate_dir = $d/state\ndevice = dpu0\ncgroup_root = kubepods\nreserve_cpu = 250m\nsample_interval = 1s\n" > $d/dpud.conf
+printf "limits = iops 5k bps 100M\n" > $d/desired.d/tenant-initech.conf
+printf "tenant = initech\ntype = blk\nsize = 64M\n" > $d/desired.d/disk-db.conf
+printf "tenant = initech\ntype = net\nmac = 02:00:00:aa:bb:01\nmtu = 9000\n" > $d/desired.d/nic0.conf
+head -n 20 $d/dpud.conf $d/desired.d/*
+say "dpud --config $d/dpud.conf &      # attaches both, reconciles on every event"
+user/build/bin/dpud --config $d/dpud.conf 2> $d/dpud.log &
+dpud_pid=$!
+for i in $(seq 100); do
+	[ "$($dpuctl -j fn show dpu0 | jq "[.[] | select(.state == \"ready\")] | length")" = 2 ] && break
+	sleep 0.2
+done
+sleep 2.5	# two headroom samples
+say "dpuctl fn show"
+$dpuctl fn show
+say "curl -s 127.0.0.1:9477/metrics   # headroom: what a best-effort tier could use"
+curl -s 127.0.0.1:9477/metrics > $d/metrics.txt
+grep -E "^dpud_(node_allocatable|workload_usage|headroom_reclaimable)_" $d/metrics.txt
+say "curl -s 127.0.0.1:9477/metrics   # a few more lines"
+grep -E "^dpu_functions\{|^dpu_function_attach_seconds_count|^dpu_function_slots_free|^dpud_reconciles_total" $d/metrics.txt | head -n 8
+say "kill -TERM dpud"
+kill -TERM $dpud_pid; wait $dpud_pid && echo "dpud exited 0"
+grep -E "msg=\"(starting|action done|exiting)\"" $d/dpud.log | sed -E "s/^ts=[^ ]* //" | head -n 8
+say "dpu-provider: cluster-autoscaler externalgrpc provider, two node groups"
+p=/tmp/provider; rm -rf $p; mkdir -p $p/py
+printf "[group dpu-16c]\nmin = 1\nmax = 5\ncpu = 16\nmemory = 64Gi\n\n[group dpu-64c]\nmin = 0\nmax = 2\ncpu = 64\nmemory = 256Gi\n" > $p/provider.conf
+printf "#!/bin/sh\n# provision hook: a real site powers the host on and attaches its boot disk\nsleep 1\nexit 0\n" > $p/hook.sh
+chmod +x $p/hook.sh
+cat $p/provider.conf
+user/build/bin/dpu-provider --config $p/provider.conf --db $p/inv.db \
+	--listen 127.0.0.1:18086 --provision-hook $p/hook.sh 2> $p/provider.log &
+prov_pid=$!
+for i in $(seq 50); do grep -q "listening on" $p/provider.log && break; sleep 0.1; done
+protoc --python_out=$p/py -I user/provider/proto externalgrpc.proto \
+	k8s/core_v1.proto k8s/meta_v1.proto k8s/resource.proto
+cat > $p/client.py <<"EOF"
+import sys, time
+sys.path.insert(0, "/tmp/provider/py")
+import grpc
+import externalgrpc_pb2 as pb
+chan = grpc.insecure_channel("127.0.0.1:18086")
+grpc.channel_ready_future(chan).result(timeout=10)
+def rpc(name, req, resp):
+    f = chan.unary_unary("/clusterautoscaler.cloudprovider.v1.externalgrpc.CloudProvider/" + name,
+                         request_serializer=lambda m: m.SerializeToString(),
+                         response_deserializer=resp.FromString)
+    return f(req, timeout=5)
+S = pb.InstanceStatus
+def nodes(g):
+    ins = rpc("NodeGroupNodes", pb.NodeGroupNodesRequest(id=g), pb.NodeGroupNodesResponse).instances
+    return [(i.id, S.InstanceState.Name(i.status.instanceState)) for i in ins]
+def show(g):
+    print("NodeGroupNodes %s: %s" % (g, ", ".join("%s %s" % n for n in nodes(g)) or "-"))
+def wait_running(g):
+    for _ in range(100):
+        if all(s == "instanceRunning" for _, s in nodes(g)):
+            return
+        time.sleep(0.1)
+rpc("Refresh", pb.RefreshRequest(), pb.RefreshResponse)
+for g in rpc("NodeGroups", pb.NodeGroupsRequest(), pb.NodeGroupsResponse).nodeGroups:
+    print("NodeGroups: %s min %d max %d" % (g.id, g.minSize, g.maxSize))
+wait_running("dpu-16c")
+show("dpu-16c")
+t0 = time.time()
+rpc("NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="dpu-16c", delta=2),
+    pb.NodeGroupIncreaseSizeResponse)
+print("NodeGroupIncreaseSize dpu-16c delta 2: returned in %.0f ms" % ((time.time() - t0) * 1000))
+t = rpc("NodeGroupTargetSize", pb.NodeGroupTargetSizeRequest(id="dpu-16c"), pb.NodeGroupTargetSizeResponse)
+print("NodeGroupTargetSize dpu-16c: %d" % t.targetSize)
+show("dpu-16c")
+wait_running("dpu-16c")
+print("... once the provisioning hook is done:")
+show("dpu-16c")
+EOF
+say "a grpcio client playing the autoscaler: NodeGroups, IncreaseSize, NodeGroupNodes"
+/usr/bin/python3 $p/client.py
+kill -TERM $prov_pid; wait $prov_pid && echo "dpu-provider exited 0"
 say "rmmod dpu_sim dpu"
 echo 0 > /sys/bus/dpu_sim/del_device
 rmmod dpu_sim dpu
