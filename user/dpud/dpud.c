@@ -4,7 +4,7 @@
  * socket, no busy polling) over the dpu netlink events socket, a timerfd,
  * a signalfd and the /metrics TCP listener and its connections. Reconciles
  * the desired state directory with the DPU's functions and tenants at
- * start, on every netlink event, every sample interval and on SIGHUP.
+ * start, on every netlink event, on SIGHUP and every 60 s.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +28,7 @@
 #define NL_BUF		(64 * 1024)
 #define MAX_CONNS	64
 #define MAX_PENDING	256
+#define RESYNC_MS	60000	/* full reconcile without events */
 
 enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN };
 
@@ -78,6 +79,7 @@ static struct dpud {
 	uint64_t last_usage_usec;
 	struct timespec last_sample;
 	bool have_sample;
+	uint64_t since_resync_ms;
 	struct dpud_headroom headroom;
 } D;
 
@@ -573,7 +575,16 @@ static void respond(struct conn *c)
 	    (strcmp(method, "GET") && strcmp(method, "HEAD"))) {
 		status = "405 Method Not Allowed";
 	} else if (!strcmp(path, "/metrics")) {
-		struct dpud_metrics m = {
+		struct dpud_actual a;
+		struct dpud_metrics m;
+
+		/* counters fresh at each scrape, without a reconcile */
+		if (!collect(&a)) {
+			actual_free(&D.actual);
+			D.actual = a;
+			D.have_actual = true;
+		}
+		m = (struct dpud_metrics){
 			.device = D.cfg.device, .actual = &D.actual,
 			.have_actual = D.have_actual, .attach = &D.attach,
 			.attach_failures = D.attach_failures,
@@ -760,7 +771,8 @@ static void usage(FILE *f)
 "  cgroup_root = kubepods           under /sys/fs/cgroup, for headroom\n"
 "  reserve_cpu = 500m               system reserve (cores or millicores)\n"
 "  reserve_memory = 1G\n"
-"  sample_interval = 10s            reconcile + headroom sample period\n"
+"  sample_interval = 10s            headroom sample period (reconcile runs on\n"
+"                                   events, SIGHUP and every 60 s)\n"
 "  headroom_margin = 1.2            usage estimate safety factor\n"
 "\n"
 "Desired state: one file per attachment, NAME.conf:\n"
@@ -927,7 +939,16 @@ int main(int argc, char **argv)
 				break;
 			case OP_TIMER:
 				sample_headroom();
-				D.dirty = true;
+				/*
+				 * Events drive reconciles; a full resync (a
+				 * dump of everything) runs only every
+				 * RESYNC_MS, however often headroom is sampled.
+				 */
+				D.since_resync_ms += D.cfg.sample_interval_ms;
+				if (D.since_resync_ms >= RESYNC_MS) {
+					D.since_resync_ms = 0;
+					D.dirty = true;
+				}
 				arm_read(D.tfd, &D.tbuf, sizeof(D.tbuf),
 					 &D.op_timer);
 				break;
