@@ -709,22 +709,19 @@ static int dpu_nl_tenant_fill(struct sk_buff *msg, struct dpu_tenant *tn,
 			      u8 cmd, u32 portid, u32 seq, int flags)
 {
 	struct dpu_dev *ddev = tn->ddev;
-	const struct dpu_tenant *p;
-	u32 depth = 0;
 	void *hdr;
 
 	lockdep_assert_held(&ddev->lock);
 	hdr = genlmsg_put(msg, portid, seq, &dpu_nl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	for (p = tn->parent; p; p = p->parent)
-		depth++;
 	if (nla_put_u32(msg, DPU_A_DEV_INDEX, ddev->index) ||
 	    nla_put_string(msg, DPU_A_DEV_NAME, dev_name(&ddev->dev)) ||
 	    nla_put_string(msg, DPU_A_TENANT_NAME, tn->name) ||
 	    (tn->parent &&
 	     nla_put_string(msg, DPU_A_TENANT_PARENT, tn->parent->name)) ||
-	    nla_put_u32(msg, DPU_A_TENANT_DEPTH, depth) ||
+	    nla_put_u32(msg, DPU_A_TENANT_DEPTH,
+			dpu_rate_group_level(&tn->rate)) ||
 	    nla_put_u32(msg, DPU_A_TENANT_NUM_FNS, tn->num_fns) ||
 	    nla_put_u32(msg, DPU_A_TENANT_NUM_CHILDREN, tn->num_children) ||
 	    dpu_nl_limits_fill(msg, DPU_A_TENANT_LIMITS, &tn->limits))

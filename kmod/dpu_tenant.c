@@ -21,15 +21,6 @@ struct dpu_tenant *dpu_tenant_find(struct dpu_dev *ddev, const char *name)
 	return NULL;
 }
 
-static unsigned int dpu_tenant_depth(const struct dpu_tenant *tn)
-{
-	unsigned int d = 0;
-
-	while ((tn = tn->parent))
-		d++;
-	return d;
-}
-
 /* How many levels of tenants are below @tn. */
 static unsigned int dpu_tenant_height(struct dpu_dev *ddev,
 				      struct dpu_tenant *tn)
@@ -71,7 +62,7 @@ static int dpu_tenant_check_parent(struct dpu_dev *ddev, struct dpu_tenant *tn,
 		}
 		height = dpu_tenant_height(ddev, tn);
 	}
-	if (dpu_tenant_depth(parent) + 1 + height > DPU_TENANT_MAX_DEPTH) {
+	if (dpu_rate_group_level(&parent->rate) + 1 + height > DPU_TENANT_MAX_DEPTH) {
 		NL_SET_ERR_MSG(extack, "tenant hierarchy deeper than 7 levels");
 		return -E2BIG;
 	}
