@@ -97,8 +97,13 @@ if want vm; then
 fi
 
 if want provider; then
-	step "provider: the autoscaler externalgrpc provider, driven by a grpcio client"
-	tools/testing/provider/run.sh user/build/bin/dpu-provider 2>&1 | tee "$logs/provider.log"
+	step "provider: the autoscaler externalgrpc provider, driven by a grpcio client; a scale-up that boots a guest host"
+	(
+		tools/testing/provider/run.sh user/build/bin/dpu-provider
+		a=$?
+		/usr/bin/python3 tools/testing/provider/host_test.py user/build/bin/dpu-provider || exit $?
+		exit $a
+	) 2>&1 | tee "$logs/provider.log"
 	rc=${PIPESTATUS[0]}
 	p=$(grep -c '^ok ' "$logs/provider.log")
 	f=$(grep -c '^not ok ' "$logs/provider.log")
@@ -107,8 +112,8 @@ if want provider; then
 fi
 
 if want dpud; then
-	step "dpud: the node daemon in a guest (reconcile, restarts, kill -9, NIC setup, metrics)"
-	scripts/vm -t 600 -- tools/testing/dpud/dpud_test.sh 2>&1 | tee "$logs/dpud.log"
+	step "dpud: the node daemon in a guest (reconcile, restarts, kill -9, NIC setup, metrics, agent of dpu-provider)"
+	scripts/vm -t 600 -- sh -c 'tools/testing/dpud/dpud_test.sh; a=$?; tools/testing/dpud/agent_test.sh || exit $?; exit $a' 2>&1 | tee "$logs/dpud.log"
 	rc=${PIPESTATUS[0]}
 	p=$(grep -c '^ok ' "$logs/dpud.log")
 	f=$(grep -c '^not ok ' "$logs/dpud.log")

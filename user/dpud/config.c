@@ -163,6 +163,7 @@ void dpud_config_defaults(struct dpud_config *c)
 	c->sample_interval_ms = 10000;
 	strcpy(c->device, "dpu0");
 	c->headroom_margin = 1.2;
+	c->pods = 110;
 }
 
 static int copy_str(char *dst, size_t len, const char *file, unsigned int line,
@@ -181,10 +182,150 @@ static int listen_ok(const char *v)
 	char *end;
 	long port;
 
+	if (!strncmp(v, "unix:", 5))
+		return v[5] == '/' && strlen(v + 5) < 108;
 	if (!colon || colon == v)
 		return 0;
 	port = strtol(colon + 1, &end, 10);
 	return !*end && colon[1] && port > 0 && port < 65536;
+}
+
+static bool label_key_ok(const char *k)
+{
+	const char *slash = strchr(k, '/');
+	const char *name = slash ? slash + 1 : k;
+	size_t i, n = strlen(name);
+
+	if (!n || n > 63 || strlen(k) > 127 || !isalnum((unsigned char)name[0]) ||
+	    !isalnum((unsigned char)name[n - 1]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
+			return false;
+	if (slash) {
+		if (slash == k)
+			return false;
+		for (i = 0; k + i < slash; i++)
+			if (!isalnum((unsigned char)k[i]) && !strchr("-.", k[i]))
+				return false;
+	}
+	return true;
+}
+
+static bool label_val_ok(const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n > 63)
+		return false;
+	if (n && (!isalnum((unsigned char)v[0]) ||
+		  !isalnum((unsigned char)v[n - 1])))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("-_.", v[i]))
+			return false;
+	return true;
+}
+
+int dpud_parse_labels(const char *s, char keys[][128], char vals[][64],
+		      size_t *n)
+{
+	char buf[1024], *save = NULL, *tok;
+
+	*n = 0;
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *k = trim(tok), *eq = strchr(k, '=');
+
+		if (!eq || *n >= DPUD_MAX_LABELS)
+			return -EINVAL;
+		*eq = '\0';
+		k = trim(k);
+		if (!label_key_ok(k) || !label_val_ok(trim(eq + 1)))
+			return -EINVAL;
+		strcpy(keys[*n], k);
+		strcpy(vals[*n], trim(eq + 1));
+		(*n)++;
+	}
+	return 0;
+}
+
+static int agent_kv(const char *file, unsigned int line, const char *key,
+		    const char *val, struct dpud_config *c, char *err,
+		    size_t errlen)
+{
+	if (!strcmp(key, "provider")) {
+		if (*val && (!strchr(val, ':') || strchr(val, ' ')))
+			return fail(err, errlen, file, line,
+				    "bad provider address '%s' (want HOST:PORT)",
+				    val);
+		return copy_str(c->provider, sizeof(c->provider), file, line,
+				key, val, err, errlen);
+	}
+	if (!strcmp(key, "provider_ca") || !strcmp(key, "provider_cert") ||
+	    !strcmp(key, "provider_key") || !strcmp(key, "directive_hook")) {
+		char *dst = !strcmp(key, "provider_ca") ? c->provider_ca :
+			    !strcmp(key, "provider_cert") ? c->provider_cert :
+			    !strcmp(key, "provider_key") ? c->provider_key :
+			    c->directive_hook;
+
+		if (*val && val[0] != '/')
+			return fail(err, errlen, file, line,
+				    "'%s' must be an absolute path", key);
+		return copy_str(dst, PATH_MAX, file, line, key, val, err,
+				errlen);
+	}
+	if (!strcmp(key, "provider_server_name")) {
+		const char *p;
+
+		for (p = val; *p; p++)
+			if (!isalnum((unsigned char)*p) && !strchr("-.", *p))
+				return fail(err, errlen, file, line,
+					    "bad provider_server_name '%s'",
+					    val);
+		return copy_str(c->provider_server_name,
+				sizeof(c->provider_server_name), file, line,
+				key, val, err, errlen);
+	}
+	if (!strcmp(key, "serial") || !strcmp(key, "node_group")) {
+		const char *p;
+
+		for (p = val; *p; p++)
+			if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
+				return fail(err, errlen, file, line,
+					    "bad %s '%s' (letters, digits, '-', '_', '.')",
+					    key, val);
+		if (!strcmp(key, "serial"))
+			return copy_str(c->serial, sizeof(c->serial), file,
+					line, key, val, err, errlen);
+		return copy_str(c->node_group, sizeof(c->node_group), file,
+				line, key, val, err, errlen);
+	}
+	if (!strcmp(key, "labels")) {
+		char k[DPUD_MAX_LABELS][128], v[DPUD_MAX_LABELS][64];
+		size_t n;
+
+		if (dpud_parse_labels(val, k, v, &n))
+			return fail(err, errlen, file, line,
+				    "bad labels '%s' (k=v,k=v with Kubernetes label syntax, at most %d)",
+				    val, DPUD_MAX_LABELS);
+		return copy_str(c->labels, sizeof(c->labels), file, line, key,
+				val, err, errlen);
+	}
+	if (!strcmp(key, "pods")) {
+		char *end;
+		unsigned long v = strtoul(val, &end, 10);
+
+		if (!*val || *end || v < 1 || v > 100000)
+			return fail(err, errlen, file, line,
+				    "bad pods '%s' (1 to 100000)", val);
+		c->pods = (uint32_t)v;
+		return 0;
+	}
+	return fail(err, errlen, file, line, "unknown key '%s'", key);
 }
 
 static int config_kv(const char *file, unsigned int line, const char *key,
@@ -195,7 +336,7 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 	if (!strcmp(key, "listen")) {
 		if (!listen_ok(val))
 			return fail(err, errlen, file, line,
-				    "bad listen address '%s' (want HOST:PORT)",
+				    "bad listen address '%s' (want HOST:PORT or unix:/PATH)",
 				    val);
 		return copy_str(c->listen, sizeof(c->listen), file, line, key,
 				val, err, errlen);
@@ -255,13 +396,24 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 		c->headroom_margin = v;
 		return 0;
 	}
-	return fail(err, errlen, file, line, "unknown key '%s'", key);
+	return agent_kv(file, line, key, val, c, err, errlen);
 }
 
 int dpud_config_parse(const char *fname, const char *text,
 		      struct dpud_config *c, char *err, size_t errlen)
 {
-	return kv_parse(fname, text, config_kv, c, NULL, err, errlen);
+	int n, ret = kv_parse(fname, text, config_kv, c, NULL, err, errlen);
+
+	if (ret)
+		return ret;
+	n = !!c->provider_ca[0] + !!c->provider_cert[0] + !!c->provider_key[0];
+	if (n && n != 3)
+		return fail(err, errlen, fname, 0,
+			    "provider_ca, provider_cert and provider_key go together (mTLS) or not at all");
+	if (n && !c->provider[0])
+		return fail(err, errlen, fname, 0,
+			    "provider_ca/cert/key given without provider");
+	return 0;
 }
 
 static char *slurp(const char *path, int *errp)
@@ -640,7 +792,7 @@ int dpud_desired_load(const char *dir, struct dpud_desired *d, char *err,
 		n++;
 	}
 	closedir(dh);
-	if (!ret)
+	if (!ret && n)
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; !ret && i < n; i++) {
 		char *text;

@@ -6,6 +6,7 @@
  * the desired state directory with the DPU's functions and tenants at
  * start, on every netlink event, on SIGHUP and every 60 s.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,6 +21,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,7 +33,8 @@
 #define MAX_PENDING	256
 #define RESYNC_MS	60000	/* full reconcile without events */
 
-enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN };
+enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN, OP_AGENT,
+	       OP_ATIMER };
 
 struct op {
 	enum op_kind kind;
@@ -81,6 +85,21 @@ static struct dpud {
 	bool have_sample;
 	uint64_t since_resync_ms;
 	struct dpud_headroom headroom;
+
+	/* agent of dpu-provider */
+	struct dpud_agent *agent;
+	int atfd;			/* one-shot timer: next Register/Report */
+	struct op op_agent, op_atimer;
+	uint8_t amsg[DPUD_AGENT_MSG];
+	uint64_t atbuf;
+	bool registered;
+	uint32_t backoff_s;
+	struct dpud_directive directive;
+	bool have_directive;
+	char serial[128];
+	uint64_t agent_calls[2][2];
+	pid_t hook_pid;
+	bool hook_again;
 } D;
 
 /* ------------------------------------------------------------------ logs */
@@ -591,7 +610,11 @@ static void respond(struct conn *c)
 			.reconciles = D.reconciles,
 			.actions_failed = D.actions_failed,
 			.managed = D.nrecs, .headroom = &D.headroom,
+			.agent = D.agent, .agent_registered = D.registered,
+			.disposition = D.have_directive ?
+				(int)D.directive.disposition : 0,
 		};
+		memcpy(m.agent_calls, D.agent_calls, sizeof(m.agent_calls));
 
 		body = dpud_metrics_render(&m, &blen);
 		if (!body)
@@ -665,6 +688,30 @@ static int listen_on(const char *spec)
 	struct addrinfo *res, *ai;
 	int fd = -1, one = 1, ret;
 
+	if (!strncmp(spec, "unix:", 5)) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		size_t n = strlen(spec + 5);
+
+		if (n >= sizeof(sun.sun_path)) {
+			dpud_log("error", "unix socket path too long",
+				 "listen=%s", spec);
+			return -1;
+		}
+		memcpy(sun.sun_path, spec + 5, n + 1);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/* a stale socket of an earlier run */
+		unlink(sun.sun_path);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+		    listen(fd, 64)) {
+			dpud_log("error", "cannot listen", "listen=%s error=\"%s\"",
+				 spec, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		return fd;
+	}
 	snprintf(host, sizeof(host), "%s", spec);
 	port = strrchr(host, ':');
 	*port++ = '\0';
@@ -695,6 +742,250 @@ static int listen_on(const char *spec)
 	return fd;
 }
 
+/* ---------------------------------------------------------------- agent */
+static void agent_arm_timer(uint32_t ms)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	if (!ms)
+		its.it_value.tv_nsec = 1;
+	timerfd_settime(D.atfd, 0, &its, NULL);
+}
+
+static bool serial_ok(const char *s)
+{
+	if (!*s || strlen(s) >= sizeof(D.serial))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_.", *s))
+			return false;
+	return true;
+}
+
+/* config, else the DMI product serial (what a bare-metal host's BMC and
+ * inventory know it by), else the host name */
+static void host_serial(void)
+{
+	char buf[256] = "";
+	FILE *f;
+
+	if (D.cfg.serial[0]) {
+		snprintf(D.serial, sizeof(D.serial), "%s", D.cfg.serial);
+		return;
+	}
+	f = fopen("/sys/class/dmi/id/product_serial", "re");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!serial_ok(buf) && (gethostname(buf, sizeof(buf) - 1) ||
+				!serial_ok(buf)))
+		snprintf(buf, sizeof(buf), "unknown");
+	snprintf(D.serial, sizeof(D.serial), "%s", buf);
+}
+
+static void agent_send(void)
+{
+	static const uint8_t types[] = { DPU_FN_TYPE_BLK, DPU_FN_TYPE_NET };
+	struct dpud_host_report r;
+	uint8_t *buf;
+	size_t len, i;
+	int ret;
+
+	if (dpud_agent_busy(D.agent))
+		return;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.serial, sizeof(r.serial), "%s", D.serial);
+	snprintf(r.group, sizeof(r.group), "%s", D.cfg.node_group);
+	dpud_parse_labels(D.cfg.labels, r.lkeys, r.lvals, &r.nlabels);
+	r.cpu_milli = (int64_t)sysconf(_SC_NPROCESSORS_ONLN) * 1000;
+	r.mem_bytes = (int64_t)sysconf(_SC_PHYS_PAGES) *
+		      (int64_t)sysconf(_SC_PAGESIZE);
+	r.pods = D.cfg.pods;
+	if (D.headroom.valid) {
+		r.hr_cpu_milli = (int64_t)D.headroom.cpu_reclaimable_milli;
+		r.hr_mem_bytes = (int64_t)D.headroom.mem_reclaimable;
+	}
+	/* every type draws from the DPU's one index space */
+	if (D.have_actual)
+		for (i = 0; i < sizeof(types); i++) {
+			struct dpud_slots *sl = &r.slots[r.nslots++];
+
+			snprintf(sl->type, sizeof(sl->type), "%s",
+				 dpu_fn_type_str(types[i]));
+			sl->total = D.actual.max_fns;
+			sl->free = D.actual.max_fns > D.actual.nfns ?
+				   (uint32_t)(D.actual.max_fns - D.actual.nfns) : 0;
+		}
+	if (dpud_report_pack(&r, !D.registered, &buf, &len)) {
+		agent_arm_timer(1000);
+		return;
+	}
+	ret = dpud_agent_call(D.agent, !D.registered, buf, len, 5000);
+	free(buf);
+	if (ret) {
+		dpud_log("warn", "cannot start a provider call", "error=%d",
+			 ret);
+		agent_arm_timer(1000);
+	}
+}
+
+static int write_atomic(const char *dir, const char *name, const char *buf,
+			size_t len)
+{
+	char tmp[PATH_MAX + 64], dst[PATH_MAX + 64];
+	int fd, ret = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != (ssize_t)len || fsync(fd))
+		ret = -errno ? -errno : -EIO;
+	close(fd);
+	if (!ret && rename(tmp, dst))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+extern char **environ;
+
+static void run_hook(void)
+{
+	const struct dpud_directive *d = &D.directive;
+	char e[4][256], *env[512];
+	size_t n = 0;
+	pid_t pid;
+
+	if (!D.cfg.directive_hook[0])
+		return;
+	if (D.hook_pid > 0) {
+		D.hook_again = true;	/* runs again when this one ends */
+		return;
+	}
+	D.hook_again = false;
+	snprintf(e[0], sizeof(e[0]), "DPUPOOL_DISPOSITION=%s",
+		 dpud_disposition_str(d->disposition));
+	snprintf(e[1], sizeof(e[1]), "DPUPOOL_GROUP=%s", d->group);
+	snprintf(e[2], sizeof(e[2]), "DPUPOOL_PROVIDER_ID=%s",
+		 d->provider_id);
+	snprintf(e[3], sizeof(e[3]), "DPUPOOL_SERIAL=%s", D.serial);
+	for (n = 0; n < 4; n++)
+		env[n] = e[n];
+	for (char **p = environ; *p && n < 511; p++)
+		if (strncmp(*p, "DPUPOOL_", 8))
+			env[n++] = *p;
+	env[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(D.cfg.directive_hook,
+		       (char *[]){ D.cfg.directive_hook,
+				   (char *)dpud_disposition_str(d->disposition),
+				   NULL }, env);
+		_exit(127);
+	}
+	if (pid < 0) {
+		dpud_log("error", "cannot run the directive hook",
+			 "hook=%s error=\"%s\"", D.cfg.directive_hook,
+			 strerror(errno));
+		return;
+	}
+	D.hook_pid = pid;
+	dpud_log("info", "directive hook started", "hook=%s pid=%d disposition=%s",
+		 D.cfg.directive_hook, (int)pid,
+		 dpud_disposition_str(d->disposition));
+}
+
+static void reap_children(void)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid != D.hook_pid)
+			continue;
+		D.hook_pid = 0;
+		if (WIFEXITED(st) && !WEXITSTATUS(st))
+			dpud_log("info", "directive hook done", "pid=%d",
+				 (int)pid);
+		else
+			dpud_log("warn", "directive hook failed",
+				 "pid=%d status=%d", (int)pid,
+				 WIFEXITED(st) ? WEXITSTATUS(st) :
+				 128 + WTERMSIG(st));
+		if (D.hook_again)
+			run_hook();
+	}
+}
+
+static void directive_apply(const struct dpud_directive *d)
+{
+	char buf[512];
+	int n, ret;
+	bool changed = !D.have_directive ||
+		       d->disposition != D.directive.disposition ||
+		       strcmp(d->group, D.directive.group) ||
+		       strcmp(d->provider_id, D.directive.provider_id);
+
+	D.directive = *d;
+	D.have_directive = true;
+	if (!changed)
+		return;
+	dpud_log("info", "directive", "disposition=%s group=%s provider_id=%s message=\"%s\"",
+		 dpud_disposition_str(d->disposition), d->group,
+		 d->provider_id, d->message);
+	n = dpud_directive_format(d, buf, sizeof(buf));
+	ret = n < 0 ? n : write_atomic(D.cfg.state_dir, "directive", buf,
+				       (size_t)n);
+	if (ret)
+		dpud_log("error", "cannot write the directive file",
+			 "dir=%s error=\"%s\"", D.cfg.state_dir,
+			 strerror(-ret));
+	run_hook();
+}
+
+static void agent_result(const struct dpud_agent_result *res)
+{
+	uint32_t interval;
+
+	D.agent_calls[res->reg][res->code == 0]++;
+	if (res->code) {
+		/* Register is idempotent: after any failure, start over */
+		D.registered = false;
+		D.backoff_s = D.backoff_s ? D.backoff_s * 2 : 1;
+		if (D.backoff_s > 30)
+			D.backoff_s = 30;
+		dpud_log("warn", "provider call failed",
+			 "rpc=%s code=%d error=\"%s\" retry_in=%us",
+			 res->reg ? "Register" : "Report", res->code,
+			 res->msg, D.backoff_s);
+		agent_arm_timer(D.backoff_s * 1000);
+		return;
+	}
+	if (res->reg)
+		dpud_log("info", "registered with the provider",
+			 "serial=%s provider=%s disposition=%s seconds=%.3f",
+			 D.serial, D.cfg.provider,
+			 dpud_disposition_str(res->d.disposition),
+			 res->seconds);
+	D.registered = true;
+	D.backoff_s = 0;
+	directive_apply(&res->d);
+	interval = res->d.interval_s > 0 && res->d.interval_s <= 3600 ?
+		   (uint32_t)res->d.interval_s : 10;
+	agent_arm_timer(interval * 1000);
+}
+
 /* --------------------------------------------------------------- reload */
 static void reload(void)
 {
@@ -716,12 +1007,26 @@ static void reload(void)
 	}
 	if (strcmp(c.listen, D.cfg.listen) || strcmp(c.device, D.cfg.device) ||
 	    strcmp(c.state_dir, D.cfg.state_dir) ||
-	    c.sample_interval_ms != D.cfg.sample_interval_ms)
-		dpud_log("warn", "reload: listen, device, state_dir and sample_interval change on restart only", NULL);
+	    c.sample_interval_ms != D.cfg.sample_interval_ms ||
+	    strcmp(c.provider, D.cfg.provider) ||
+	    strcmp(c.provider_ca, D.cfg.provider_ca) ||
+	    strcmp(c.provider_cert, D.cfg.provider_cert) ||
+	    strcmp(c.provider_key, D.cfg.provider_key) ||
+	    strcmp(c.serial, D.cfg.serial))
+		dpud_log("warn", "reload: listen, device, state_dir, sample_interval, provider (and its TLS files) and serial change on restart only", NULL);
 	snprintf(c.listen, sizeof(c.listen), "%s", D.cfg.listen);
 	snprintf(c.device, sizeof(c.device), "%s", D.cfg.device);
 	snprintf(c.state_dir, sizeof(c.state_dir), "%s", D.cfg.state_dir);
 	c.sample_interval_ms = D.cfg.sample_interval_ms;
+	snprintf(c.provider, sizeof(c.provider), "%s", D.cfg.provider);
+	snprintf(c.provider_ca, sizeof(c.provider_ca), "%s", D.cfg.provider_ca);
+	snprintf(c.provider_cert, sizeof(c.provider_cert), "%s",
+		 D.cfg.provider_cert);
+	snprintf(c.provider_key, sizeof(c.provider_key), "%s",
+		 D.cfg.provider_key);
+	snprintf(c.provider_server_name, sizeof(c.provider_server_name), "%s",
+		 D.cfg.provider_server_name);
+	snprintf(c.serial, sizeof(c.serial), "%s", D.cfg.serial);
 	D.cfg = c;
 	dpud_desired_free(&D.desired);
 	D.desired = d;
@@ -764,7 +1069,8 @@ static void usage(FILE *f)
 "  -h, --help          this text\n"
 "\n"
 "Config (key = value, '#' comments):\n"
-"  listen = 127.0.0.1:9477          /metrics and /healthz (HTTP)\n"
+"  listen = 127.0.0.1:9477          /metrics and /healthz (HTTP); or\n"
+"                                   unix:/run/dpud/metrics.sock\n"
 "  desired_dir = /etc/dpud/desired.d\n"
 "  state_dir = /var/lib/dpud        records of the functions dpud created\n"
 "  device = dpu0\n"
@@ -774,6 +1080,16 @@ static void usage(FILE *f)
 "  sample_interval = 10s            headroom sample period (reconcile runs on\n"
 "                                   events, SIGHUP and every 60 s)\n"
 "  headroom_margin = 1.2            usage estimate safety factor\n"
+"  provider = HOST:PORT             dpu-provider to register with and report\n"
+"                                   to (default: none, no agent)\n"
+"  provider_ca, provider_cert, provider_key = FILE   mTLS (all three)\n"
+"  provider_server_name = NAME      name in the provider's certificate\n"
+"  serial = S                       default: DMI product serial, hostname\n"
+"  node_group = G                   group this host claims (default: any)\n"
+"  labels = k=v,k=v                 host labels reported\n"
+"  pods = 110                       pod capacity reported\n"
+"  directive_hook = FILE            run with join|leave|stay_free when the\n"
+"                                   provider's directive changes\n"
 "\n"
 "Desired state: one file per attachment, NAME.conf:\n"
 "  tenant = acme; type = blk; size = 10G\n"
@@ -868,11 +1184,13 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	D.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	D.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (D.sfd < 0 || D.tfd < 0) {
+	D.atfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (D.sfd < 0 || D.tfd < 0 || D.atfd < 0) {
 		dpud_log("error", "signalfd/timerfd", "error=\"%s\"",
 			 strerror(errno));
 		return DPUD_EXIT_RUNTIME;
@@ -896,6 +1214,18 @@ int main(int argc, char **argv)
 	D.op_timer.kind = OP_TIMER;
 	D.op_signal.kind = OP_SIGNAL;
 	D.op_accept.kind = OP_ACCEPT;
+	D.op_agent.kind = OP_AGENT;
+	D.op_atimer.kind = OP_ATIMER;
+	if (D.cfg.provider[0]) {
+		D.agent = dpud_agent_open(&D.cfg, err, sizeof(err));
+		if (!D.agent) {
+			dpud_log("error", "cannot set up the provider client",
+				 "provider=%s error=\"%s\"", D.cfg.provider,
+				 err);
+			return DPUD_EXIT_RUNTIME;
+		}
+		host_serial();
+	}
 	dpud_dhist_init(&D.cpu_h, 1, 1e7, 3600000.0 / D.cfg.sample_interval_ms);
 	dpud_dhist_init(&D.mem_h, 1 << 20, 1e13,
 			3600000.0 / D.cfg.sample_interval_ms);
@@ -906,6 +1236,16 @@ int main(int argc, char **argv)
 	/* events are joined before the first dump: nothing is missed */
 	reconcile("start");
 	sample_headroom();
+	if (D.agent) {
+		/* register once the host's own attachments are there */
+		dpud_log("info", "agent", "provider=%s serial=%s tls=%s",
+			 D.cfg.provider, D.serial,
+			 D.cfg.provider_ca[0] ? "mtls" : "off");
+		agent_arm_timer(0);
+		arm_read(dpud_agent_fd(D.agent), D.amsg, sizeof(D.amsg),
+			 &D.op_agent);
+		arm_read(D.atfd, &D.atbuf, sizeof(D.atbuf), &D.op_atimer);
+	}
 
 	arm_nl();
 	arm_read(D.tfd, &D.tbuf, sizeof(D.tbuf), &D.op_timer);
@@ -954,7 +1294,9 @@ int main(int argc, char **argv)
 				break;
 			case OP_SIGNAL:
 				if (res == (int)sizeof(D.sinfo)) {
-					if (D.sinfo.ssi_signo == SIGHUP) {
+					if (D.sinfo.ssi_signo == SIGCHLD) {
+						reap_children();
+					} else if (D.sinfo.ssi_signo == SIGHUP) {
 						dpud_log("info", "SIGHUP: reloading", NULL);
 						reload();
 					} else {
@@ -986,6 +1328,21 @@ int main(int argc, char **argv)
 			case OP_CONN:
 				conn_done((struct conn *)op, res);
 				break;
+			case OP_AGENT:
+				if (res == DPUD_AGENT_MSG) {
+					struct dpud_agent_result ar;
+
+					if (dpud_agent_done(D.agent, D.amsg, &ar))
+						agent_result(&ar);
+				}
+				arm_read(dpud_agent_fd(D.agent), D.amsg,
+					 sizeof(D.amsg), &D.op_agent);
+				break;
+			case OP_ATIMER:
+				agent_send();
+				arm_read(D.atfd, &D.atbuf, sizeof(D.atbuf),
+					 &D.op_atimer);
+				break;
 			}
 		}
 		io_uring_cq_advance(&D.ring, seen);
@@ -997,6 +1354,7 @@ int main(int argc, char **argv)
 		}
 	}
 	io_uring_queue_exit(&D.ring);
+	dpud_agent_close(D.agent);
 	dpu_nl_close(D.ev);
 	dpu_nl_close(D.nl);
 	close(D.lfd);

@@ -29,6 +29,18 @@ struct dpud_config {
 	uint32_t sample_interval_ms;
 	char device[DPU_NAME_LEN];	/* "dpu0" */
 	double headroom_margin;		/* usage estimate multiplied by this */
+
+	/* agent of dpu-provider (agent.proto); provider "" = no agent */
+	char provider[256];		/* gRPC target, "10.0.0.1:9900" */
+	char provider_ca[PATH_MAX];	/* all three: mTLS; none: plaintext */
+	char provider_cert[PATH_MAX];
+	char provider_key[PATH_MAX];
+	char provider_server_name[128];	/* TLS name to expect ("" = host) */
+	char serial[128];		/* "": DMI product serial, else hostname */
+	char node_group[64];		/* group claimed ("" = let it say) */
+	char labels[512];		/* "k=v,k=v" reported as host labels */
+	uint32_t pods;			/* pod capacity reported */
+	char directive_hook[PATH_MAX];	/* run when the directive changes */
 };
 
 void dpud_config_defaults(struct dpud_config *c);
@@ -42,6 +54,10 @@ int dpud_config_load(const char *path, struct dpud_config *c, char *err,
 /* Small parsers (public for tests): 0 or -EINVAL */
 int dpud_parse_duration_ms(const char *s, uint32_t *ms);	/* 500ms 10s 1m */
 int dpud_parse_cpu_milli(const char *s, uint64_t *milli);	/* 500m 1.5 2 */
+/* "k=v,k=v" (Kubernetes label syntax, at most DPUD_MAX_LABELS) */
+#define DPUD_MAX_LABELS 16
+int dpud_parse_labels(const char *s, char keys[][128], char vals[][64],
+		      size_t *n);
 bool dpud_name_ok(const char *s);
 
 /* --------------------------------------------------------- desired state */
@@ -192,6 +208,10 @@ struct dpud_metrics {
 	uint64_t actions_failed;
 	uint32_t managed;			/* records */
 	const struct dpud_headroom *headroom;
+	/* agent: shown when agent is set */
+	bool agent, agent_registered;
+	int disposition;			/* enum dpud_disposition */
+	uint64_t agent_calls[2][2];		/* [register][ok] */
 };
 
 /* Prometheus text exposition (version 0.0.4). malloc'ed, *len set. */
@@ -212,6 +232,75 @@ void dpud_dhist_add(struct dpud_dhist *h, double v);
 double dpud_dhist_quantile(const struct dpud_dhist *h, double q);
 /* Damping: keep old unless new differs from it by 10% or more */
 uint64_t dpud_damp(uint64_t old, uint64_t now);
+
+/* ----------------------------------------------------------------- agent */
+/* dpud registers with dpu-provider's Agent service and reports; the answer
+ * (a directive) says whether the host should join the cluster. */
+struct dpud_slots {
+	char type[8];			/* "blk", "net" */
+	uint32_t free, total;
+};
+
+struct dpud_host_report {
+	char serial[128];
+	char group[64];
+	size_t nlabels;
+	char lkeys[DPUD_MAX_LABELS][128];
+	char lvals[DPUD_MAX_LABELS][64];
+	int64_t cpu_milli, mem_bytes, pods;		/* capacity */
+	int64_t hr_cpu_milli, hr_mem_bytes, hr_pods;	/* headroom */
+	size_t nslots;
+	struct dpud_slots slots[4];
+};
+
+enum dpud_disposition {
+	DPUD_DISP_UNKNOWN = 0,
+	DPUD_DISP_JOIN = 1,
+	DPUD_DISP_LEAVE = 2,
+	DPUD_DISP_STAY_FREE = 3,
+};
+
+struct dpud_directive {
+	enum dpud_disposition disposition;
+	char group[64];
+	char provider_id[160];
+	int32_t interval_s;
+	char message[256];
+};
+
+/* agent_msg.c, pure: the wire messages (RegisterRequest/ReportRequest,
+ * Directive) to and from bytes.  0, -ENOMEM or -EBADMSG. */
+int dpud_report_pack(const struct dpud_host_report *r, bool reg,
+		     uint8_t **buf, size_t *len);
+int dpud_directive_unpack(const uint8_t *buf, size_t len,
+			  struct dpud_directive *d);
+const char *dpud_disposition_str(enum dpud_disposition d);
+/* The directive file in state_dir ("key = value" lines) */
+int dpud_directive_format(const struct dpud_directive *d, char *buf,
+			  size_t len);
+
+/* agent.c: the gRPC client.  Completions come out of a pipe (fd) that the
+ * event loop reads, DPUD_AGENT_MSG bytes at a time. */
+struct dpud_agent;
+#define DPUD_AGENT_MSG 16
+struct dpud_agent_result {
+	bool reg;			/* Register (else Report) */
+	int code;			/* gRPC status code, 0 = OK */
+	char msg[256];			/* status message */
+	double seconds;			/* call latency */
+	struct dpud_directive d;	/* code 0 */
+};
+struct dpud_agent *dpud_agent_open(const struct dpud_config *c, char *err,
+				   size_t errlen);
+int dpud_agent_fd(const struct dpud_agent *a);
+bool dpud_agent_busy(const struct dpud_agent *a);
+/* Start a call (one at a time: -EBUSY). */
+int dpud_agent_call(struct dpud_agent *a, bool reg, const uint8_t *buf,
+		    size_t len, int timeout_ms);
+/* Feed one message read from the fd: 1 when a call ended (*res set) */
+int dpud_agent_done(struct dpud_agent *a, const void *msg,
+		    struct dpud_agent_result *res);
+void dpud_agent_close(struct dpud_agent *a);
 
 /* ----------------------------------------------------------------- NIC */
 int dpud_nic_setup(uint32_t ifindex, const struct dpud_attach_spec *a,

@@ -1,27 +1,44 @@
 # dpud, the node daemon (included by user/Makefile; paths relative to user/)
-DPUD_PURE := dpud/config.c dpud/plan.c dpud/metrics.c
-DPUD_SRCS := dpud/dpud.c dpud/nic.c $(DPUD_PURE)
+DPUD_PURE := dpud/config.c dpud/plan.c dpud/metrics.c dpud/agent_msg.c
+DPUD_SRCS := dpud/dpud.c dpud/nic.c dpud/agent.c $(DPUD_PURE)
 DPUD_HDRS := dpud/dpud.h
 NL_ROUTE_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
 NL_ROUTE_LIBS := $(shell pkg-config --libs libnl-route-3.0)
+DPUD_GRPC_CFLAGS := $(shell pkg-config --cflags grpc libprotobuf-c)
+DPUD_GRPC_LIBS := $(shell pkg-config --libs grpc libprotobuf-c) -lpthread
+
+# the agent service's messages, generated from the provider's .proto
+DPUD_GEN := $(O)/dpud/gen
+DPUD_GEN_STAMP := $(DPUD_GEN)/.stamp
+$(DPUD_GEN_STAMP): provider/proto/agent_messages.proto
+	@mkdir -p $(DPUD_GEN)
+	protoc-c --c_out=$(DPUD_GEN) -Iprovider/proto agent_messages.proto
+	@touch $@
+$(DPUD_GEN)/agent_messages.pb-c.c $(DPUD_GEN)/agent_messages.pb-c.h: $(DPUD_GEN_STAMP)
+$(O)/dpud/genobj/agent_messages.o: $(DPUD_GEN_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DPUD_GRPC_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
+$(O)/san/dpud/genobj/agent_messages.o: $(DPUD_GEN_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $(DPUD_GRPC_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
 
 all: $(O)/bin/dpud
 
-$(O)/dpud/%.o $(O)/san/dpud/%.o: CFLAGS += -Idpud $(NL_ROUTE_CFLAGS)
-$(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/tests/dpud_test.o: $(DPUD_HDRS)
-$(O)/san/dpud/tests/dpud_test.o: CFLAGS += -Idpud
+$(O)/dpud/%.o $(O)/san/dpud/%.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(NL_ROUTE_CFLAGS) $(DPUD_GRPC_CFLAGS)
+$(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/tests/dpud_test.o: $(DPUD_HDRS) $(DPUD_GEN_STAMP)
+$(O)/san/dpud/tests/dpud_test.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(DPUD_GRPC_CFLAGS)
 
-$(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(O)/libdpu.a
+$(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(O)/dpud/genobj/agent_messages.o $(O)/libdpu.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(LDLIBS_MNL) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_GRPC_LIBS) $(LDLIBS_MNL) -lm
 
-$(O)/san/dpud_test: $(O)/san/dpud/tests/dpud_test.o $(DPUD_PURE:%.c=$(O)/san/%.o) $(LIB_SRCS:%.c=$(O)/san/%.o)
-	$(CC) $(SAN) -o $@ $^ $(LDLIBS_MNL) -lcmocka -lm
+$(O)/san/dpud_test: $(O)/san/dpud/tests/dpud_test.o $(DPUD_PURE:%.c=$(O)/san/%.o) $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_MNL) $(shell pkg-config --libs libprotobuf-c) -lcmocka -lm
 
 test: $(O)/san/dpud_test
 
 # the same daemon with ASan/UBSan, for the guest end-to-end test
 all: $(O)/san/bin/dpud
-$(O)/san/bin/dpud: $(DPUD_SRCS:%.c=$(O)/san/%.o) $(LIB_SRCS:%.c=$(O)/san/%.o)
+$(O)/san/bin/dpud: $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(NL_ROUTE_LIBS) $(LDLIBS_MNL) -lm
+	$(CC) $(SAN) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_GRPC_LIBS) $(LDLIBS_MNL) -lm

@@ -200,6 +200,31 @@ char *dpud_metrics_render(const struct dpud_metrics *m, size_t *len)
 				(unsigned long long)r[i].mem);
 		}
 	}
+	if (m->agent) {
+		static const int disp[] = {
+			DPUD_DISP_JOIN, DPUD_DISP_LEAVE, DPUD_DISP_STAY_FREE,
+			DPUD_DISP_UNKNOWN,
+		};
+		int rg, ok;
+
+		head(f, "dpud_agent_registered", "gauge",
+		     "1 once dpu-provider accepted this host's registration.");
+		fprintf(f, "dpud_agent_registered %d\n", m->agent_registered);
+		head(f, "dpud_agent_disposition", "gauge",
+		     "What dpu-provider last said this host should be (1 = current).");
+		for (i = 0; i < sizeof(disp) / sizeof(disp[0]); i++)
+			fprintf(f, "dpud_agent_disposition{disposition=\"%s\"} %d\n",
+				dpud_disposition_str(disp[i]),
+				m->disposition == disp[i]);
+		head(f, "dpud_agent_calls_total", "counter",
+		     "Calls to dpu-provider's Agent service by RPC and result.");
+		for (rg = 1; rg >= 0; rg--)
+			for (ok = 1; ok >= 0; ok--)
+				fprintf(f, "dpud_agent_calls_total{rpc=\"%s\",result=\"%s\"} %llu\n",
+					rg ? "register" : "report",
+					ok ? "ok" : "error",
+					(unsigned long long)m->agent_calls[rg][ok]);
+	}
 	if (fclose(f)) {
 		free(buf);
 		return NULL;

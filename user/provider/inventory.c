@@ -2,6 +2,7 @@
 /* dpu-provider inventory on SQLite (WAL, synchronous=FULL). */
 #include "inventory.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,7 +253,9 @@ static int add_instances(struct inv *inv, const char *group, int count,
 		snprintf(pid, sizeof(pid), INV_PROVIDER_PREFIX "%s", serial);
 		if (run(inv, st, "INSERT INTO instances (serial, provider_id, group_id, state,"
 			" created_at, updated_at) VALUES (?, ?, ?, 'creating', ?, ?)",
-			"tttii", serial, pid, group, now, now))
+			"tttii", serial, pid, group, now, now) ||
+		    /* a report made under this serial before it was ours is stale */
+		    run(inv, st, "DELETE FROM reports WHERE serial = ?", "t", serial))
 			return -1;
 	}
 	return run(inv, st, "UPDATE groups SET next_seq = ?, target = target + ?,"
@@ -672,6 +675,10 @@ int inv_deprovision_done(struct inv *inv, const char *serial, struct inv_status 
 	if (run(inv, st, "UPDATE instances SET state = 'deleted', updated_at = ?"
 		" WHERE serial = ? AND state = 'deleting'", "it", now_ms(), serial))
 		return rollback(inv);
+	/* the instance leaves the inventory: its agent's report goes with it */
+	if (sqlite3_changes(inv->db) > 0 &&
+	    run(inv, st, "DELETE FROM reports WHERE serial = ?", "t", serial))
+		return rollback(inv);
 	return commit(inv, st);
 }
 
@@ -691,16 +698,62 @@ int inv_recover(struct inv *inv, int max_attempts, int *failed, struct inv_statu
 	return commit(inv, st);
 }
 
+int inv_slot_type_valid(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+	if (n == 0 || n > INV_SLOT_TYPE_LEN)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)t[i]) && !strchr("._-", t[i]))
+			return 0;
+	return isalnum((unsigned char)t[0]) && isalnum((unsigned char)t[n - 1]);
+}
+
+/* "type=free/total,..." (column reports.slots); 0, or -1 with st set */
+static int join_slots(char *buf, size_t len, const struct inv_report *r,
+		      struct inv_status *st)
+{
+	size_t off = 0;
+	buf[0] = 0;
+	if (r->nslots > INV_SLOT_TYPES_MAX)
+		return set(st, INV_INVALID, "host \"%s\" reports %zu function slot types, at most %d",
+			   r->serial, r->nslots, INV_SLOT_TYPES_MAX);
+	for (size_t i = 0; i < r->nslots; i++) {
+		const struct inv_slot *sl = &r->slots[i];
+		if (!inv_slot_type_valid(sl->type))
+			return set(st, INV_INVALID, "host \"%s\": invalid function slot type \"%.80s\"",
+				   r->serial, sl->type ? sl->type : "");
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(sl->type, r->slots[j].type))
+				return set(st, INV_INVALID,
+					   "host \"%s\": function slot type \"%s\" listed twice",
+					   r->serial, sl->type);
+		if (sl->total && sl->free > sl->total)
+			return set(st, INV_INVALID,
+				   "host \"%s\": function slots \"%s\": free %u exceeds total %u",
+				   r->serial, sl->type, sl->free, sl->total);
+		int w = snprintf(buf + off, len - off, "%s%s=%u/%u", i ? "," : "",
+				 sl->type, sl->free, sl->total);
+		if (w < 0 || (size_t)w >= len - off)
+			return set(st, INV_INTERNAL, "function slots do not fit");
+		off += (size_t)w;
+	}
+	return 0;
+}
+
 int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_register,
 		     struct inv_directive *d, struct inv_status *st)
 {
 	struct inv_instance *v;
 	size_t n;
+	char slots[INV_SLOT_TYPES_MAX * (INV_SLOT_TYPE_LEN + 24)];
 	memset(d, 0, sizeof(*d));
 	if (!r->serial || !r->serial[0])
 		return set(st, INV_INVALID, "host serial is empty");
 	if (strlen(r->serial) >= sizeof(((struct inv_instance *)0)->serial))
 		return set(st, INV_INVALID, "host serial is too long");
+	if (join_slots(slots, sizeof(slots), r, st))
+		return -1;
 	if (begin(inv, st))
 		return -1;
 	if (list_query(inv, "SELECT " INST_COLS " FROM instances WHERE serial = ?",
@@ -742,31 +795,125 @@ int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_registe
 		" reported_at = ?12, reports = reports + 1",
 		"tttiiiiiitiii", r->serial, found ? in.group : claim, r->labels ? r->labels : "",
 		r->cpu_milli, r->mem_bytes, r->pods, r->hr_cpu_milli, r->hr_mem_bytes,
-		r->hr_pods, r->slots ? r->slots : "", is_register ? now : (int64_t)0, now,
+		r->hr_pods, slots, is_register ? now : (int64_t)0, now,
 		(int64_t)is_register))
 		return rollback(inv);
 	return commit(inv, st);
 }
 
-int inv_group_reported(struct inv *inv, const char *group, int *hosts,
-		       int64_t *cpu_milli, int64_t *mem_bytes, int64_t *pods,
+
+struct slot_agg {
+	char type[INV_SLOT_TYPE_LEN + 1];
+	int64_t total, free;	/* smallest total, largest free */
+	int hosts;		/* hosts listing the type */
+	int last;		/* last host (1-based) that listed it */
+};
+
+/* Add one host's "type=free/total,..." (or the older "type=free") to the
+ * per-type aggregate a[*na], kept sorted by type. */
+static void add_slots(struct slot_agg *a, size_t *na, const char *text, int host)
+{
+	char buf[INV_SLOT_TYPES_MAX * (INV_SLOT_TYPE_LEN + 24)];
+	char *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", text ? text : "");
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		if (!eq)
+			continue;
+		*eq = 0;
+		unsigned long long fr = strtoull(eq + 1, &end, 10), tot = 0;
+		if (end == eq + 1 || (*end && *end != '/'))
+			continue;
+		if (*end == '/') {
+			const char *t = end + 1;
+			tot = strtoull(t, &end, 10);
+			if (end == t || *end)
+				continue;
+		}
+		if (!inv_slot_type_valid(tok) || fr > UINT32_MAX || tot > UINT32_MAX)
+			continue;
+		if (tot < fr)	/* total 0: not reported (older agents) */
+			tot = fr;
+		size_t i = 0;
+		while (i < *na && strcmp(a[i].type, tok) < 0)
+			i++;
+		if (i == *na || strcmp(a[i].type, tok)) {
+			if (*na == INV_SLOT_TYPES_MAX)
+				continue;
+			memmove(&a[i + 1], &a[i], (*na - i) * sizeof(a[0]));
+			(*na)++;
+			memset(&a[i], 0, sizeof(a[i]));
+			snprintf(a[i].type, sizeof(a[i].type), "%s", tok);
+			a[i].total = (int64_t)tot;
+		} else if (a[i].last == host) {
+			continue;	/* listed twice in one report */
+		}
+		if ((int64_t)tot < a[i].total)
+			a[i].total = (int64_t)tot;
+		if ((int64_t)fr > a[i].free)
+			a[i].free = (int64_t)fr;
+		a[i].hosts++;
+		a[i].last = host;
+	}
+}
+
+int inv_group_reported(struct inv *inv, const char *group, struct inv_reported *o,
 		       struct inv_status *st)
 {
+	struct slot_agg a[INV_SLOT_TYPES_MAX];
+	size_t na = 0;
+	memset(o, 0, sizeof(*o));
 	sqlite3_stmt *s = prep(inv,
-		"SELECT count(*), min(r.cpu_milli), min(r.mem_bytes), min(NULLIF(r.pods, 0))"
+		"SELECT r.cpu_milli, r.mem_bytes, r.pods, r.hr_cpu_milli, r.hr_mem_bytes, r.slots"
 		" FROM reports r JOIN instances i ON i.serial = r.serial"
 		" WHERE i.group_id = ? AND i.state = 'running'"
 		" AND r.cpu_milli > 0 AND r.mem_bytes > 0", st);
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, group, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*hosts = sqlite3_column_int(s, 0);
-		*cpu_milli = sqlite3_column_int64(s, 1);
-		*mem_bytes = sqlite3_column_int64(s, 2);
-		*pods = sqlite3_column_int64(s, 3);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t cpu = sqlite3_column_int64(s, 0), mem = sqlite3_column_int64(s, 1);
+		int64_t pods = sqlite3_column_int64(s, 2);
+		int64_t hcpu = sqlite3_column_int64(s, 3), hmem = sqlite3_column_int64(s, 4);
+		int host = ++o->hosts;
+		if (host == 1 || cpu < o->cpu_milli)
+			o->cpu_milli = cpu;
+		if (host == 1 || mem < o->mem_bytes)
+			o->mem_bytes = mem;
+		if (pods > 0 && (o->pods == 0 || pods < o->pods))
+			o->pods = pods;
+		if (hcpu > o->hr_cpu_milli)
+			o->hr_cpu_milli = hcpu;
+		if (hmem > o->hr_mem_bytes)
+			o->hr_mem_bytes = hmem;
+		add_slots(a, &na, (const char *)sqlite3_column_text(s, 5), host);
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? ok(st) : dberr(inv, st, "reported capacity");
+	if (rc != SQLITE_DONE) {
+		memset(o, 0, sizeof(*o));
+		return dberr(inv, st, "reported capacity");
+	}
+	for (size_t i = 0; i < na; i++) {
+		memcpy(o->slots[i].type, a[i].type, sizeof(o->slots[i].type));
+		/* a host that does not list the type offers none of it */
+		o->slots[i].total = a[i].hosts < o->hosts ? 0 : a[i].total;
+		o->slots[i].free = a[i].free;
+	}
+	o->nslots = na;
+	return ok(st);
+}
+
+int inv_expire_reports(struct inv *inv, int64_t max_age_ms, int *deleted,
+		       struct inv_status *st)
+{
+	if (begin(inv, st))
+		return -1;
+	if (run(inv, st, "DELETE FROM reports WHERE reported_at <= ? AND NOT EXISTS"
+		" (SELECT 1 FROM instances i WHERE i.serial = reports.serial"
+		"  AND i.state != 'deleted')", "i", now_ms() - max_age_ms))
+		return rollback(inv);
+	if (deleted)
+		*deleted = sqlite3_changes(inv->db);
+	return commit(inv, st);
 }

@@ -101,11 +101,23 @@ int inv_recover(struct inv *inv, int max_attempts, int *failed,
 		struct inv_status *st);
 
 /* Agent registration and reports (agent.proto). */
+#define INV_SLOT_TYPES_MAX 32	/* function types per report */
+#define INV_SLOT_TYPE_LEN 59	/* so "dpu-<type>" is a valid resource name */
+
+/* DPU function slots of one type.  On current backends all types draw
+ * from one shared index space: counts of different types overlap. */
+struct inv_slot {
+	const char *type;	/* [A-Za-z0-9._-], alnum at both ends */
+	uint32_t free;
+	uint32_t total;		/* 0 = not reported: read as total = free */
+};
+
 struct inv_report {
 	const char *serial;
 	const char *group;	/* claimed by the agent, "" = unknown */
 	const char *labels;	/* "k=v,k=v" */
-	const char *slots;	/* "type=free,..." */
+	const struct inv_slot *slots;	/* stored as "type=free/total,..." */
+	size_t nslots;
 	int64_t cpu_milli, mem_bytes, pods;
 	int64_t hr_cpu_milli, hr_mem_bytes, hr_pods;
 };
@@ -119,16 +131,42 @@ struct inv_directive {
 	int became_running;	/* this call moved the instance creating -> running */
 };
 
+/* 1 if type is a valid function slot type (see struct inv_slot). */
+int inv_slot_type_valid(const char *type);
+
 /* Store the report (last one per serial) and decide what the host should
  * be; an instance still creating becomes running.  INV_INVALID for an
- * empty serial or a group claim that contradicts the inventory. */
+ * empty serial, a group claim that contradicts the inventory, or bad
+ * slots (invalid or repeated type, free > total, more than
+ * INV_SLOT_TYPES_MAX types). */
 int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_register,
 		     struct inv_directive *d, struct inv_status *st);
 
-/* Smallest reported capacity over the group's running instances whose
- * agent has reported; *hosts = 0 when none has. */
-int inv_group_reported(struct inv *inv, const char *group, int *hosts,
-		       int64_t *cpu_milli, int64_t *mem_bytes, int64_t *pods,
+/* What the group's hosts report: the group's running instances whose
+ * agent has reported a capacity. */
+struct inv_reported {
+	int hosts;			/* 0: none has reported, rest is 0 */
+	int64_t cpu_milli, mem_bytes;	/* smallest capacity */
+	int64_t pods;			/* smallest non-zero, 0 = none reported */
+	int64_t hr_cpu_milli, hr_mem_bytes;	/* largest headroom */
+	size_t nslots;			/* function types, sorted by name */
+	struct inv_slot_agg {
+		char type[INV_SLOT_TYPE_LEN + 1];
+		/* smallest total (max(total, free) per host; a host that
+		 * does not list the type counts 0) */
+		int64_t total;
+		int64_t free;		/* largest free */
+	} slots[INV_SLOT_TYPES_MAX];
+};
+
+int inv_group_reported(struct inv *inv, const char *group, struct inv_reported *out,
+		       struct inv_status *st);
+
+/* Forget reports of serials that are no instance of the inventory (or a
+ * deleted one: hosts told STAY_FREE) last reported max_age_ms or more
+ * ago.  Reports of live instances are kept however old; an instance's
+ * report is deleted with it (inv_deprovision_done). */
+int inv_expire_reports(struct inv *inv, int64_t max_age_ms, int *deleted,
 		       struct inv_status *st);
 
 const char *inv_state_name(enum inv_state s);

@@ -108,8 +108,19 @@ static void h_empty(struct srv *s, const ProtobufCMessage *in, struct reply *r,
 	r->code = r->buf ? GRPC_STATUS_OK : GRPC_STATUS_RESOURCE_EXHAUSTED;
 }
 
+/* Reports of hosts outside every group are forgotten after this many
+ * report intervals without a report. */
+#define REPORT_EXPIRY_INTERVALS 10
+
 static void h_refresh(struct srv *s, const ProtobufCMessage *in, struct reply *r)
 {
+	struct inv_status st;
+	int n = 0;
+	if (inv_expire_reports(s->inv, (int64_t)REPORT_EXPIRY_INTERVALS *
+			       s->cfg.agent_report_interval_s * 1000, &n, &st))
+		logmsg("Refresh: expiring reports: %s", st.msg);	/* not fatal */
+	else if (n)
+		logmsg("Refresh: forgot %d report(s) of hosts outside every group", n);
 	h_empty(s, in, r, &eg(refresh_response__descriptor));
 }
 
@@ -301,29 +312,13 @@ static void h_template(struct srv *s, const ProtobufCMessage *in, struct reply *
 	const struct pcfg_group *cg = pcfg_group(&s->cfg, req->id);
 	if (!cg)
 		return fail(r, GRPC_STATUS_NOT_FOUND, "node group \"%s\" not found", req->id);
-	/* the shape the group's hosts report beats the configured one */
-	int hosts = 0;
-	int64_t cpu = 0, mem = 0, pods = 0;
-	if (inv_group_reported(s->inv, req->id, &hosts, &cpu, &mem, &pods, &st))
+	/* the shape, DPU function slots and headroom the group's hosts report */
+	struct inv_reported rep;
+	if (inv_group_reported(s->inv, req->id, &rep, &st))
 		return inv_fail(r, &st);
-	struct pcfg_group *tg = malloc(sizeof(*tg));
-	if (!tg)
-		return fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-	*tg = *cg;
-	if (hosts > 0) {
-		tg->cpu_milli = cpu;
-		tg->mem_bytes = mem;
-		if (pods > 0)
-			tg->pods = pods;
-		if (tg->reserved_cpu_milli > tg->cpu_milli)
-			tg->reserved_cpu_milli = tg->cpu_milli;
-		if (tg->reserved_mem_bytes > tg->mem_bytes)
-			tg->reserved_mem_bytes = tg->mem_bytes;
-	}
 	uint8_t *buf;
 	size_t len;
-	int trc = tmpl_node(tg, &buf, &len);
-	free(tg);
+	int trc = tmpl_node(cg, &rep, &buf, &len);
 	if (trc)
 		return fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
 	/* old releases read field 1 (embedded Node), new ones field 2 (bytes) */
@@ -465,14 +460,13 @@ static void h_options(struct srv *s, const ProtobufCMessage *in, struct reply *r
 
 /* "k=v,k=v" from a list; entries that do not fit are dropped */
 static void join_pairs(char *buf, size_t len, size_t n, const char *const *k,
-		       const char *const *v, const uint32_t *num)
+		       const char *const *v)
 {
 	size_t off = 0;
 	buf[0] = 0;
 	for (size_t i = 0; i < n; i++) {
 		char one[PCFG_STR_MAX * 2 + 2];
-		int w = num ? snprintf(one, sizeof(one), "%s=%u", k[i], num[i])
-			    : snprintf(one, sizeof(one), "%s=%s", k[i], v[i]);
+		int w = snprintf(one, sizeof(one), "%s=%s", k[i], v[i]);
 		if (w < 0 || (size_t)w >= sizeof(one) || off + (size_t)w + 2 > len)
 			continue;
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", one);
@@ -486,25 +480,27 @@ static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
 	if (!h)
 		return fail(r, GRPC_STATUS_INVALID_ARGUMENT, "%s request has no host", what);
 	size_t nl = h->n_labels < PCFG_KV_MAX ? h->n_labels : PCFG_KV_MAX;
-	size_t ns = h->n_free_slots < PCFG_KV_MAX ? h->n_free_slots : PCFG_KV_MAX;
-	const char *lk[PCFG_KV_MAX], *lv[PCFG_KV_MAX], *sk[PCFG_KV_MAX];
-	uint32_t sv[PCFG_KV_MAX];
+	const char *lk[PCFG_KV_MAX], *lv[PCFG_KV_MAX];
 	for (size_t i = 0; i < nl; i++) {
 		lk[i] = h->labels[i]->key;
 		lv[i] = h->labels[i]->value;
 	}
-	for (size_t i = 0; i < ns; i++) {
-		sk[i] = h->free_slots[i]->type;
-		sv[i] = h->free_slots[i]->free;
+	/* more than INV_SLOT_TYPES_MAX is refused by inv_agent_report */
+	struct inv_slot sl[INV_SLOT_TYPES_MAX];
+	size_t ns = h->n_free_slots;
+	for (size_t i = 0; i < ns && i < INV_SLOT_TYPES_MAX; i++) {
+		sl[i].type = h->free_slots[i]->type;
+		sl[i].free = h->free_slots[i]->free;
+		sl[i].total = h->free_slots[i]->total;
 	}
-	char labels[4096], slots[2048];
-	join_pairs(labels, sizeof(labels), nl, lk, lv, NULL);
-	join_pairs(slots, sizeof(slots), ns, sk, NULL, sv);
+	char labels[4096];
+	join_pairs(labels, sizeof(labels), nl, lk, lv);
 	struct inv_report rep = {
 		.serial = h->serial,
 		.group = h->group,
 		.labels = labels,
-		.slots = slots,
+		.slots = sl,
+		.nslots = ns,
 	};
 	if (h->capacity) {
 		rep.cpu_milli = h->capacity->cpu_milli;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Build the template Node the autoscaler simulates scale-ups with: the
  * group's capacity, allocatable (capacity minus reserve, plus pods and the
- * extended resources), labels, taints and a Ready condition. */
+ * extended resources), labels, taints and a Ready condition.  What the
+ * group's hosts report (inv_group_reported) beats the configured shape and
+ * adds the DPU function slots and the best-effort tier as extended
+ * resources; a configured resource of the same name wins. */
 #include "template.h"
 
 #include <stdio.h>
@@ -16,7 +19,7 @@ typedef K8s__Io__Api__Core__V1__NodeStatus__AllocatableEntry AllocEntry;
 typedef K8s__Io__Apimachinery__Pkg__Api__Resource__Quantity Quantity;
 typedef K8s__Io__Apimachinery__Pkg__Apis__Meta__V1__ObjectMeta__LabelsEntry LabelEntry;
 
-#define NRES (4 + PCFG_KV_MAX)
+#define NRES (3 + PCFG_KV_MAX + INV_SLOT_TYPES_MAX + 2)
 #define NLAB (8 + PCFG_KV_MAX)
 
 struct res {
@@ -24,28 +27,82 @@ struct res {
 	char cap[64], alloc[64];
 };
 
-int tmpl_node(const struct pcfg_group *g, uint8_t **buf, size_t *len)
+static int configured(const struct pcfg_group *g, const char *key)
+{
+	for (size_t i = 0; i < g->nresources; i++)
+		if (!strcmp(g->resources[i].key, key))
+			return 1;
+	return 0;
+}
+
+/* a reported extended resource, unless the group configures the same key */
+static void add_reported(const struct pcfg_group *g, struct res *r, size_t *nr,
+			 const char *key, int64_t cap, int64_t alloc)
+{
+	if (configured(g, key))
+		return;
+	if (alloc > cap)
+		alloc = cap;
+	snprintf(r[*nr].key, sizeof(r[*nr].key), "%s", key);
+	snprintf(r[*nr].cap, sizeof(r[*nr].cap), "%lld", (long long)cap);
+	snprintf(r[*nr].alloc, sizeof(r[*nr].alloc), "%lld", (long long)alloc);
+	(*nr)++;
+}
+
+int tmpl_node(const struct pcfg_group *g, const struct inv_reported *rep,
+	      uint8_t **buf, size_t *len)
 {
 	struct res r[NRES];
 	size_t nr = 0;
 
+	/* shape: the smallest the group's hosts report, else the configured */
+	int64_t cpu = g->cpu_milli, mem = g->mem_bytes, pods = g->pods;
+	int64_t rcpu = g->reserved_cpu_milli, rmem = g->reserved_mem_bytes;
+	if (rep && rep->hosts > 0) {
+		cpu = rep->cpu_milli;
+		mem = rep->mem_bytes;
+		if (rep->pods > 0)
+			pods = rep->pods;
+		if (rcpu > cpu)
+			rcpu = cpu;
+		if (rmem > mem)
+			rmem = mem;
+	}
+
 	/* resources */
 	snprintf(r[nr].key, sizeof(r[nr].key), "cpu");
-	pcfg_fmt_cpu(g->cpu_milli, r[nr].cap, sizeof(r[nr].cap));
-	pcfg_fmt_cpu(g->cpu_milli - g->reserved_cpu_milli, r[nr].alloc, sizeof(r[nr].alloc));
+	pcfg_fmt_cpu(cpu, r[nr].cap, sizeof(r[nr].cap));
+	pcfg_fmt_cpu(cpu - rcpu, r[nr].alloc, sizeof(r[nr].alloc));
 	nr++;
 	snprintf(r[nr].key, sizeof(r[nr].key), "memory");
-	pcfg_fmt_bytes(g->mem_bytes, r[nr].cap, sizeof(r[nr].cap));
-	pcfg_fmt_bytes(g->mem_bytes - g->reserved_mem_bytes, r[nr].alloc, sizeof(r[nr].alloc));
+	pcfg_fmt_bytes(mem, r[nr].cap, sizeof(r[nr].cap));
+	pcfg_fmt_bytes(mem - rmem, r[nr].alloc, sizeof(r[nr].alloc));
 	nr++;
 	snprintf(r[nr].key, sizeof(r[nr].key), "pods");
-	snprintf(r[nr].cap, sizeof(r[nr].cap), "%lld", (long long)g->pods);
-	snprintf(r[nr].alloc, sizeof(r[nr].alloc), "%lld", (long long)g->pods);
+	snprintf(r[nr].cap, sizeof(r[nr].cap), "%lld", (long long)pods);
+	snprintf(r[nr].alloc, sizeof(r[nr].alloc), "%lld", (long long)pods);
 	nr++;
 	for (size_t i = 0; i < g->nresources; i++, nr++) {
 		snprintf(r[nr].key, sizeof(r[nr].key), "%s", g->resources[i].key);
 		snprintf(r[nr].cap, sizeof(r[nr].cap), "%s", g->resources[i].value);
 		snprintf(r[nr].alloc, sizeof(r[nr].alloc), "%s", g->resources[i].value);
+	}
+	if (rep && rep->hosts > 0) {
+		/* DPU function slots: a new host has at least the smallest
+		 * total and looks like the least-used peer */
+		for (size_t i = 0; i < rep->nslots && i < INV_SLOT_TYPES_MAX; i++) {
+			char key[sizeof(TMPL_DPU_PREFIX) + INV_SLOT_TYPE_LEN];
+			snprintf(key, sizeof(key), TMPL_DPU_PREFIX "%s", rep->slots[i].type);
+			add_reported(g, r, &nr, key, rep->slots[i].total, rep->slots[i].free);
+		}
+		/* best-effort tier: the largest headroom, at most allocatable */
+		int64_t bcpu = rep->hr_cpu_milli, bmem = rep->hr_mem_bytes;
+		if (bcpu > cpu - rcpu)
+			bcpu = cpu - rcpu;
+		if (bmem > mem - rmem)
+			bmem = mem - rmem;
+		add_reported(g, r, &nr, TMPL_BATCH_CPU, bcpu, bcpu);
+		add_reported(g, r, &nr, TMPL_BATCH_MEMORY, bmem, bmem);
 	}
 
 	Quantity qc[NRES], qa[NRES];

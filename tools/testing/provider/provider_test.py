@@ -306,13 +306,26 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                                  response_deserializer=resp_cls.FromString)
             return f(req, timeout=5)
 
-        def host(serial, group="", cpu=32000, mem=128 << 30, pods=200, hr_cpu=0, slots=None):
+        def host(serial, group="", cpu=32000, mem=128 << 30, pods=200, hr_cpu=0, hr_mem=1 << 30,
+                 slots=None):
+            """slots: {type: (free, total)}; total 0 = not sent (older agents)"""
             return ag.HostReport(serial=serial, group=group,
                                  labels={"dpupool.io/shape": "dpu-32c", "dpupool.io/node-group": group},
                                  capacity=ag.Resources(cpu_milli=cpu, memory_bytes=mem, pods=pods),
-                                 headroom=ag.Resources(cpu_milli=hr_cpu, memory_bytes=1 << 30),
-                                 free_slots=[ag.FunctionSlots(type=t, free=n)
-                                             for t, n in (slots or {"nvme": 8, "net": 4}).items()])
+                                 headroom=ag.Resources(cpu_milli=hr_cpu, memory_bytes=hr_mem),
+                                 free_slots=[ag.FunctionSlots(type=t, free=n, total=tot)
+                                             for t, (n, tot) in (slots or {"blk": (8, 16), "net": (4, 16)}).items()])
+
+        def db_query(sql, args=()):
+            db = sqlite3.connect(os.path.join(tmp, "agent.db"), timeout=10)
+            try:
+                with db:
+                    return db.execute(sql, args).fetchall()
+            finally:
+                db.close()
+
+        def dpupool_res(res):
+            return {k: v for k, v in res.items() if k.startswith("dpupool.io/")}
 
         def register(h):
             return rpc(AGENT, "Register", ag.RegisterRequest(host=h), ag.Directive)
@@ -365,6 +378,8 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             cap, alloc = template()
             if cap.get("cpu") != "16" or cap.get("memory") != "64Gi" or cap.get("pods") != "110":
                 return "capacity %r" % cap
+            if dpupool_res(cap) or dpupool_res(alloc):
+                return "reported resources without reports: %r %r" % (cap, alloc)
         check("agent: TemplateNodeInfo uses the configured shape while no host reported", t_template_config)
 
         def t_register():
@@ -385,11 +400,19 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                 return "capacity %r" % cap
             if (alloc.get("cpu"), alloc.get("memory"), alloc.get("pods")) != ("31", "126Gi", "200"):
                 return "allocatable %r" % alloc
-        check("agent: TemplateNodeInfo uses the capacity the group's hosts report", t_template_reported)
+            # one host: blk 8 free of 16, net 4 of 16, headroom 0 cpu and 1Gi
+            want_cap = {"dpupool.io/dpu-blk": "16", "dpupool.io/dpu-net": "16",
+                        "dpupool.io/batch-cpu": "0", "dpupool.io/batch-memory": "1073741824"}
+            want_alloc = {"dpupool.io/dpu-blk": "8", "dpupool.io/dpu-net": "4",
+                          "dpupool.io/batch-cpu": "0", "dpupool.io/batch-memory": "1073741824"}
+            if dpupool_res(cap) != want_cap or dpupool_res(alloc) != want_alloc:
+                return "dpupool resources: capacity %r allocatable %r" % (dpupool_res(cap), dpupool_res(alloc))
+        check("agent: TemplateNodeInfo uses the capacity, function slots and headroom the group's hosts"
+              " report", t_template_reported)
 
         def t_report_db():
             for cpu in (24000, 30000):
-                d = report(host("dpu-0001", cpu=cpu, hr_cpu=5000, slots={"nvme": 3}))
+                d = report(host("dpu-0001", cpu=cpu, hr_cpu=5000, slots={"nvme": (3, 0)}))
                 if d.disposition != ag.JOIN:
                     return "directive %r" % d
             db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tmp, "agent.db"), uri=True)
@@ -398,12 +421,17 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                                   " FROM reports").fetchall()
             finally:
                 db.close()
-            want = [("dpu-0001", "dpu", 30000, 5000, "nvme=3")]
+            want = [("dpu-0001", "dpu", 30000, 5000, "nvme=3/0")]
             if [r[:5] for r in rows] != want or rows[0][6] != 3 or "dpupool.io/shape=dpu-32c" not in rows[0][5]:
                 return "rows %r" % rows
-            cap, _ = template()
+            cap, alloc = template()
             if cap.get("cpu") != "30":
                 return "template cpu %r after report" % cap.get("cpu")
+            # total not sent: read as total = free; the types of the last report only
+            if (dpupool_res(cap), dpupool_res(alloc)) != (
+                    {"dpupool.io/dpu-nvme": "3", "dpupool.io/batch-cpu": "5000",
+                     "dpupool.io/batch-memory": "1073741824"},) * 2:
+                return "dpupool resources: capacity %r allocatable %r" % (dpupool_res(cap), dpupool_res(alloc))
         check("agent: Report answered JOIN; last report per serial stored in SQLite", t_report_db)
 
         def t_free():
@@ -414,6 +442,17 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             if d.disposition != ag.STAY_FREE:
                 return "unknown instance: %r" % d
         check("agent: hosts outside every group -> STAY_FREE", t_free)
+
+        def t_expire():
+            # 10 x agent_report_interval (7s) = 70s: make two rows 100s old
+            db_query("UPDATE reports SET reported_at = reported_at - 100000"
+                     " WHERE serial IN ('spare-host-17', 'dpu-0001')")
+            rpc(SERVICE, "Refresh", pb.RefreshRequest(), pb.RefreshResponse)
+            left = sorted(r[0] for r in db_query("SELECT serial FROM reports"))
+            if left != ["dpu-0001", "dpu-0099"]:
+                return "reports after Refresh: %r" % left
+        check("agent: Refresh forgets reports of free hosts older than 10 report intervals,"
+              " keeps recent ones and those of instances", t_expire)
 
         def expect(fn, code, text):
             try:
@@ -444,11 +483,16 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             if d.disposition != ag.LEAVE or d.provider_id != "dpupool://dpu-0001":
                 return "while deleting: %r" % d
             cap, _ = template()
-            if cap.get("cpu") != "16":
+            if cap.get("cpu") != "16" or dpupool_res(cap):
                 return "template still uses the deleted host's report: %r" % cap
+            if not db_query("SELECT 1 FROM reports WHERE serial = 'dpu-0001'"):
+                return "report of dpu-0001 gone while it is only being deleted"
             deadline = time.time() + 10
             while time.time() < deadline and "dpupool://dpu-0001" in nodes():
                 time.sleep(0.1)
+            rows = db_query("SELECT serial FROM reports WHERE serial = 'dpu-0001'")
+            if rows:
+                return "report of deleted dpu-0001 still stored: %r" % rows
             d = report(host("dpu-0001"))
             if d.disposition != ag.STAY_FREE:
                 return "after deletion: %r" % d
@@ -472,6 +516,62 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                 return "after Register: %r %r" % (d, nodes())
         check("agent: kill -9 and restart: instance waiting for its agent is kept, not re-provisioned;"
               " Register then makes it running", t_restart)
+
+        def t_two_hosts():
+            rpc(SERVICE, "NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="dpu", delta=1),
+                pb.NodeGroupIncreaseSizeResponse)
+            deadline = time.time() + 10
+            while time.time() < deadline and not any(ln[2:3] == ["done"] for ln in hook_lines("dpu-0003")):
+                time.sleep(0.1)
+            d = register(host("dpu-0003", group="dpu", cpu=24000, mem=96 << 30, pods=150,
+                              hr_cpu=6000, hr_mem=3 << 30, slots={"blk": (2, 12), "net": (9, 0)}))
+            if d.disposition != ag.JOIN:
+                return "dpu-0003: %r" % d
+            d = report(host("dpu-0002", group="dpu", hr_cpu=30000, hr_mem=20 << 30,
+                            slots={"blk": (10, 16), "net": (3, 16), "crypto": (1, 1)}))
+            if d.disposition != ag.JOIN:
+                return "dpu-0002: %r" % d
+            cap, alloc = template()
+            # smallest shape (dpu-0003) minus the reserve (1 cpu, 2Gi); slots:
+            # smallest total, largest free (capped); net total 0 = free 9;
+            # crypto not listed by dpu-0003 -> 0; headroom: largest, cpu
+            # capped at allocatable 23000m
+            want_cap = {"cpu": "24", "memory": "96Gi", "pods": "150",
+                        "dpupool.io/dpu-blk": "12", "dpupool.io/dpu-net": "9", "dpupool.io/dpu-crypto": "0",
+                        "dpupool.io/batch-cpu": "23000", "dpupool.io/batch-memory": "21474836480"}
+            want_alloc = {"cpu": "23", "memory": "94Gi", "pods": "150",
+                          "dpupool.io/dpu-blk": "10", "dpupool.io/dpu-net": "9", "dpupool.io/dpu-crypto": "0",
+                          "dpupool.io/batch-cpu": "23000", "dpupool.io/batch-memory": "21474836480"}
+            if cap != want_cap:
+                return "capacity %r" % cap
+            if alloc != want_alloc:
+                return "allocatable %r" % alloc
+        check("agent: two hosts -> template dpu-<type> capacity = smallest total, allocatable = largest"
+              " free; batch-cpu/batch-memory = largest headroom, capped at allocatable", t_two_hosts)
+
+        def t_deleted_report():
+            rpc(SERVICE, "NodeGroupDeleteNodes", pb.NodeGroupDeleteNodesRequest(
+                id="dpu", nodes=[pb.ExternalGrpcNode(providerID="dpupool://dpu-0003")]),
+                pb.NodeGroupDeleteNodesResponse)
+            deadline = time.time() + 10
+            while time.time() < deadline and "dpupool://dpu-0003" in nodes():
+                time.sleep(0.1)
+            rows = db_query("SELECT serial FROM reports WHERE serial = 'dpu-0003'")
+            if rows:
+                return "report of deleted dpu-0003 still stored"
+            cap, alloc = template()
+            want = ({"dpupool.io/dpu-blk": "16", "dpupool.io/dpu-net": "16", "dpupool.io/dpu-crypto": "1",
+                     "dpupool.io/batch-cpu": "30000", "dpupool.io/batch-memory": "21474836480"},
+                    {"dpupool.io/dpu-blk": "10", "dpupool.io/dpu-net": "3", "dpupool.io/dpu-crypto": "1",
+                     "dpupool.io/batch-cpu": "30000", "dpupool.io/batch-memory": "21474836480"})
+            if (dpupool_res(cap), dpupool_res(alloc)) != want or cap.get("cpu") != "32":
+                return "capacity %r allocatable %r" % (cap, alloc)
+        check("agent: deleted instance's report removed with it; template from the remaining host", t_deleted_report)
+
+        check("agent: bad function slots -> INVALID_ARGUMENT",
+              lambda: expect(lambda: report(host("dpu-0002", slots={"blk": (5, 3)})),
+                             grpc.StatusCode.INVALID_ARGUMENT,
+                             'host "dpu-0002": function slots "blk": free 5 exceeds total 3'))
     finally:
         if chan:
             chan.close()

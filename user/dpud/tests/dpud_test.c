@@ -68,9 +68,29 @@ static void config_errors(void **state)
 		   "/etc/dpud/dpud.conf:1: missing value for 'listen'");
 	config_err(" = x\n", "/etc/dpud/dpud.conf:1: missing key");
 	config_err("listen = nope\n",
-		   "/etc/dpud/dpud.conf:1: bad listen address 'nope' (want HOST:PORT)");
+		   "/etc/dpud/dpud.conf:1: bad listen address 'nope' (want HOST:PORT or unix:/PATH)");
 	config_err("listen = h:99999\n",
-		   "/etc/dpud/dpud.conf:1: bad listen address 'h:99999' (want HOST:PORT)");
+		   "/etc/dpud/dpud.conf:1: bad listen address 'h:99999' (want HOST:PORT or unix:/PATH)");
+	config_err("listen = unix:rel.sock\n",
+		   "/etc/dpud/dpud.conf:1: bad listen address 'unix:rel.sock' (want HOST:PORT or unix:/PATH)");
+	config_err("provider = nocolon\n",
+		   "/etc/dpud/dpud.conf:1: bad provider address 'nocolon' (want HOST:PORT)");
+	config_err("provider = h:1\nprovider_ca = /ca.pem\n",
+		   "/etc/dpud/dpud.conf:0: provider_ca, provider_cert and provider_key go together (mTLS) or not at all");
+	config_err("provider_ca = /a\nprovider_cert = /b\nprovider_key = /c\n",
+		   "/etc/dpud/dpud.conf:0: provider_ca/cert/key given without provider");
+	config_err("provider = h:1\nprovider_key = key.pem\n",
+		   "/etc/dpud/dpud.conf:2: 'provider_key' must be an absolute path");
+	config_err("serial = a b\n",
+		   "/etc/dpud/dpud.conf:1: bad serial 'a b' (letters, digits, '-', '_', '.')");
+	config_err("labels = zone=rack1,=x\n",
+		   "/etc/dpud/dpud.conf:1: bad labels 'zone=rack1,=x' (k=v,k=v with Kubernetes label syntax, at most 16)");
+	config_err("labels = zone=-bad\n",
+		   "/etc/dpud/dpud.conf:1: bad labels 'zone=-bad' (k=v,k=v with Kubernetes label syntax, at most 16)");
+	config_err("pods = 0\n",
+		   "/etc/dpud/dpud.conf:1: bad pods '0' (1 to 100000)");
+	config_err("provider_server_name = a_b\n",
+		   "/etc/dpud/dpud.conf:1: bad provider_server_name 'a_b'");
 	config_err("desired_dir = rel/dir\n",
 		   "/etc/dpud/dpud.conf:1: 'desired_dir' must be an absolute path");
 	config_err("reserve_cpu = lots\n",
@@ -85,6 +105,113 @@ static void config_errors(void **state)
 		   "/etc/dpud/dpud.conf:1: bad headroom_margin '0.5' (1.0 to 10.0)");
 	config_err("cgroup_root = ../x\n",
 		   "/etc/dpud/dpud.conf:1: bad cgroup_root '../x'");
+}
+
+static void config_agent(void **state)
+{
+	struct dpud_config c;
+	char err[DPUD_ERR_LEN] = "";
+	char k[DPUD_MAX_LABELS][128], v[DPUD_MAX_LABELS][64];
+	size_t n;
+
+	(void)state;
+	dpud_config_defaults(&c);
+	assert_int_equal(c.pods, 110);
+	assert_string_equal(c.provider, "");
+	assert_int_equal(dpud_config_parse("f",
+		"listen = unix:/run/dpud/m.sock\n"
+		"provider = 10.0.2.2:9900\nprovider_ca = /t/ca.pem\n"
+		"provider_cert = /t/c.pem\nprovider_key = /t/k.pem\n"
+		"provider_server_name = localhost\nserial = dpu-16c-0001\n"
+		"node_group = dpu-16c\npods = 64\n"
+		"labels = topology.kubernetes.io/zone=rack1, tier=online\n"
+		"directive_hook = /usr/lib/dpud/join\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.listen, "unix:/run/dpud/m.sock");
+	assert_string_equal(c.provider, "10.0.2.2:9900");
+	assert_string_equal(c.provider_key, "/t/k.pem");
+	assert_string_equal(c.provider_server_name, "localhost");
+	assert_string_equal(c.serial, "dpu-16c-0001");
+	assert_string_equal(c.node_group, "dpu-16c");
+	assert_string_equal(c.directive_hook, "/usr/lib/dpud/join");
+	assert_int_equal(c.pods, 64);
+	assert_int_equal(dpud_parse_labels(c.labels, k, v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(k[0], "topology.kubernetes.io/zone");
+	assert_string_equal(v[0], "rack1");
+	assert_string_equal(k[1], "tier");
+	assert_string_equal(v[1], "online");
+	assert_int_equal(dpud_parse_labels("", k, v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(dpud_parse_labels("a=", k, v, &n), 0);
+	assert_string_equal(v[0], "");
+	assert_int_equal(dpud_parse_labels("/a=b", k, v, &n), -EINVAL);
+	assert_int_equal(dpud_parse_labels("a=b c", k, v, &n), -EINVAL);
+}
+
+/* The report as the provider decodes it; the directive as it encodes it */
+static void agent_messages(void **state)
+{
+	struct dpud_host_report r;
+	struct dpud_directive d;
+	uint8_t *buf;
+	size_t len;
+	char txt[512];
+	/* Directive{disposition=LEAVE(2), group="g1", provider_id="dpupool://s1",
+	 * report_interval_seconds=7, message="bye"}, encoded by hand */
+	static const uint8_t dir[] = {
+		0x08, 0x02, 0x12, 0x02, 'g', '1', 0x1a, 0x0c, 'd', 'p', 'u',
+		'p', 'o', 'o', 'l', ':', '/', '/', 's', '1', 0x20, 0x07, 0x2a,
+		0x03, 'b', 'y', 'e',
+	};
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	strcpy(r.serial, "s1");
+	r.nlabels = 1;
+	strcpy(r.lkeys[0], "zone");
+	strcpy(r.lvals[0], "r1");
+	r.cpu_milli = 2000;
+	r.mem_bytes = 1LL << 30;
+	r.pods = 110;
+	r.hr_cpu_milli = 1500;
+	r.nslots = 1;
+	strcpy(r.slots[0].type, "blk");
+	r.slots[0].free = 62;
+	r.slots[0].total = 64;
+	assert_int_equal(dpud_report_pack(&r, false, &buf, &len), 0);
+	/*
+	 * ReportRequest{host=1:HostReport{serial=1:"s1", labels=3:{zone:r1},
+	 * capacity=4:{1:2000, 2:2^30, 3:110}, headroom=5:{1:1500},
+	 * free_slots=6:{1:"blk", 2:62, 3:64}}}, field by field
+	 */
+	static const uint8_t want[] = {
+		0x0a, 0x2d,
+		0x0a, 0x02, 's', '1',
+		0x1a, 0x0a, 0x0a, 0x04, 'z', 'o', 'n', 'e', 0x12, 0x02, 'r', '1',
+		0x22, 0x0b, 0x08, 0xd0, 0x0f, 0x10, 0x80, 0x80, 0x80, 0x80, 0x04,
+		0x18, 0x6e,
+		0x2a, 0x03, 0x08, 0xdc, 0x0b,
+		0x32, 0x09, 0x0a, 0x03, 'b', 'l', 'k', 0x10, 0x3e, 0x18, 0x40,
+	};
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	free(buf);
+	/* RegisterRequest has the same layout */
+	assert_int_equal(dpud_report_pack(&r, true, &buf, &len), 0);
+	assert_memory_equal(buf, want, sizeof(want));
+	free(buf);
+
+	assert_int_equal(dpud_directive_unpack(dir, sizeof(dir), &d), 0);
+	assert_int_equal(d.disposition, DPUD_DISP_LEAVE);
+	assert_string_equal(d.group, "g1");
+	assert_string_equal(d.provider_id, "dpupool://s1");
+	assert_int_equal(d.interval_s, 7);
+	assert_string_equal(d.message, "bye");
+	assert_string_equal(dpud_disposition_str(d.disposition), "leave");
+	assert_true(dpud_directive_format(&d, txt, sizeof(txt)) > 0);
+	assert_non_null(strstr(txt, "disposition = leave\ngroup = g1\nprovider_id = dpupool://s1\n"));
+	/* truncated input */
+	assert_int_equal(dpud_directive_unpack(dir, 5, &d), -EBADMSG);
 }
 
 static void small_parsers(void **state)
@@ -713,6 +840,8 @@ int main(void)
 		cmocka_unit_test(config_ok),
 		cmocka_unit_test(config_errors),
 		cmocka_unit_test(small_parsers),
+		cmocka_unit_test(config_agent),
+		cmocka_unit_test(agent_messages),
 		cmocka_unit_test(desired_ok),
 		cmocka_unit_test(desired_errors),
 		cmocka_unit_test(plan_fresh),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "config.h"
 #include "inventory.h"
@@ -460,8 +461,8 @@ static void test_inv_agent(void **state)
 	struct inv_directive d;
 	struct inv_instance *v;
 	size_t n;
-	int hosts, failed;
-	int64_t cpu, mem, pods;
+	struct inv_reported rp;
+	int failed;
 
 	/* g-0001 (min) hook done, waiting for its agent: not pending, not
 	 * failed by recovery however many attempts it used */
@@ -472,11 +473,12 @@ static void test_inv_agent(void **state)
 	free(v);
 	assert_int_equal(inv_recover(f->inv, 1, &failed, &st), 0);
 	assert_int_equal(failed, 0);
-	assert_int_equal(inv_group_reported(f->inv, "g", &hosts, &cpu, &mem, &pods, &st), 0);
-	assert_int_equal(hosts, 0);
+	assert_int_equal(inv_group_reported(f->inv, "g", &rp, &st), 0);
+	assert_int_equal(rp.hosts, 0);
 
+	const struct inv_slot sl[] = { { "nvme", 2, 0 } };
 	struct inv_report r = { .serial = "g-0001", .group = "g", .labels = "a=b",
-				.slots = "nvme=2", .cpu_milli = 12000, .mem_bytes = 1 << 30 };
+				.slots = sl, .nslots = 1, .cpu_milli = 12000, .mem_bytes = 1 << 30 };
 	assert_int_equal(inv_agent_report(f->inv, &r, 1, &d, &st), 0);
 	assert_int_equal(d.disposition, INV_JOIN);
 	assert_int_equal(d.became_running, 1);
@@ -485,10 +487,14 @@ static void test_inv_agent(void **state)
 	assert_int_equal(in.state, INV_RUNNING);
 	assert_int_equal(inv_agent_report(f->inv, &r, 0, &d, &st), 0);
 	assert_int_equal(d.became_running, 0);
-	assert_int_equal(inv_group_reported(f->inv, "g", &hosts, &cpu, &mem, &pods, &st), 0);
-	assert_int_equal(hosts, 1);
-	assert_int_equal(cpu, 12000);
-	assert_int_equal(pods, 0);	/* not reported */
+	assert_int_equal(inv_group_reported(f->inv, "g", &rp, &st), 0);
+	assert_int_equal(rp.hosts, 1);
+	assert_int_equal(rp.cpu_milli, 12000);
+	assert_int_equal(rp.pods, 0);	/* not reported */
+	assert_int_equal(rp.nslots, 1);	/* total not reported: read as free */
+	assert_string_equal(rp.slots[0].type, "nvme");
+	assert_int_equal(rp.slots[0].total, 2);
+	assert_int_equal(rp.slots[0].free, 2);
 
 	r.group = "h";
 	check_status(inv_agent_report(f->inv, &r, 0, &d, &st), &st, INV_INVALID,
@@ -501,8 +507,8 @@ static void test_inv_agent(void **state)
 	assert_int_equal(d.disposition, INV_STAY_FREE);
 	assert_string_equal(d.group, "");
 	/* a free host does not shape any group's template */
-	assert_int_equal(inv_group_reported(f->inv, "h", &hosts, &cpu, &mem, &pods, &st), 0);
-	assert_int_equal(hosts, 0);
+	assert_int_equal(inv_group_reported(f->inv, "h", &rp, &st), 0);
+	assert_int_equal(rp.hosts, 0);
 
 	assert_int_equal(inv_increase(f->inv, "g", 1, &st), 0);	/* g-0002 */
 	const char *pid = "dpupool://g-0002";
@@ -516,6 +522,287 @@ static void test_inv_agent(void **state)
 	assert_int_equal(d.disposition, INV_STAY_FREE);
 }
 
+/* One integer from the database through a connection of its own. */
+static int64_t sql_int(struct fx *f, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v = -1;
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void sql_exec(struct fx *f, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void report(struct fx *f, const char *serial, int64_t cpu, int64_t mem, int64_t pods,
+		   int64_t hr_cpu, int64_t hr_mem, const struct inv_slot *sl, size_t nsl,
+		   enum inv_disposition want)
+{
+	struct inv_status st;
+	struct inv_directive d;
+	struct inv_report r = { .serial = serial, .group = "", .labels = "",
+				.slots = sl, .nslots = nsl, .cpu_milli = cpu,
+				.mem_bytes = mem, .pods = pods, .hr_cpu_milli = hr_cpu,
+				.hr_mem_bytes = hr_mem };
+	assert_int_equal(inv_agent_report(f->inv, &r, 0, &d, &st), 0);
+	assert_int_equal(d.disposition, want);
+}
+
+#define GI (1LL << 30)
+
+/* Two running hosts of g report different slots and headroom; a third
+ * instance (deleting), a creating one and a free host do not count. */
+static void two_hosts(struct fx *f)
+{
+	struct inv_status st;
+	assert_int_equal(inv_increase(f->inv, "g", 3, &st), 0);	/* g-0002..g-0004 */
+	const struct inv_slot a[] = { { "blk", 10, 16 }, { "net", 2, 16 }, { "crypto", 4, 4 } };
+	const struct inv_slot b[] = { { "net", 7, 0 }, { "blk", 4, 12 } };
+	const struct inv_slot big[] = { { "blk", 99, 99 }, { "net", 99, 99 } };
+	report(f, "g-0001", 16000, 64 * GI, 200, 3000, 8 * GI, a, 3, INV_JOIN);
+	report(f, "g-0002", 12000, 48 * GI, 0, 5500, 2 * GI, b, 2, INV_JOIN);
+	/* g-0003 reported, then is being deleted: no longer counts */
+	report(f, "g-0003", 64000, 256 * GI, 500, 60000, 200 * GI, big, 2, INV_JOIN);
+	const char *pid = "dpupool://g-0003";
+	assert_int_equal(inv_delete_nodes(f->inv, "g", &pid, 1, &st), 0);
+	report(f, "spare-7", 64000, 256 * GI, 500, 60000, 200 * GI, big, 2, INV_STAY_FREE);
+}
+
+static void test_inv_reported_aggregate(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_reported rp;
+
+	two_hosts(f);
+	assert_int_equal(inv_group_reported(f->inv, "g", &rp, &st), 0);
+	assert_int_equal(rp.hosts, 2);
+	assert_int_equal(rp.cpu_milli, 12000);		/* smallest capacity */
+	assert_int_equal(rp.mem_bytes, 48 * GI);
+	assert_int_equal(rp.pods, 200);			/* smallest reported */
+	assert_int_equal(rp.hr_cpu_milli, 5500);	/* largest headroom */
+	assert_int_equal(rp.hr_mem_bytes, 8 * GI);
+	assert_int_equal(rp.nslots, 3);			/* sorted by type */
+	assert_string_equal(rp.slots[0].type, "blk");
+	assert_int_equal(rp.slots[0].total, 12);	/* smallest total */
+	assert_int_equal(rp.slots[0].free, 10);		/* largest free */
+	assert_string_equal(rp.slots[1].type, "crypto");
+	assert_int_equal(rp.slots[1].total, 0);		/* g-0002 lacks it */
+	assert_int_equal(rp.slots[1].free, 4);
+	assert_string_equal(rp.slots[2].type, "net");
+	assert_int_equal(rp.slots[2].total, 7);		/* g-0002: total 0 = free */
+	assert_int_equal(rp.slots[2].free, 7);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports WHERE serial = 'g-0001'"
+				 " AND slots = 'blk=10/16,net=2/16,crypto=4/4'"), 1);
+
+	/* a row of the previous format ("type=free") still reads */
+	sql_exec(f, "UPDATE reports SET slots = 'blk=5,net=1' WHERE serial = 'g-0002'");
+	assert_int_equal(inv_group_reported(f->inv, "g", &rp, &st), 0);
+	assert_int_equal(rp.slots[0].total, 5);
+	assert_int_equal(rp.slots[0].free, 10);
+	assert_int_equal(rp.slots[2].total, 1);
+	assert_int_equal(rp.slots[2].free, 2);
+}
+
+static void test_inv_report_bad_slots(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_directive d;
+	struct inv_slot sl[INV_SLOT_TYPES_MAX + 1];
+	char names[INV_SLOT_TYPES_MAX + 1][8];
+	struct inv_report r = { .serial = "g-0001", .group = "g", .slots = sl, .nslots = 1,
+				.cpu_milli = 1000, .mem_bytes = GI };
+
+	sl[0] = (struct inv_slot){ "blk/x", 1, 1 };
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_INVALID,
+		     "host \"g-0001\": invalid function slot type \"blk/x\"");
+	sl[0] = (struct inv_slot){ "", 1, 1 };
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_INVALID,
+		     "host \"g-0001\": invalid function slot type \"\"");
+	sl[0] = (struct inv_slot){ "blk", 5, 3 };
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_INVALID,
+		     "host \"g-0001\": function slots \"blk\": free 5 exceeds total 3");
+	sl[0] = (struct inv_slot){ "blk", 1, 3 };
+	sl[1] = (struct inv_slot){ "blk", 2, 3 };
+	r.nslots = 2;
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_INVALID,
+		     "host \"g-0001\": function slot type \"blk\" listed twice");
+	for (int i = 0; i <= INV_SLOT_TYPES_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "t%d", i);
+		sl[i] = (struct inv_slot){ names[i], 1, 1 };
+	}
+	r.nslots = INV_SLOT_TYPES_MAX + 1;
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_INVALID,
+		     "host \"g-0001\" reports 33 function slot types, at most 32");
+	/* nothing stored, the instance is still creating */
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports"), 0);
+	struct inv_instance in;
+	assert_int_equal(inv_get_instance(f->inv, "g-0001", &in, &st), 0);
+	assert_int_equal(in.state, INV_CREATING);
+	r.nslots = INV_SLOT_TYPES_MAX;
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_OK, "");
+	assert_true(inv_slot_type_valid("Blk_2.x-y"));
+	assert_false(inv_slot_type_valid("-blk"));
+	assert_false(inv_slot_type_valid("blk,net"));
+	char longest[INV_SLOT_TYPE_LEN + 2];
+	memset(longest, 'x', sizeof(longest));
+	longest[INV_SLOT_TYPE_LEN] = 0;		/* 59 characters */
+	assert_true(inv_slot_type_valid(longest));
+	longest[INV_SLOT_TYPE_LEN] = 'x';
+	longest[INV_SLOT_TYPE_LEN + 1] = 0;	/* 60 */
+	assert_false(inv_slot_type_valid(longest));
+}
+
+static void test_inv_report_cleanup(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	int n = -1;
+
+	two_hosts(f);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports"), 4);
+	/* the deleted instance's report goes in the same transaction */
+	assert_int_equal(inv_deprovision_done(f->inv, "g-0003", &st), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports WHERE serial = 'g-0003'"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports"), 3);
+	/* a late hook result for a running instance removes nothing */
+	assert_int_equal(inv_deprovision_done(f->inv, "g-0001", &st), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports WHERE serial = 'g-0001'"), 1);
+
+	/* the deleted host reports on: a free host now */
+	report(f, "g-0003", 1000, GI, 0, 0, 0, NULL, 0, INV_STAY_FREE);
+	/* a free host reporting the serial of a future instance */
+	report(f, "g-0005", 1000, GI, 0, 0, 0, NULL, 0, INV_STAY_FREE);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports"), 5);
+	assert_int_equal(inv_increase(f->inv, "g", 1, &st), 0);	/* g-0005 */
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports WHERE serial = 'g-0005'"), 0);
+
+	/* recent reports of free hosts are kept, old ones go */
+	assert_int_equal(inv_expire_reports(f->inv, 60000, &n, &st), 0);
+	assert_int_equal(n, 0);
+	sql_exec(f, "UPDATE reports SET reported_at = reported_at - 120000"
+		 " WHERE serial IN ('spare-7', 'g-0002')");
+	assert_int_equal(inv_expire_reports(f->inv, 60000, &n, &st), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports WHERE serial = 'spare-7'"), 0);
+	/* an old report of a live instance stays */
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports WHERE serial = 'g-0002'"), 1);
+	assert_int_equal(inv_expire_reports(f->inv, 0, &n, &st), 0);
+	assert_int_equal(n, 1);		/* g-0003 (deleted instance) */
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports"), 2);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports"
+				 " WHERE serial IN ('g-0001', 'g-0002')"), 2);
+}
+
+/* value of key in a capacity or allocatable list; fails on duplicates */
+#define QTY(entries, n, k) ({						\
+	const char *v_ = NULL;						\
+	for (size_t i_ = 0; i_ < (n); i_++)				\
+		if (!strcmp((entries)[i_]->key, (k))) {			\
+			if (v_)						\
+				fail_msg("%s listed twice", (k));	\
+			v_ = (entries)[i_]->value->string;		\
+		}							\
+	v_;								\
+})
+
+struct want { const char *key, *cap, *alloc; };
+
+static void check_template(const struct pcfg_group *g, const struct inv_reported *rp,
+			   const struct want *w, size_t nw, size_t nres)
+{
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(tmpl_node(g, rp, &buf, &len), 0);
+	K8s__Io__Api__Core__V1__Node *n = k8s__io__api__core__v1__node__unpack(NULL, len, buf);
+	assert_non_null(n);
+	K8s__Io__Api__Core__V1__NodeStatus *s = n->status;
+	assert_int_equal(s->n_capacity, nres);
+	assert_int_equal(s->n_allocatable, nres);
+	for (size_t i = 0; i < nw; i++) {
+		const char *c = QTY(s->capacity, s->n_capacity, w[i].key);
+		const char *a = QTY(s->allocatable, s->n_allocatable, w[i].key);
+		if (!w[i].cap) {
+			if (c || a)
+				fail_msg("%s published: %s / %s", w[i].key, c, a);
+			continue;
+		}
+		if (!c || !a || strcmp(c, w[i].cap) || strcmp(a, w[i].alloc))
+			fail_msg("%s: capacity %s allocatable %s, want %s %s", w[i].key,
+				 c ? c : "(none)", a ? a : "(none)", w[i].cap, w[i].alloc);
+	}
+	k8s__io__api__core__v1__node__free_unpacked(n, NULL);
+	free(buf);
+}
+
+static void test_template_reported(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_reported rp;
+
+	/* nothing reported: the configured shape and resources only */
+	assert_int_equal(inv_group_reported(f->inv, "g", &rp, &st), 0);
+	const struct want none[] = {
+		{ "cpu", "8", "8" }, { "memory", "32Gi", "32Gi" }, { "pods", "110", "110" },
+		{ "dpupool.io/dpu-blk", NULL, NULL }, { "dpupool.io/batch-cpu", NULL, NULL },
+		{ "dpupool.io/batch-memory", NULL, NULL },
+	};
+	check_template(pcfg_group(&f->cfg, "g"), &rp, none, 6, 3);
+
+	two_hosts(f);
+	assert_int_equal(inv_group_reported(f->inv, "g", &rp, &st), 0);
+	const struct want got[] = {
+		{ "cpu", "12", "12" }, { "memory", "48Gi", "48Gi" }, { "pods", "200", "200" },
+		{ "dpupool.io/dpu-blk", "12", "10" },
+		{ "dpupool.io/dpu-crypto", "0", "0" },	/* free capped at capacity */
+		{ "dpupool.io/dpu-net", "7", "7" },
+		{ "dpupool.io/batch-cpu", "5500", "5500" },
+		{ "dpupool.io/batch-memory", "8589934592", "8589934592" },
+	};
+	check_template(pcfg_group(&f->cfg, "g"), &rp, got, 8, 8);
+
+	/* configured resources win; headroom capped at allocatable */
+	struct pcfg c;
+	char err[256];
+	pcfg_defaults(&c);
+	assert_int_equal(pcfg_parse_string(&c, "o", "[group g]\nmax = 4\ncpu = 8\nmemory = 32Gi\n"
+					   "reserved_cpu = 7\nreserved_memory = 1Gi\n"
+					   "resources = dpupool.io/dpu-blk=3, dpupool.io/batch-memory=1,"
+					   " example.com/fpga=2\n", err, sizeof(err)), 0);
+	const struct want over[] = {
+		{ "cpu", "12", "5" }, { "memory", "48Gi", "47Gi" },
+		{ "dpupool.io/dpu-blk", "3", "3" },
+		{ "dpupool.io/dpu-net", "7", "7" },
+		{ "dpupool.io/batch-cpu", "5000", "5000" },
+		{ "dpupool.io/batch-memory", "1", "1" },
+		{ "example.com/fpga", "2", "2" },
+	};
+	check_template(pcfg_group(&c, "g"), &rp, over, 7, 9);
+	/* headroom above allocatable memory is capped too */
+	rp.mem_bytes = 45 * GI;
+	rp.hr_mem_bytes = 100 * GI;
+	const struct want mem[] = {
+		{ "memory", "45Gi", "45Gi" },
+		{ "dpupool.io/batch-memory", "48318382080", "48318382080" },	/* 45Gi */
+	};
+	check_template(pcfg_group(&f->cfg, "g"), &rp, mem, 2, 8);
+	pcfg_free(&c);
+}
+
 static void test_template(void **state)
 {
 	(void)state;
@@ -525,7 +812,7 @@ static void test_template(void **state)
 	assert_int_equal(pcfg_parse_string(&c, "t", good, err, sizeof(err)), 0);
 	uint8_t *buf;
 	size_t len;
-	assert_int_equal(tmpl_node(pcfg_group(&c, "small"), &buf, &len), 0);
+	assert_int_equal(tmpl_node(pcfg_group(&c, "small"), NULL, &buf, &len), 0);
 	K8s__Io__Api__Core__V1__Node *n = k8s__io__api__core__v1__node__unpack(NULL, len, buf);
 	assert_non_null(n);
 	assert_string_equal(n->metadata->name, "dpupool-template-small");
@@ -565,6 +852,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inv_delete_nodes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_inv_recover_and_reopen, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_inv_agent, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_reported_aggregate, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_report_bad_slots, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_report_cleanup, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_template_reported, fx_setup, fx_teardown),
 		cmocka_unit_test(test_template),
 	};
 	return cmocka_run_group_tests_name("dpu-provider", tests, NULL, NULL);

@@ -1,0 +1,198 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# dpud as the agent of dpu-provider, in a guest with dpu.ko and dpu_sim.ko:
+#   make modules user && scripts/vm -t 300 -- tools/testing/dpud/agent_test.sh
+# dpud registers with a real dpu-provider (run here in the guest), reports
+# every second, writes the directive and runs its hook once per change,
+# survives the provider's kill -9 and speaks mTLS; its /metrics is served
+# on a unix socket.  The provider side of the protocol is tested by
+# tools/testing/provider; a guest booted as a provisioned host, by
+# tools/testing/provider/host_test.py.
+REPO=$(cd "$(dirname "$0")/../../.." && pwd)
+DPUD=${DPUD:-$REPO/user/build/san/bin/dpud}
+[ -x "$DPUD" ] || DPUD=$REPO/user/build/bin/dpud
+DPUCTL=$REPO/user/build/bin/dpuctl
+PROVIDER=$REPO/user/build/bin/dpu-provider
+SIM=/sys/bus/dpu_sim
+SIMID=72
+PPORT=9900
+n_test=0 n_pass=0 n_fail=0
+
+check() {	# check DESCRIPTION COMMAND...
+	local desc=$1
+	shift
+	n_test=$((n_test + 1))
+	if "$@"; then
+		echo "ok $n_test $desc"
+		n_pass=$((n_pass + 1))
+	else
+		echo "not ok $n_test $desc"
+		n_fail=$((n_fail + 1))
+	fi
+}
+wait_for() {	# wait_for SEC COMMAND...: poll until the command succeeds
+	local t=$(($1 * 10))
+	shift
+	while [ $t -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		t=$((t - 1))
+	done
+	return 1
+}
+eq() { [ "$1" = "$2" ] || { echo "# got '$1', want '$2'"; return 1; }; }
+term() {	# term PID: SIGTERM, 10 s to exit (else SIGKILL, 137); its status
+	local i
+	kill -TERM "$1" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$1" 2>/dev/null && { echo "# $1 ignored SIGTERM"; kill -9 "$1"; }
+	wait "$1"
+}
+
+[ -d $SIM ] || { echo "# SKIP: dpu_sim.ko not loaded"; exit 4; }
+for x in "$DPUD" "$PROVIDER"; do
+	[ -x "$x" ] || { echo "# SKIP: $x not built"; exit 4; }
+done
+command -v sqlite3 >/dev/null || { echo "# SKIP: sqlite3 missing"; exit 4; }
+
+T=$(mktemp -d /tmp/agent_test.XXXXXX)
+A=$T
+APID= PPID_=
+cleanup() {
+	[ -n "$APID" ] && kill -9 "$APID" 2>/dev/null
+	[ -n "$PPID_" ] && kill -9 "$PPID_" 2>/dev/null
+	echo $SIMID > $SIM/del_device 2>/dev/null
+	if [ -n "$DPU_VM_OUT" ]; then cp "$T"/*.log "$DPU_VM_OUT"/ 2>/dev/null; fi
+}
+trap cleanup EXIT
+echo $SIMID > $SIM/new_device
+DEV=
+for d in /sys/class/dpu/dpu*; do
+	[ "$(basename "$(readlink "$d/device")")" = "dpu_sim$SIMID" ] && DEV=$(basename "$d")
+done
+nfns() { "$DPUCTL" -j fn show "$DEV" | jq 'length'; }
+mkdir -p /sys/fs/cgroup/agent-test
+echo "# device $DEV, work dir $T, daemon $DPUD"
+
+mkdir -p "$A/desired" "$A/state"
+cat > "$A/provider.conf" <<EOC
+listen = 127.0.0.1:$PPORT
+db = $A/provider.db
+agent_report_interval = 1s
+[group g1]
+min = 0
+max = 2
+cpu = 2
+memory = 1Gi
+EOC
+cat > "$A/hook.sh" <<'EOC'
+#!/bin/sh
+echo "$1 $DPUPOOL_SERIAL $DPUPOOL_DISPOSITION" >> "$(dirname "$0")/directive.log"
+EOC
+chmod +x "$A/hook.sh"
+agent_conf() {	# agent_conf EXTRA-LINES
+	cat > "$A/dpud.conf" <<EOC
+listen = unix:$A/metrics.sock
+desired_dir = $A/desired
+state_dir = $A/state
+device = $DEV
+sample_interval = 1s
+cgroup_root = agent-test
+provider = 127.0.0.1:$PPORT
+serial = free-host-1
+labels = topology.kubernetes.io/zone=rack7, dpupool.io/shape=test
+directive_hook = $A/hook.sh
+$1
+EOC
+}
+prov_start() {	# prov_start [TLS ARGS]
+	"$PROVIDER" --config "$A/provider.conf" "$@" 2>>"$A/provider.log" &
+	PPID_=$!
+}
+umetrics() { curl -sf --unix-socket "$A/metrics.sock" http://dpud/metrics; }
+mval() { umetrics | awk -v k="$1" '$1 == k {print $2}'; }
+registered() { [ "$(mval dpud_agent_registered)" = 1 ]; }
+calls() {	# calls RPC RESULT: the counter, 0 while /metrics does not answer
+	local v
+	v=$(mval "dpud_agent_calls_total{rpc=\"$1\",result=\"$2\"}")
+	echo "${v:-0}"
+}
+nreports() { sqlite3 "$A/provider.db" "select reports from reports where serial = 'free-host-1'" 2>/dev/null; }
+agent_conf ""
+prov_start
+"$DPUD" --config "$A/dpud.conf" 2>>"$A/dpud.log" &
+APID=$!
+check "agent: registers with dpu-provider (/metrics over a unix socket)" wait_for 20 registered
+check "  directive stay_free written to state_dir/directive (unknown serial)" \
+	wait_for 5 grep -q "disposition = stay_free" "$A/state/directive"
+check "  directive hook ran once with stay_free" \
+	wait_for 5 grep -qx "stay_free free-host-1 stay_free" "$A/directive.log"
+r1=$(nreports)
+sleep 3
+r2=$(nreports)
+check "  reports every second ($r1 -> $r2 in 3 s)" awk -v a="${r1:-0}" -v b="${r2:-0}" 'BEGIN{exit !(b - a >= 2 && b - a <= 5)}'
+row=$(sqlite3 "$A/provider.db" "select labels || ' ' || slots || ' ' || cpu_milli from reports where serial = 'free-host-1'")
+maxf=$(cat /sys/class/dpu/$DEV/max_fns)
+nf=$(nfns)
+free=$((maxf - nf))
+has_row() { grep -qF -- "$1" <<<"$row" || { echo "# report row '$row' lacks '$1'"; return 1; }; }
+check "  the provider stored labels, slots ($free of $maxf free) and capacity" \
+	eval 'has_row topology.kubernetes.io/zone=rack7 && has_row "blk=$free" && has_row "net=$free" && has_row " $(($(nproc) * 1000))"'
+check "  the hook did not run again for the same directive" eq "$(wc -l < "$A/directive.log")" 1
+kill -9 "$PPID_"; wait "$PPID_" 2>/dev/null
+failed() { [ "$(calls report error)" -ge 1 ] 2>/dev/null || [ "$(calls register error)" -ge 1 ] 2>/dev/null; }
+check "agent: provider killed -9: calls fail, registered drops to 0" \
+	wait_for 15 eval 'failed && [ "$(mval dpud_agent_registered)" = 0 ]'
+ok_before=$(calls register ok)
+prov_start
+check "  provider back: registers again (register ok ${ok_before} -> more)" \
+	wait_for 45 eval '[ "$(calls register ok)" -gt "$ok_before" ] && registered'
+term "$APID"; rc=$?
+check "  SIGTERM with the agent running: exit 0" eq "$rc" 0
+term "$PPID_"
+
+# mTLS: certificates made now; the provider asks for client certs
+if command -v openssl >/dev/null; then
+	C=$A/certs
+	mkdir -p "$C"
+	ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+	(cd "$C" &&
+	 openssl req -x509 $ec -keyout ca.key -out ca.crt -days 2 -subj "/CN=t ca" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
+	 printf 'subjectAltName=DNS:provider.test\nextendedKeyUsage=serverAuth\n' > s.ext &&
+	 printf 'extendedKeyUsage=clientAuth\n' > c.ext &&
+	 for n in s c; do
+		openssl req $ec -keyout $n.key -out $n.csr -subj "/CN=$n" &&
+		openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+			-out $n.crt -days 2 -extfile $n.ext || exit 1
+	 done) >/dev/null 2>&1
+	prov_start --tls-cert "$C/s.crt" --tls-key "$C/s.key" --tls-ca "$C/ca.crt"
+	agent_conf "provider_ca = $C/ca.crt
+provider_cert = $C/c.crt
+provider_key = $C/c.key
+provider_server_name = provider.test"
+	"$DPUD" --config "$A/dpud.conf" 2>>"$A/dpud.log" &
+	APID=$!
+	check "agent: registers over mTLS (server name provider.test)" wait_for 30 registered
+	check "  SIGTERM: exit 0" term "$APID"
+	# a certificate for another name than the one expected: refused
+	agent_conf "provider_ca = $C/ca.crt
+provider_cert = $C/c.crt
+provider_key = $C/c.key
+provider_server_name = wrong.name"
+	"$DPUD" --config "$A/dpud.conf" 2>>"$A/dpud.log" &
+	APID=$!
+	sleep 4
+	check "agent: wrong server name: never registered, calls fail" \
+		eval '[ "$(mval dpud_agent_registered)" = 0 ] && [ "$(calls register error)" -ge 1 ]'
+	check "  SIGTERM: exit 0" term "$APID"
+	term "$PPID_"
+fi
+if [ "$n_fail" -ne 0 ]; then echo "# agent dpud log:"; sed 's/^/#   /' "$A/dpud.log" | tail -40; fi
+
+check "no ERROR from sanitizers or crashes in the log" sh -c "! grep -q 'runtime error\\|AddressSanitizer\\|LeakSanitizer' '$A/dpud.log'"
+echo "# $n_pass passed, $n_fail failed"
+[ "$n_fail" -eq 0 ]
