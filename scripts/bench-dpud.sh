@@ -6,9 +6,12 @@
 #   (b) 200 functions (100 disks, 100 NICs, 10 tenants) and 200 cgroups
 #       under the cgroup root (kubepods), some with sleeping processes
 #   (c) (b) again with the default sample_interval = 10s
+#   (d) (b) as the agent of a dpu-provider (run in the guest too) that
+#       asks for a report every second; (e) every 10 s
 #
-# (a) and (b) with sample_interval = 1s (a reconcile and a headroom sample
-# every second). Resident memory is VmRSS from /proc/PID/status at the end of the
+# (a) and (b) with sample_interval = 1s (a headroom sample every second).
+# Windows start once dpud has settled (no reconcile for 3 s: the events of
+# the attaches are drained). Resident memory is VmRSS from /proc/PID/status at the end of the
 # window (VmHWM, the peak, is shown too); CPU is utime+stime from
 # /proc/PID/stat over a 60 s window, in % of one core. The non-sanitizer
 # build user/build/bin/dpud is measured. TCG emulates the CPU, so CPU
@@ -39,9 +42,11 @@ T=$(mktemp -d /tmp/bench-dpud.XXXXXX)
 D=$T/desired
 mkdir -p "$D" "$T/state"
 pid=
+ppid_=
 sleepers=()
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$ppid_" ] && kill "$ppid_" 2>/dev/null
 	[ ${#sleepers[@]} -gt 0 ] && kill "${sleepers[@]}" 2>/dev/null
 	true
 }
@@ -108,6 +113,19 @@ measure() {	# measure LABEL: print the row for a $window s window
 	printf '| %s | RSS %s MiB (peak %s), CPU %s%% of a core | goal < 10 MiB, < 1%% |\n' \
 		"$1" "$rss" "$hwm" "$(printf '%.2f' "$cpu")"
 }
+reconciles() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^dpud_reconciles_total /{print $2}'; }
+settle() {	# steady state: no reconcile for 3 s (the attach events drained)
+	local r0 r1 t
+	r1=$(reconciles)
+	for t in $(seq 20); do
+		r0=$r1
+		sleep 3
+		r1=$(reconciles)
+		[ "$r0" = "$r1" ] && return 0
+	done
+	echo "bench-dpud: dpud never settled" >&2
+	exit 1
+}
 start() {
 	"$dpud" --config "$T/dpud.conf" 2>>"$T/dpud.log" &
 	pid=$!
@@ -147,7 +165,7 @@ start
 t0=$(date +%s.%N)
 wait_ready 200 600
 t1=$(date +%s.%N)
-sleep 3
+settle
 fns=$("$dpuctl" -j fn show "$dev" | jq -r 'group_by(.type) | map("\(length) \(.[0].type)") | join(", ")')
 measure "dpud, 200 functions ($fns), 200 cgroups, sample_interval 1s, ${window} s"
 lines=$(curl -sf "http://127.0.0.1:$port/metrics" | wc -l)
@@ -160,7 +178,46 @@ sed -i 's/^sample_interval = .*/sample_interval = 10s/' "$T/dpud.conf"
 start
 sleep 3
 ready 200
+settle
 measure "dpud, 200 functions, 200 cgroups, sample_interval 10s (default), ${window} s"
+stop
+
+# (d) (b) as the agent of dpu-provider, Report every second
+cat > "$T/provider.conf" <<EOC
+listen = 127.0.0.1:9901
+db = $T/provider.db
+agent_report_interval = 1s
+[group g]
+min = 0
+max = 1
+cpu = 2
+memory = 1Gi
+EOC
+"$repo/user/build/bin/dpu-provider" --config "$T/provider.conf" 2>>"$T/provider.log" &
+ppid_=$!
+sed -i 's/^sample_interval = .*/sample_interval = 1s/' "$T/dpud.conf"
+printf 'provider = 127.0.0.1:9901\nserial = bench-host\n' >> "$T/dpud.conf"
+start
+sleep 3
+ready 200
+settle
+r0=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '/^dpud_agent_calls_total.*rpc="report",result="ok"/ {print $2}')
+measure "dpud as dpu-provider's agent (Report every 1 s), 200 functions, 200 cgroups, sample_interval 1s, ${window} s"
+r1=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '/^dpud_agent_calls_total.*rpc="report",result="ok"/ {print $2}')
+echo "| dpud agent: Reports answered during that window | $((r1 - r0)) in ${window} s | |"
+stop
+
+# (e) the same with a Report every 10 s (the provider's default is 30 s)
+sed -i 's/^agent_report_interval = .*/agent_report_interval = 10s/' "$T/provider.conf"
+kill "$ppid_"; wait "$ppid_" 2>/dev/null
+"$repo/user/build/bin/dpu-provider" --config "$T/provider.conf" 2>>"$T/provider.log" &
+ppid_=$!
+sleep 1
+start
+sleep 3
+ready 200
+settle
+measure "dpud as dpu-provider's agent (Report every 10 s), 200 functions, 200 cgroups, sample_interval 1s, ${window} s"
 stop
 
 # the guest is thrown away; only the sleepers are ended here (trap)

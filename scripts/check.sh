@@ -162,7 +162,10 @@ if want e2e; then
 		'^dpu0/[0-9]*: type blk state ready tenant initech size 64M' \
 		'^dpud_headroom_reclaimable_cpu_cores [0-9]' \
 		'^NodeGroupNodes dpu-16c: .*dpu-16c-0003 instanceCreating' \
-		'^NodeGroupNodes dpu-16c: \(dpupool://dpu-16c-000[123] instanceRunning\(, \)\?\)\{3\}'; do
+		'^NodeGroupNodes dpu-16c: \(dpupool://dpu-16c-000[123] instanceRunning\(, \)\?\)\{3\}' \
+		'^disposition = join' '^dpud_agent_registered 1' \
+		'^template dpu-16c allocatable dpupool.io/dpu-blk: 409[0-9]' \
+		'^template dpu-16c allocatable dpupool.io/batch-cpu: [1-9]'; do
 		if grep -q "$want" "$logs/demo.log"; then
 			p=$((p + 1))
 		else

@@ -149,6 +149,31 @@ show("dpu-16c")
 EOF
 say "a grpcio client playing the autoscaler: NodeGroups, IncreaseSize, NodeGroupNodes"
 /usr/bin/python3 $p/client.py
+say "dpud as this host's agent: registers with dpu-provider as dpu-16c-0001"
+printf "provider = 127.0.0.1:18086\nserial = dpu-16c-0001\nlabels = dpupool.io/rack=r1\n" >> $d/dpud.conf
+tail -n 3 $d/dpud.conf
+user/build/bin/dpud --config $d/dpud.conf 2> $d/dpud-agent.log &
+dpud_pid=$!
+for i in $(seq 100); do [ -f $d/state/directive ] && break; sleep 0.1; done
+sleep 3	# two samples: headroom is reported from then on
+cat $d/state/directive
+curl -s http://127.0.0.1:9477/metrics | grep -E "^dpud_agent_(registered|disposition\{disposition=\"join|calls_total)"
+cat > $p/template.py <<"EOF"
+import sys
+sys.path.insert(0, "/tmp/provider/py")
+import grpc
+import externalgrpc_pb2 as pb
+from k8s import core_v1_pb2 as core
+chan = grpc.insecure_channel("127.0.0.1:18086")
+f = chan.unary_unary("/clusterautoscaler.cloudprovider.v1.externalgrpc.CloudProvider/NodeGroupTemplateNodeInfo",
+                     request_serializer=lambda m: m.SerializeToString(),
+                     response_deserializer=pb.NodeGroupTemplateNodeInfoResponse.FromString)
+n = core.Node.FromString(f(pb.NodeGroupTemplateNodeInfoRequest(id="dpu-16c"), timeout=5).nodeBytes)
+for k, v in sorted(n.status.allocatable.items()):
+    print("template dpu-16c allocatable %s: %s" % (k, v.string))
+EOF
+/usr/bin/python3 $p/template.py
+kill -TERM $dpud_pid; wait $dpud_pid && echo "dpud exited 0"
 kill -TERM $prov_pid; wait $prov_pid && echo "dpu-provider exited 0"
 say "rmmod dpu_sim dpu"
 echo 0 > /sys/bus/dpu_sim/del_device

@@ -14,7 +14,7 @@ PKGS=(
 	libmnl-dev libnl-3-dev libnl-route-3-dev liburing-dev libbpf-dev
 	bpftool libcmocka-dev
 	# dpud and the autoscaler provider: gRPC C core, protobuf-c, SQLite
-	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
+	libgrpc-dev libnghttp2-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	libsqlite3-dev sqlite3
 	# tests in the guest
 	fio iperf3 iproute2 iputils-ping e2fsprogs util-linux jq python3

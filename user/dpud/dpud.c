@@ -32,9 +32,10 @@
 #define MAX_CONNS	64
 #define MAX_PENDING	256
 #define RESYNC_MS	60000	/* full reconcile without events */
+#define AGENT_DEADLINE_MS 5000	/* a Register or Report call */
 
-enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN, OP_AGENT,
-	       OP_ATIMER };
+enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN, OP_ATIMER,
+	       OP_AGENT = DPUD_OP_AGENT };
 
 struct op {
 	enum op_kind kind;
@@ -89,8 +90,7 @@ static struct dpud {
 	/* agent of dpu-provider */
 	struct dpud_agent *agent;
 	int atfd;			/* one-shot timer: next Register/Report */
-	struct op op_agent, op_atimer;
-	uint8_t amsg[DPUD_AGENT_MSG];
+	struct op op_atimer;
 	uint64_t atbuf;
 	bool registered;
 	uint32_t backoff_s;
@@ -824,13 +824,15 @@ static void agent_send(void)
 		agent_arm_timer(1000);
 		return;
 	}
-	ret = dpud_agent_call(D.agent, !D.registered, buf, len, 5000);
+	ret = dpud_agent_call(D.agent, !D.registered, buf, len);
 	free(buf);
 	if (ret) {
 		dpud_log("warn", "cannot start a provider call", "error=%d",
 			 ret);
 		agent_arm_timer(1000);
+		return;
 	}
+	agent_arm_timer(AGENT_DEADLINE_MS);	/* the call's deadline */
 }
 
 static int write_atomic(const char *dir, const char *name, const char *buf,
@@ -1214,10 +1216,9 @@ int main(int argc, char **argv)
 	D.op_timer.kind = OP_TIMER;
 	D.op_signal.kind = OP_SIGNAL;
 	D.op_accept.kind = OP_ACCEPT;
-	D.op_agent.kind = OP_AGENT;
 	D.op_atimer.kind = OP_ATIMER;
 	if (D.cfg.provider[0]) {
-		D.agent = dpud_agent_open(&D.cfg, err, sizeof(err));
+		D.agent = dpud_agent_open(&D.cfg, &D.ring, err, sizeof(err));
 		if (!D.agent) {
 			dpud_log("error", "cannot set up the provider client",
 				 "provider=%s error=\"%s\"", D.cfg.provider,
@@ -1242,8 +1243,6 @@ int main(int argc, char **argv)
 			 D.cfg.provider, D.serial,
 			 D.cfg.provider_ca[0] ? "mtls" : "off");
 		agent_arm_timer(0);
-		arm_read(dpud_agent_fd(D.agent), D.amsg, sizeof(D.amsg),
-			 &D.op_agent);
 		arm_read(D.atfd, &D.atbuf, sizeof(D.atbuf), &D.op_atimer);
 	}
 
@@ -1328,21 +1327,28 @@ int main(int argc, char **argv)
 			case OP_CONN:
 				conn_done((struct conn *)op, res);
 				break;
-			case OP_AGENT:
-				if (res == DPUD_AGENT_MSG) {
-					struct dpud_agent_result ar;
+			case OP_AGENT: {
+				struct dpud_agent_result ar;
 
-					if (dpud_agent_done(D.agent, D.amsg, &ar))
+				if (dpud_agent_cqe(D.agent, op, res, &ar))
+					agent_result(&ar);
+				break;
+			}
+			case OP_ATIMER: {
+				struct dpud_agent_result ar;
+
+				if (dpud_agent_busy(D.agent)) {
+					if (dpud_agent_abort(D.agent, "no answer within 5 s", &ar))
+						agent_result(&ar);
+				} else {
+					agent_send();
+					if (dpud_agent_poll(D.agent, &ar))
 						agent_result(&ar);
 				}
-				arm_read(dpud_agent_fd(D.agent), D.amsg,
-					 sizeof(D.amsg), &D.op_agent);
-				break;
-			case OP_ATIMER:
-				agent_send();
 				arm_read(D.atfd, &D.atbuf, sizeof(D.atbuf),
 					 &D.op_atimer);
 				break;
+			}
 			}
 		}
 		io_uring_cq_advance(&D.ring, seen);

@@ -279,10 +279,13 @@ const char *dpud_disposition_str(enum dpud_disposition d);
 int dpud_directive_format(const struct dpud_directive *d, char *buf,
 			  size_t len);
 
-/* agent.c: the gRPC client.  Completions come out of a pipe (fd) that the
- * event loop reads, DPUD_AGENT_MSG bytes at a time. */
+/* agent.c: the gRPC client, on dpud's ring: HTTP/2 (nghttp2), TLS in
+ * memory BIOs (OpenSSL).  Its ring operations carry user data whose first
+ * int is DPUD_OP_AGENT; the loop hands their completions to
+ * dpud_agent_cqe(). */
+struct io_uring;
 struct dpud_agent;
-#define DPUD_AGENT_MSG 16
+#define DPUD_OP_AGENT 100
 struct dpud_agent_result {
 	bool reg;			/* Register (else Report) */
 	int code;			/* gRPC status code, 0 = OK */
@@ -290,16 +293,22 @@ struct dpud_agent_result {
 	double seconds;			/* call latency */
 	struct dpud_directive d;	/* code 0 */
 };
-struct dpud_agent *dpud_agent_open(const struct dpud_config *c, char *err,
+struct dpud_agent *dpud_agent_open(const struct dpud_config *c,
+				   struct io_uring *ring, char *err,
 				   size_t errlen);
-int dpud_agent_fd(const struct dpud_agent *a);
 bool dpud_agent_busy(const struct dpud_agent *a);
-/* Start a call (one at a time: -EBUSY). */
+/* Start a call (one at a time: -EBUSY).  Its end is reported by
+ * dpud_agent_cqe() or, if it failed at once, by dpud_agent_poll(). */
 int dpud_agent_call(struct dpud_agent *a, bool reg, const uint8_t *buf,
-		    size_t len, int timeout_ms);
-/* Feed one message read from the fd: 1 when a call ended (*res set) */
-int dpud_agent_done(struct dpud_agent *a, const void *msg,
-		    struct dpud_agent_result *res);
+		    size_t len);
+/* 1 when the call ended (*res set), else 0 */
+int dpud_agent_poll(struct dpud_agent *a, struct dpud_agent_result *res);
+int dpud_agent_cqe(struct dpud_agent *a, void *op, int res,
+		   struct dpud_agent_result *out);
+/* The deadline passed: the call ends with DEADLINE_EXCEEDED */
+int dpud_agent_abort(struct dpud_agent *a, const char *why,
+		     struct dpud_agent_result *out);
+/* After io_uring_queue_exit() */
 void dpud_agent_close(struct dpud_agent *a);
 
 /* ----------------------------------------------------------------- NIC */

@@ -4,8 +4,8 @@ DPUD_SRCS := dpud/dpud.c dpud/nic.c dpud/agent.c $(DPUD_PURE)
 DPUD_HDRS := dpud/dpud.h
 NL_ROUTE_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
 NL_ROUTE_LIBS := $(shell pkg-config --libs libnl-route-3.0)
-DPUD_GRPC_CFLAGS := $(shell pkg-config --cflags grpc libprotobuf-c)
-DPUD_GRPC_LIBS := $(shell pkg-config --libs grpc libprotobuf-c) -lpthread
+DPUD_AGENT_CFLAGS := $(shell pkg-config --cflags libnghttp2 openssl libprotobuf-c)
+DPUD_AGENT_LIBS := $(shell pkg-config --libs libnghttp2 openssl libprotobuf-c)
 
 # the agent service's messages, generated from the provider's .proto
 DPUD_GEN := $(O)/dpud/gen
@@ -17,20 +17,20 @@ $(DPUD_GEN_STAMP): provider/proto/agent_messages.proto
 $(DPUD_GEN)/agent_messages.pb-c.c $(DPUD_GEN)/agent_messages.pb-c.h: $(DPUD_GEN_STAMP)
 $(O)/dpud/genobj/agent_messages.o: $(DPUD_GEN_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DPUD_GRPC_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
+	$(CC) $(CFLAGS) $(DPUD_AGENT_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
 $(O)/san/dpud/genobj/agent_messages.o: $(DPUD_GEN_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $(DPUD_GRPC_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
+	$(CC) $(CFLAGS) $(SAN) $(DPUD_AGENT_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
 
 all: $(O)/bin/dpud
 
-$(O)/dpud/%.o $(O)/san/dpud/%.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(NL_ROUTE_CFLAGS) $(DPUD_GRPC_CFLAGS)
+$(O)/dpud/%.o $(O)/san/dpud/%.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(NL_ROUTE_CFLAGS) $(DPUD_AGENT_CFLAGS)
 $(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/tests/dpud_test.o: $(DPUD_HDRS) $(DPUD_GEN_STAMP)
-$(O)/san/dpud/tests/dpud_test.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(DPUD_GRPC_CFLAGS)
+$(O)/san/dpud/tests/dpud_test.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(DPUD_AGENT_CFLAGS)
 
 $(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(O)/dpud/genobj/agent_messages.o $(O)/libdpu.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_GRPC_LIBS) $(LDLIBS_MNL) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(LDLIBS_MNL) -lm
 
 $(O)/san/dpud_test: $(O)/san/dpud/tests/dpud_test.o $(DPUD_PURE:%.c=$(O)/san/%.o) $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_MNL) $(shell pkg-config --libs libprotobuf-c) -lcmocka -lm
@@ -41,4 +41,4 @@ test: $(O)/san/dpud_test
 all: $(O)/san/bin/dpud
 $(O)/san/bin/dpud: $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_GRPC_LIBS) $(LDLIBS_MNL) -lm
+	$(CC) $(SAN) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(LDLIBS_MNL) -lm

@@ -146,6 +146,8 @@ kill -9 "$PPID_"; wait "$PPID_" 2>/dev/null
 failed() { [ "$(calls report error)" -ge 1 ] 2>/dev/null || [ "$(calls register error)" -ge 1 ] 2>/dev/null; }
 check "agent: provider killed -9: calls fail, registered drops to 0" \
 	wait_for 15 eval 'failed && [ "$(mval dpud_agent_registered)" = 0 ]'
+check "  the log says why (UNAVAILABLE, connection refused or closed)" \
+	grep -q 'provider call failed.*code=14 error="\(connect 127.0.0.1:9900: Connection refused\|connection to 127.0.0.1:9900 closed\)' "$A/dpud.log"
 ok_before=$(calls register ok)
 prov_start
 check "  provider back: registers again (register ok ${ok_before} -> more)" \
@@ -188,9 +190,26 @@ provider_server_name = wrong.name"
 	sleep 4
 	check "agent: wrong server name: never registered, calls fail" \
 		eval '[ "$(mval dpud_agent_registered)" = 0 ] && [ "$(calls register error)" -ge 1 ]'
+	check "  the log names the reason (hostname mismatch)" \
+		grep -q 'provider call failed.*code=14 error="TLS handshake: hostname mismatch"' "$A/dpud.log"
 	check "  SIGTERM: exit 0" term "$APID"
 	term "$PPID_"
 fi
+# a provider that accepts connections and never answers: the 5 s deadline
+/usr/bin/python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9902)); s.listen(); time.sleep(60)' &
+MUTE=$!
+agent_conf ""
+sed -i "s/^provider = .*/provider = 127.0.0.1:9902/" "$A/dpud.conf"
+: > "$A/dpud-mute.log"
+"$DPUD" --config "$A/dpud.conf" 2>>"$A/dpud-mute.log" &
+APID=$!
+check "agent: a provider that never answers: DEADLINE_EXCEEDED after 5 s, retried" \
+	wait_for 20 grep -q 'provider call failed.*rpc=Register code=4 error="no answer within 5 s"' "$A/dpud-mute.log"
+check "  SIGTERM: exit 0" term "$APID"
+kill "$MUTE" 2>/dev/null
+cat "$A/dpud-mute.log" >> "$A/dpud.log"
 if [ "$n_fail" -ne 0 ]; then echo "# agent dpud log:"; sed 's/^/#   /' "$A/dpud.log" | tail -40; fi
 
 check "no ERROR from sanitizers or crashes in the log" sh -c "! grep -q 'runtime error\\|AddressSanitizer\\|LeakSanitizer' '$A/dpud.log'"

@@ -792,6 +792,38 @@ static void metrics_escape(void **state)
 	free(out);
 }
 
+static void metrics_agent(void **state)
+{
+	struct dpud_actual a = { NULL, 0, NULL, 0, 8 };
+	struct dpud_hist h = { 0 };
+	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
+				  .have_actual = true, .attach = &h };
+	size_t len;
+	char *out;
+
+	(void)state;
+	out = dpud_metrics_render(&m, &len);
+	assert_null(strstr(out, "dpud_agent"));		/* no agent: none */
+	free(out);
+	m.agent = true;
+	m.agent_registered = true;
+	m.disposition = DPUD_DISP_JOIN;
+	m.agent_calls[1][1] = 1;
+	m.agent_calls[0][1] = 41;
+	m.agent_calls[0][0] = 2;
+	out = dpud_metrics_render(&m, &len);
+	HAS("# TYPE dpud_agent_registered gauge\ndpud_agent_registered 1\n");
+	HAS("dpud_agent_disposition{disposition=\"join\"} 1\n");
+	HAS("dpud_agent_disposition{disposition=\"leave\"} 0\n");
+	HAS("dpud_agent_disposition{disposition=\"stay_free\"} 0\n");
+	HAS("# TYPE dpud_agent_calls_total counter\n");
+	HAS("dpud_agent_calls_total{rpc=\"register\",result=\"ok\"} 1\n");
+	HAS("dpud_agent_calls_total{rpc=\"register\",result=\"error\"} 0\n");
+	HAS("dpud_agent_calls_total{rpc=\"report\",result=\"ok\"} 41\n");
+	HAS("dpud_agent_calls_total{rpc=\"report\",result=\"error\"} 2\n");
+	free(out);
+}
+
 /* -------------------------------------------------------------- headroom */
 static void dhist_quantiles(void **state)
 {
@@ -855,6 +887,7 @@ int main(void)
 		cmocka_unit_test(desired_dir),
 		cmocka_unit_test(metrics_format),
 		cmocka_unit_test(metrics_escape),
+		cmocka_unit_test(metrics_agent),
 		cmocka_unit_test(dhist_quantiles),
 		cmocka_unit_test(damping),
 	};
