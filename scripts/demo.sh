@@ -98,7 +98,7 @@ kill -TERM $dpud_pid; wait $dpud_pid && echo "dpud exited 0"
 grep -E "msg=\"(starting|action done|exiting)\"" $d/dpud.log | sed -E "s/^ts=[^ ]* //" | head -n 8
 say "dpu-provider: cluster-autoscaler externalgrpc provider, two node groups"
 p=/tmp/provider; rm -rf $p; mkdir -p $p/py
-printf "[group dpu-16c]\nmin = 1\nmax = 5\ncpu = 16\nmemory = 64Gi\n\n[group dpu-64c]\nmin = 0\nmax = 2\ncpu = 64\nmemory = 256Gi\n" > $p/provider.conf
+printf "agent_report_interval = 1s\n\n[group dpu-16c]\nmin = 1\nmax = 5\ncpu = 16\nmemory = 64Gi\n\n[group dpu-64c]\nmin = 0\nmax = 2\ncpu = 64\nmemory = 256Gi\n" > $p/provider.conf
 printf "#!/bin/sh\n# provision hook: a real site powers the host on and attaches its boot disk\nsleep 1\nexit 0\n" > $p/hook.sh
 chmod +x $p/hook.sh
 cat $p/provider.conf
@@ -149,7 +149,7 @@ show("dpu-16c")
 EOF
 say "a grpcio client playing the autoscaler: NodeGroups, IncreaseSize, NodeGroupNodes"
 /usr/bin/python3 $p/client.py
-say "dpud as this host's agent: registers with dpu-provider as dpu-16c-0001"
+say "dpud as the agent of this host: registers with dpu-provider as dpu-16c-0001"
 printf "provider = 127.0.0.1:18086\nserial = dpu-16c-0001\nlabels = dpupool.io/rack=r1\n" >> $d/dpud.conf
 tail -n 3 $d/dpud.conf
 user/build/bin/dpud --config $d/dpud.conf 2> $d/dpud-agent.log &
