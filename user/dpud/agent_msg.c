@@ -16,6 +16,8 @@ int dpud_report_pack(const struct dpud_host_report *r, bool reg,
 {
 	AG(HostReport__LabelsEntry) le[DPUD_MAX_LABELS], *lep[DPUD_MAX_LABELS];
 	AG(FunctionSlots) fs[4], *fsp[4];
+	AG(Function) *fn = NULL, **fnp = NULL;
+	char (*mac)[18] = NULL;
 	AG(HostReport) h = DPUPOOL__AGENT__V1__HOST_REPORT__INIT;
 	AG(Resources) cap = DPUPOOL__AGENT__V1__RESOURCES__INIT;
 	AG(Resources) hr = DPUPOOL__AGENT__V1__RESOURCES__INIT;
@@ -52,6 +54,37 @@ int dpud_report_pack(const struct dpud_host_report *r, bool reg,
 	}
 	h.n_free_slots = n;
 	h.free_slots = fsp;
+	if (r->nfns) {
+		fn = calloc(r->nfns, sizeof(*fn));
+		fnp = calloc(r->nfns, sizeof(*fnp));
+		mac = calloc(r->nfns, sizeof(*mac));
+		if (!fn || !fnp || !mac) {
+			free(fn);
+			free(fnp);
+			free(mac);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < r->nfns; i++) {
+		const struct dpud_actual_fn *f = &r->fns[i];
+
+		dpupool__agent__v1__function__init(&fn[i]);
+		fn[i].index = f->index;
+		fn[i].type = (char *)dpu_fn_type_str(f->type);
+		fn[i].state = (char *)dpu_fn_state_str(f->state);
+		fn[i].tenant = (char *)f->tenant;
+		if (f->type == DPU_FN_TYPE_BLK)
+			fn[i].size_bytes = f->size;
+		if (f->has_mac)
+			snprintf(mac[i], sizeof(mac[i]),
+				 "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0],
+				 f->mac[1], f->mac[2], f->mac[3], f->mac[4],
+				 f->mac[5]);
+		fn[i].mac = mac[i];
+		fnp[i] = &fn[i];
+	}
+	h.n_functions = r->nfns;
+	h.functions = fnp;
 
 	if (reg) {
 		rq.host = &h;
@@ -61,13 +94,14 @@ int dpud_report_pack(const struct dpud_host_report *r, bool reg,
 		*len = dpupool__agent__v1__report_request__get_packed_size(&pq);
 	}
 	*buf = malloc(*len ? *len : 1);
-	if (!*buf)
-		return -ENOMEM;
-	if (reg)
+	if (*buf && reg)
 		dpupool__agent__v1__register_request__pack(&rq, *buf);
-	else
+	else if (*buf)
 		dpupool__agent__v1__report_request__pack(&pq, *buf);
-	return 0;
+	free(fn);
+	free(fnp);
+	free(mac);
+	return *buf ? 0 : -ENOMEM;
 }
 
 static void copy(char *dst, size_t len, const char *src)

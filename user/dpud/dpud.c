@@ -820,6 +820,10 @@ static void agent_send(void)
 			sl->free = D.actual.max_fns > D.actual.nfns ?
 				   (uint32_t)(D.actual.max_fns - D.actual.nfns) : 0;
 		}
+	if (D.have_actual) {
+		r.fns = D.actual.fns;
+		r.nfns = D.actual.nfns;
+	}
 	if (dpud_report_pack(&r, !D.registered, &buf, &len)) {
 		agent_arm_timer(1000);
 		return;

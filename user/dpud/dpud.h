@@ -251,6 +251,8 @@ struct dpud_host_report {
 	int64_t hr_cpu_milli, hr_mem_bytes, hr_pods;	/* headroom */
 	size_t nslots;
 	struct dpud_slots slots[4];
+	const struct dpud_actual_fn *fns;		/* every function */
+	size_t nfns;
 };
 
 enum dpud_disposition {

@@ -54,12 +54,22 @@ static const char *schema =
 	"  slots TEXT NOT NULL DEFAULT '',"
 	"  registered_at INTEGER NOT NULL DEFAULT 0,"
 	"  reported_at INTEGER NOT NULL,"
-	"  reports INTEGER NOT NULL DEFAULT 0);";
+	"  reports INTEGER NOT NULL DEFAULT 0,"
+	"  functions TEXT NOT NULL DEFAULT '',"
+	"  functions_ready INTEGER NOT NULL DEFAULT 0,"
+	"  functions_total INTEGER NOT NULL DEFAULT 0);";
 
 /* Columns added after the first release: added to older databases. */
 static const char *migrations[][2] = {
 	{ "SELECT agent_wait FROM instances LIMIT 0",
 	  "ALTER TABLE instances ADD COLUMN agent_wait INTEGER NOT NULL DEFAULT 0" },
+	/* HostReport.functions (see join_functions) */
+	{ "SELECT functions FROM reports LIMIT 0",
+	  "ALTER TABLE reports ADD COLUMN functions TEXT NOT NULL DEFAULT ''" },
+	{ "SELECT functions_ready FROM reports LIMIT 0",
+	  "ALTER TABLE reports ADD COLUMN functions_ready INTEGER NOT NULL DEFAULT 0" },
+	{ "SELECT functions_total FROM reports LIMIT 0",
+	  "ALTER TABLE reports ADD COLUMN functions_total INTEGER NOT NULL DEFAULT 0" },
 };
 
 static const char *state_names[] = { "creating", "running", "deleting", "deleted" };
@@ -741,19 +751,143 @@ static int join_slots(char *buf, size_t len, const struct inv_report *r,
 	return 0;
 }
 
-int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_register,
-		     struct inv_directive *d, struct inv_status *st)
+int inv_fn_token_valid(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+	if (n == 0 || n > INV_FN_TOKEN_LEN)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)t[i]) && !strchr("._-", t[i]))
+			return 0;
+	return 1;
+}
+
+/* no ',' or ':' (the separators of reports.functions), no control chars */
+static int fn_tenant_chars_valid(const char *t)
+{
+	for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == ',' || *p == ':')
+			return 0;
+	return 1;
+}
+
+static int fn_mac_valid(const char *m)
+{
+	if (!m[0])
+		return 1;
+	if (strlen(m) != 17)
+		return 0;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? m[i] != ':' : !isxdigit((unsigned char)m[i]))
+			return 0;
+	return 1;
+}
+
+/* At most 80 bytes of s for a message: control characters, '"' and '\\'
+ * escaped, so a bad name cannot break the log line or the quoting. */
+static const char *quoted(char *buf, size_t len, const char *s)
+{
+	size_t o = 0;
+	s = s ? s : "";
+	for (size_t i = 0; s[i] && i < 80 && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else if (c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\%c", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+static int fn_by_index(const void *a, const void *b)
+{
+	uint32_t x = (*(const struct inv_function *const *)a)->index;
+	uint32_t y = (*(const struct inv_function *const *)b)->index;
+	return x < y ? -1 : x > y;
+}
+
+/* longest "INDEX:TYPE:STATE:TENANT:SIZE:MAC," */
+#define FN_ENTRY_MAX (10 + INV_FN_TOKEN_LEN * 2 + INV_FN_TENANT_LEN + 20 + 17 + 6)
+
+/* Column reports.functions: "INDEX:TYPE:STATE:TENANT:SIZE:MAC" per
+ * function, sorted by index, joined by ","; "" for none.  TENANT and MAC
+ * may be empty; SIZE is decimal bytes (0 when not reported); MAC, the
+ * last field, is everything after the fifth ':'.  *out is malloc'd; 0, or
+ * -1 with st set. */
+static int join_functions(char **out, int64_t *ready, const struct inv_report *r,
+			  struct inv_status *st)
+{
+	char q[330];
+	size_t n = r->nfunctions;
+	*out = NULL;
+	*ready = 0;
+	if (n > INV_FUNCTIONS_MAX)
+		return set(st, INV_INVALID, "host \"%s\" reports %zu functions, at most %d",
+			   r->serial, n, INV_FUNCTIONS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const struct inv_function *f = &r->functions[i];
+		const char *tenant = f->tenant ? f->tenant : "";
+		if (!inv_fn_token_valid(f->type))
+			return set(st, INV_INVALID, "host \"%s\": function %u: invalid type \"%s\"",
+				   r->serial, f->index, quoted(q, sizeof(q), f->type));
+		if (!inv_fn_token_valid(f->state))
+			return set(st, INV_INVALID, "host \"%s\": function %u: invalid state \"%s\"",
+				   r->serial, f->index, quoted(q, sizeof(q), f->state));
+		if (strlen(tenant) > INV_FN_TENANT_LEN)
+			return set(st, INV_INVALID,
+				   "host \"%s\": function %u: tenant \"%s\" longer than %d characters",
+				   r->serial, f->index, quoted(q, sizeof(q), tenant),
+				   INV_FN_TENANT_LEN);
+		if (!fn_tenant_chars_valid(tenant))
+			return set(st, INV_INVALID, "host \"%s\": function %u: invalid tenant \"%s\"",
+				   r->serial, f->index, quoted(q, sizeof(q), tenant));
+		if (!fn_mac_valid(f->mac ? f->mac : ""))
+			return set(st, INV_INVALID,
+				   "host \"%s\": function %u: invalid MAC address \"%s\"",
+				   r->serial, f->index, quoted(q, sizeof(q), f->mac));
+	}
+	const struct inv_function **by = malloc((n ? n : 1) * sizeof(*by));
+	char *buf = malloc(n * FN_ENTRY_MAX + 1);
+	if (!by || !buf) {
+		free(by);
+		free(buf);
+		return set(st, INV_INTERNAL, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		by[i] = &r->functions[i];
+	qsort(by, n, sizeof(*by), fn_by_index);
+	size_t off = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct inv_function *f = by[i];
+		if (i && f->index == by[i - 1]->index) {
+			free(by);
+			free(buf);
+			return set(st, INV_INVALID, "host \"%s\": function index %u listed twice",
+				   r->serial, f->index);
+		}
+		off += (size_t)snprintf(buf + off, n * FN_ENTRY_MAX + 1 - off,
+					"%s%u:%s:%s:%s:%llu:%s", i ? "," : "", f->index,
+					f->type, f->state, f->tenant ? f->tenant : "",
+					(unsigned long long)f->size_bytes, f->mac ? f->mac : "");
+		if (!strcmp(f->state, "ready"))
+			(*ready)++;
+	}
+	free(by);
+	*out = buf;
+	return 0;
+}
+
+/* inv_agent_report after validation: one transaction */
+static int agent_report_tx(struct inv *inv, const struct inv_report *r, int is_register,
+			   const char *slots, const char *fns, int64_t ready,
+			   struct inv_directive *d, struct inv_status *st)
 {
 	struct inv_instance *v;
 	size_t n;
-	char slots[INV_SLOT_TYPES_MAX * (INV_SLOT_TYPE_LEN + 24)];
-	memset(d, 0, sizeof(*d));
-	if (!r->serial || !r->serial[0])
-		return set(st, INV_INVALID, "host serial is empty");
-	if (strlen(r->serial) >= sizeof(((struct inv_instance *)0)->serial))
-		return set(st, INV_INVALID, "host serial is too long");
-	if (join_slots(slots, sizeof(slots), r, st))
-		return -1;
 	if (begin(inv, st))
 		return -1;
 	if (list_query(inv, "SELECT " INST_COLS " FROM instances WHERE serial = ?",
@@ -787,18 +921,39 @@ int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_registe
 	}
 	if (run(inv, st,
 		"INSERT INTO reports (serial, group_id, labels, cpu_milli, mem_bytes, pods,"
-		" hr_cpu_milli, hr_mem_bytes, hr_pods, slots, registered_at, reported_at, reports)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1)"
+		" hr_cpu_milli, hr_mem_bytes, hr_pods, slots, registered_at, reported_at, reports,"
+		" functions, functions_ready, functions_total)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?14, ?15, ?16)"
 		" ON CONFLICT(serial) DO UPDATE SET group_id = ?2, labels = ?3, cpu_milli = ?4,"
 		" mem_bytes = ?5, pods = ?6, hr_cpu_milli = ?7, hr_mem_bytes = ?8, hr_pods = ?9,"
 		" slots = ?10, registered_at = CASE WHEN ?13 THEN ?12 ELSE registered_at END,"
-		" reported_at = ?12, reports = reports + 1",
-		"tttiiiiiitiii", r->serial, found ? in.group : claim, r->labels ? r->labels : "",
+		" reported_at = ?12, reports = reports + 1, functions = ?14,"
+		" functions_ready = ?15, functions_total = ?16",
+		"tttiiiiiitiiitii", r->serial, found ? in.group : claim, r->labels ? r->labels : "",
 		r->cpu_milli, r->mem_bytes, r->pods, r->hr_cpu_milli, r->hr_mem_bytes,
 		r->hr_pods, slots, is_register ? now : (int64_t)0, now,
-		(int64_t)is_register))
+		(int64_t)is_register, fns, ready, (int64_t)r->nfunctions))
 		return rollback(inv);
 	return commit(inv, st);
+}
+
+int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_register,
+		     struct inv_directive *d, struct inv_status *st)
+{
+	char slots[INV_SLOT_TYPES_MAX * (INV_SLOT_TYPE_LEN + 24)];
+	char *fns;
+	int64_t ready;
+	memset(d, 0, sizeof(*d));
+	if (!r->serial || !r->serial[0])
+		return set(st, INV_INVALID, "host serial is empty");
+	if (strlen(r->serial) >= sizeof(((struct inv_instance *)0)->serial))
+		return set(st, INV_INVALID, "host serial is too long");
+	if (join_slots(slots, sizeof(slots), r, st) ||
+	    join_functions(&fns, &ready, r, st))
+		return -1;
+	int rc = agent_report_tx(inv, r, is_register, slots, fns, ready, d, st);
+	free(fns);
+	return rc;
 }
 
 

@@ -112,12 +112,33 @@ struct inv_slot {
 	uint32_t total;		/* 0 = not reported: read as total = free */
 };
 
+#define INV_FUNCTIONS_MAX 4096	/* functions per report */
+#define INV_FN_TOKEN_LEN 32	/* function type and state */
+#define INV_FN_TENANT_LEN 63
+
+/* One function of the host's DPU (HostReport.functions).  Stored in
+ * reports.functions as "INDEX:TYPE:STATE:TENANT:SIZE:MAC" entries joined
+ * by ",", sorted by index; MAC (with its own ':') is everything after the
+ * fifth ':'. */
+struct inv_function {
+	uint32_t index;		/* unique in a report */
+	const char *type;	/* 1..32 of [A-Za-z0-9._-] ("blk", "net") */
+	const char *state;	/* the same ("creating", "ready", ...) */
+	const char *tenant;	/* "" or at most 63, no ',' ':' or control chars */
+	uint64_t size_bytes;
+	const char *mac;	/* "" or xx:xx:xx:xx:xx:xx (hex digits) */
+};
+
 struct inv_report {
 	const char *serial;
 	const char *group;	/* claimed by the agent, "" = unknown */
 	const char *labels;	/* "k=v,k=v" */
 	const struct inv_slot *slots;	/* stored as "type=free/total,..." */
 	size_t nslots;
+	/* stored as functions (see struct inv_function), functions_total
+	 * and functions_ready (state "ready") */
+	const struct inv_function *functions;
+	size_t nfunctions;
 	int64_t cpu_milli, mem_bytes, pods;
 	int64_t hr_cpu_milli, hr_mem_bytes, hr_pods;
 };
@@ -134,11 +155,15 @@ struct inv_directive {
 /* 1 if type is a valid function slot type (see struct inv_slot). */
 int inv_slot_type_valid(const char *type);
 
+/* 1 if s is a valid function type or state (see struct inv_function). */
+int inv_fn_token_valid(const char *s);
+
 /* Store the report (last one per serial) and decide what the host should
  * be; an instance still creating becomes running.  INV_INVALID for an
- * empty serial, a group claim that contradicts the inventory, or bad
+ * empty serial, a group claim that contradicts the inventory, bad
  * slots (invalid or repeated type, free > total, more than
- * INV_SLOT_TYPES_MAX types). */
+ * INV_SLOT_TYPES_MAX types) or bad functions (invalid type, state,
+ * tenant or MAC, repeated index, more than INV_FUNCTIONS_MAX). */
 int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_register,
 		     struct inv_directive *d, struct inv_status *st);
 

@@ -493,6 +493,17 @@ static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
 		sl[i].free = h->free_slots[i]->free;
 		sl[i].total = h->free_slots[i]->total;
 	}
+	/* likewise more than INV_FUNCTIONS_MAX: only those are copied */
+	size_t nf = h->n_functions, nfc = nf < INV_FUNCTIONS_MAX ? nf : INV_FUNCTIONS_MAX;
+	struct inv_function *fn = calloc(nfc ? nfc : 1, sizeof(*fn));
+	if (!fn)
+		return fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t i = 0; i < nfc; i++) {
+		const AG(Function) *f = h->functions[i];
+		fn[i] = (struct inv_function){ .index = f->index, .type = f->type,
+			.state = f->state, .tenant = f->tenant, .size_bytes = f->size_bytes,
+			.mac = f->mac };
+	}
 	char labels[4096];
 	join_pairs(labels, sizeof(labels), nl, lk, lv);
 	struct inv_report rep = {
@@ -501,6 +512,8 @@ static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
 		.labels = labels,
 		.slots = sl,
 		.nslots = ns,
+		.functions = fn,
+		.nfunctions = nf,
 	};
 	if (h->capacity) {
 		rep.cpu_milli = h->capacity->cpu_milli;
@@ -513,12 +526,16 @@ static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
 		rep.hr_pods = h->headroom->pods;
 	}
 	if (rep.cpu_milli < 0 || rep.mem_bytes < 0 || rep.pods < 0 ||
-	    rep.hr_cpu_milli < 0 || rep.hr_mem_bytes < 0 || rep.hr_pods < 0)
+	    rep.hr_cpu_milli < 0 || rep.hr_mem_bytes < 0 || rep.hr_pods < 0) {
+		free(fn);
 		return fail(r, GRPC_STATUS_INVALID_ARGUMENT, "negative quantity in %s of \"%s\"",
 			    what, h->serial);
+	}
 	struct inv_directive d;
 	struct inv_status st;
-	if (inv_agent_report(s->inv, &rep, is_register, &d, &st))
+	int rc = inv_agent_report(s->inv, &rep, is_register, &d, &st);
+	free(fn);
+	if (rc)
 		return inv_fail(r, &st);
 	AG(Directive) resp = DPUPOOL__AGENT__V1__DIRECTIVE__INIT;
 	char msg[300];

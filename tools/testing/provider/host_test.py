@@ -257,6 +257,23 @@ def run(binary, tmp):
               % (cap["cpu"], mem, alloc["dpupool.io/dpu-blk"], cap["dpupool.io/dpu-blk"], bcpu, bmem))
     check("TemplateNodeInfo: the shape, function slots and headroom the guest reported", t_template)
 
+    def t_functions_stored():
+        import sqlite3
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tmp, "inv.db"), uri=True)
+        try:
+            row = db.execute("SELECT functions, functions_ready, functions_total FROM reports"
+                             " WHERE serial = ?", (serial,)).fetchone()
+        finally:
+            db.close()
+        if not row:
+            return "no report row for %s" % serial
+        fns, ready, total = row
+        got = sorted(e.split(":", 1)[1] for e in fns.split(",")) if fns else []
+        want = ["blk:ready:host:268435456:", "net:ready:host:0:02:dd:00:00:00:01"]
+        if got != want or (ready, total) != (2, 2):
+            return "functions %r ready %r total %r" % (fns, ready, total)
+    check("the provider stored the host's functions as its agent reported them", t_functions_stored)
+
     def t_delete():
         rpc("NodeGroupDeleteNodes", pb.NodeGroupDeleteNodesRequest(
             id=GROUP, nodes=[pb.ExternalGrpcNode(providerID=state["id"], name=serial)]),

@@ -307,14 +307,28 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             return f(req, timeout=5)
 
         def host(serial, group="", cpu=32000, mem=128 << 30, pods=200, hr_cpu=0, hr_mem=1 << 30,
-                 slots=None):
-            """slots: {type: (free, total)}; total 0 = not sent (older agents)"""
+                 slots=None, functions=()):
+            """slots: {type: (free, total)}; total 0 = not sent (older agents);
+            functions: (index, type, state, tenant, size_bytes, mac) tuples"""
             return ag.HostReport(serial=serial, group=group,
                                  labels={"dpupool.io/shape": "dpu-32c", "dpupool.io/node-group": group},
                                  capacity=ag.Resources(cpu_milli=cpu, memory_bytes=mem, pods=pods),
                                  headroom=ag.Resources(cpu_milli=hr_cpu, memory_bytes=hr_mem),
                                  free_slots=[ag.FunctionSlots(type=t, free=n, total=tot)
-                                             for t, (n, tot) in (slots or {"blk": (8, 16), "net": (4, 16)}).items()])
+                                             for t, (n, tot) in (slots or {"blk": (8, 16), "net": (4, 16)}).items()],
+                                 functions=[ag.Function(index=i, type=t, state=st, tenant=tn, size_bytes=sz, mac=m)
+                                            for i, t, st, tn, sz, m in functions])
+
+        # what dpud of a host with a boot disk, an uplink and a tenant's
+        # disk being created sends (not in index order)
+        HOST_FUNCTIONS = ((5, "blk", "creating", "acme", 1 << 30, ""),
+                          (0, "blk", "ready", "host", 256 << 20, ""),
+                          (1, "net", "ready", "host", 0, "02:dd:00:00:00:01"),
+                          (2, "net", "failed", "", 0, "02:dd:00:00:00:02"))
+
+        def functions_row(serial):
+            return db_query("SELECT functions, functions_ready, functions_total FROM reports"
+                            " WHERE serial = ?", (serial,))
 
         def db_query(sql, args=()):
             db = sqlite3.connect(os.path.join(tmp, "agent.db"), timeout=10)
@@ -383,7 +397,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
         check("agent: TemplateNodeInfo uses the configured shape while no host reported", t_template_config)
 
         def t_register():
-            d = register(host("dpu-0001", group="dpu"))
+            d = register(host("dpu-0001", group="dpu", functions=HOST_FUNCTIONS))
             if d.disposition != ag.JOIN or d.group != "dpu" or d.provider_id != "dpupool://dpu-0001" \
                     or d.report_interval_seconds != 7:
                 return "directive %r" % d
@@ -393,6 +407,16 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             if st["dpupool://dpu-0002"].instanceState != S.instanceCreating:
                 return "dpu-0002 %r" % st["dpupool://dpu-0002"]
         check("agent: Register of a creating instance -> JOIN, instance running", t_register)
+
+        def t_register_functions():
+            # INDEX:TYPE:STATE:TENANT:SIZE:MAC, sorted by index; ready 2 of 4
+            want = [("0:blk:ready:host:268435456:,1:net:ready:host:0:02:dd:00:00:00:01,"
+                     "2:net:failed::0:02:dd:00:00:00:02,5:blk:creating:acme:1073741824:", 2, 4)]
+            rows = functions_row("dpu-0001")
+            if rows != want:
+                return "functions row %r, want %r" % (rows, want)
+        check("agent: Register stores the host's functions (reports.functions, functions_ready,"
+              " functions_total)", t_register_functions)
 
         def t_template_reported():
             cap, alloc = template()
@@ -412,7 +436,9 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
 
         def t_report_db():
             for cpu in (24000, 30000):
-                d = report(host("dpu-0001", cpu=cpu, hr_cpu=5000, slots={"nvme": (3, 0)}))
+                d = report(host("dpu-0001", cpu=cpu, hr_cpu=5000, slots={"nvme": (3, 0)},
+                                functions=[(0, "blk", "ready", "host", 256 << 20, ""),
+                                           (1, "net", "removing", "host", 0, "02:DD:00:00:00:01")]))
                 if d.disposition != ag.JOIN:
                     return "directive %r" % d
             db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tmp, "agent.db"), uri=True)
@@ -424,6 +450,10 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             want = [("dpu-0001", "dpu", 30000, 5000, "nvme=3/0")]
             if [r[:5] for r in rows] != want or rows[0][6] != 3 or "dpupool.io/shape=dpu-32c" not in rows[0][5]:
                 return "rows %r" % rows
+            # the last report's functions replace the registered ones
+            fns = functions_row("dpu-0001")
+            if fns != [("0:blk:ready:host:268435456:,1:net:removing:host:0:02:DD:00:00:00:01", 1, 2)]:
+                return "functions row %r" % fns
             cap, alloc = template()
             if cap.get("cpu") != "30":
                 return "template cpu %r after report" % cap.get("cpu")
@@ -568,6 +598,23 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                 return "capacity %r allocatable %r" % (cap, alloc)
         check("agent: deleted instance's report removed with it; template from the remaining host", t_deleted_report)
 
+        def t_bad_functions():
+            before = db_query("SELECT functions, functions_ready, functions_total, reports, reported_at"
+                              " FROM reports WHERE serial = 'dpu-0002'")
+            try:
+                report(host("dpu-0002", group="dpu",
+                            functions=HOST_FUNCTIONS + ((1, "blk", "ready", "t", 1 << 20, ""),)))
+                return "call succeeded"
+            except grpc.RpcError as e:
+                want = 'host "dpu-0002": function index 1 listed twice'
+                if e.code() != grpc.StatusCode.INVALID_ARGUMENT or e.details() != want:
+                    return "got %s %r, want INVALID_ARGUMENT %r" % (e.code(), e.details(), want)
+            after = db_query("SELECT functions, functions_ready, functions_total, reports, reported_at"
+                             " FROM reports WHERE serial = 'dpu-0002'")
+            if not before or after != before:
+                return "report row changed: %r -> %r" % (before, after)
+        check("agent: Report with a function index listed twice -> INVALID_ARGUMENT, exact message,"
+              " stored report unchanged", t_bad_functions)
         check("agent: bad function slots -> INVALID_ARGUMENT",
               lambda: expect(lambda: report(host("dpu-0002", slots={"blk": (5, 3)})),
                              grpc.StatusCode.INVALID_ARGUMENT,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dpud.h"
+#include "agent_messages.pb-c.h"
 
 void dpud_log(const char *level, const char *msg, const char *fmt, ...)
 {
@@ -200,6 +201,43 @@ static void agent_messages(void **state)
 	assert_int_equal(dpud_report_pack(&r, true, &buf, &len), 0);
 	assert_memory_equal(buf, want, sizeof(want));
 	free(buf);
+
+	/* with the DPU's functions, as the provider's protobuf decodes them */
+	{
+		struct dpud_actual_fn fns[2] = {
+			{ .index = 0, .type = DPU_FN_TYPE_BLK,
+			  .state = DPU_FN_STATE_READY, .tenant = "host",
+			  .size = 256 << 20 },
+			{ .index = 7, .type = DPU_FN_TYPE_NET,
+			  .state = DPU_FN_STATE_CREATING, .tenant = "web",
+			  .has_mac = true,
+			  .mac = { 0x02, 0xdd, 0, 0, 0xab, 0x01 } },
+		};
+		Dpupool__Agent__V1__RegisterRequest *rq;
+
+		r.fns = fns;
+		r.nfns = 2;
+		assert_int_equal(dpud_report_pack(&r, true, &buf, &len), 0);
+		rq = dpupool__agent__v1__register_request__unpack(NULL, len, buf);
+		assert_non_null(rq);
+		assert_string_equal(rq->host->serial, "s1");
+		assert_int_equal(rq->host->n_functions, 2);
+		assert_int_equal(rq->host->functions[0]->index, 0);
+		assert_string_equal(rq->host->functions[0]->type, "blk");
+		assert_string_equal(rq->host->functions[0]->state, "ready");
+		assert_string_equal(rq->host->functions[0]->tenant, "host");
+		assert_int_equal(rq->host->functions[0]->size_bytes, 256 << 20);
+		assert_string_equal(rq->host->functions[0]->mac, "");
+		assert_int_equal(rq->host->functions[1]->index, 7);
+		assert_string_equal(rq->host->functions[1]->type, "net");
+		assert_string_equal(rq->host->functions[1]->state, "creating");
+		assert_string_equal(rq->host->functions[1]->mac,
+				    "02:dd:00:00:ab:01");
+		assert_int_equal(rq->host->functions[1]->size_bytes, 0);
+		assert_int_equal(rq->host->free_slots[0]->total, 64);
+		dpupool__agent__v1__register_request__free_unpacked(rq, NULL);
+		free(buf);
+	}
 
 	assert_int_equal(dpud_directive_unpack(dir, sizeof(dir), &d), 0);
 	assert_int_equal(d.disposition, DPUD_DISP_LEAVE);

@@ -707,6 +707,242 @@ static void test_inv_report_cleanup(void **state)
 				 " WHERE serial IN ('g-0001', 'g-0002')"), 2);
 }
 
+/* One text value from the database through a connection of its own
+ * (malloc'd; NULL without a row). */
+static char *sql_text(struct fx *f, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *v = NULL;
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void assert_sql_text(struct fx *f, const char *sql, const char *want)
+{
+	char *v = sql_text(f, sql);
+	assert_non_null(v);
+	assert_string_equal(v, want);
+	free(v);
+}
+
+static const struct inv_function host_fns[] = {
+	{ .index = 7, .type = "net", .state = "creating", .tenant = "t-a.1",
+	  .mac = "02:00:00:00:00:07" },
+	{ .index = 0, .type = "blk", .state = "ready", .tenant = "host",
+	  .size_bytes = 268435456 },
+	{ .index = 1, .type = "net", .state = "ready", .tenant = "host",
+	  .mac = "02:DD:00:00:00:01" },
+	{ .index = 4294967295u, .type = "blk", .state = "failed", .tenant = "",
+	  .size_bytes = UINT64_MAX, .mac = "" },
+	{ .index = 3, .type = "x_y.z-9", .state = "ready", .tenant = NULL, .mac = NULL },
+};
+
+static void test_inv_report_functions(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_directive d;
+	struct inv_report r = { .serial = "g-0001", .group = "g", .labels = "",
+				.functions = host_fns, .nfunctions = 5,
+				.cpu_milli = 1000, .mem_bytes = GI };
+
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_OK, "");
+	assert_int_equal(d.disposition, INV_JOIN);
+	/* sorted by index; empty tenant and MAC as empty fields */
+	assert_sql_text(f, "SELECT functions FROM reports WHERE serial = 'g-0001'",
+			"0:blk:ready:host:268435456:,"
+			"1:net:ready:host:0:02:DD:00:00:00:01,"
+			"3:x_y.z-9:ready::0:,"
+			"7:net:creating:t-a.1:0:02:00:00:00:00:07,"
+			"4294967295:blk:failed::18446744073709551615:");
+	assert_int_equal(sql_int(f, "SELECT functions_ready FROM reports WHERE serial = 'g-0001'"), 3);
+	assert_int_equal(sql_int(f, "SELECT functions_total FROM reports WHERE serial = 'g-0001'"), 5);
+
+	/* the last report wins: one function, then none */
+	r.functions = host_fns + 1;
+	r.nfunctions = 1;
+	check_status(inv_agent_report(f->inv, &r, 0, &d, &st), &st, INV_OK, "");
+	assert_sql_text(f, "SELECT functions || '/' || functions_ready || '/' || functions_total"
+			" FROM reports WHERE serial = 'g-0001'", "0:blk:ready:host:268435456:/1/1");
+	r.functions = NULL;
+	r.nfunctions = 0;
+	check_status(inv_agent_report(f->inv, &r, 0, &d, &st), &st, INV_OK, "");
+	assert_sql_text(f, "SELECT functions || '/' || functions_ready || '/' || functions_total"
+			" FROM reports WHERE serial = 'g-0001'", "/0/0");
+
+	/* INV_FUNCTIONS_MAX functions, the longest entries there are */
+	struct inv_function *many = calloc(INV_FUNCTIONS_MAX, sizeof(*many));
+	char tenant[INV_FN_TENANT_LEN + 1], token[INV_FN_TOKEN_LEN + 1];
+	assert_non_null(many);
+	memset(tenant, 't', INV_FN_TENANT_LEN);
+	tenant[INV_FN_TENANT_LEN] = 0;
+	memset(token, 'k', INV_FN_TOKEN_LEN);
+	token[INV_FN_TOKEN_LEN] = 0;
+	for (int i = 0; i < INV_FUNCTIONS_MAX; i++)
+		many[i] = (struct inv_function){ .index = 4294967295u - (uint32_t)i,
+			.type = token, .state = i % 2 ? "ready" : token, .tenant = tenant,
+			.size_bytes = UINT64_MAX, .mac = "ff:ff:ff:ff:ff:ff" };
+	r.serial = "spare-1";
+	r.group = "";
+	r.functions = many;
+	r.nfunctions = INV_FUNCTIONS_MAX;
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_OK, "");
+	assert_int_equal(d.disposition, INV_STAY_FREE);
+	assert_int_equal(sql_int(f, "SELECT functions_ready FROM reports WHERE serial = 'spare-1'"),
+			 INV_FUNCTIONS_MAX / 2);
+	assert_int_equal(sql_int(f, "SELECT functions_total FROM reports WHERE serial = 'spare-1'"),
+			 INV_FUNCTIONS_MAX);
+	/* 4096 entries: 4095 commas, 5 colons + 5 in the MAC each */
+	assert_int_equal(sql_int(f, "SELECT length(functions) - length(replace(functions, ',', ''))"
+				 " FROM reports WHERE serial = 'spare-1'"), INV_FUNCTIONS_MAX - 1);
+	assert_int_equal(sql_int(f, "SELECT length(functions) FROM reports WHERE serial = 'spare-1'"),
+			 INV_FUNCTIONS_MAX * (10 + 2 * INV_FN_TOKEN_LEN + INV_FN_TENANT_LEN + 20 + 17 + 5)
+			 - INV_FUNCTIONS_MAX / 2 * (INV_FN_TOKEN_LEN - 5) + INV_FUNCTIONS_MAX - 1);
+	char *all = sql_text(f, "SELECT functions FROM reports WHERE serial = 'spare-1'");
+	assert_non_null(all);
+	char want[256];
+	snprintf(want, sizeof(want), "%u:%s:%s:%s:18446744073709551615:ff:ff:ff:ff:ff:ff,",
+		 4294967295u - (INV_FUNCTIONS_MAX - 1), token, "ready", tenant);
+	assert_memory_equal(all, want, strlen(want));	/* lowest index first */
+	free(all);
+	free(many);
+	assert_true(inv_fn_token_valid("creating"));
+	assert_true(inv_fn_token_valid("-._"));
+	assert_false(inv_fn_token_valid(""));
+	assert_false(inv_fn_token_valid(NULL));
+	assert_false(inv_fn_token_valid("a:b"));
+	assert_false(inv_fn_token_valid("a,b"));
+	assert_false(inv_fn_token_valid("a b"));
+	token[INV_FN_TOKEN_LEN - 1] = 0;
+	assert_true(inv_fn_token_valid(token));
+}
+
+static void test_inv_report_bad_functions(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_directive d;
+	struct inv_function fn[2] = {
+		{ .index = 3, .type = "blk", .state = "ready", .tenant = "t", .mac = "" },
+		{ .index = 5, .type = "net", .state = "ready", .tenant = "t",
+		  .mac = "02:00:00:00:00:05" },
+	};
+	struct inv_report r = { .serial = "g-0001", .group = "g", .functions = fn,
+				.nfunctions = 2, .cpu_milli = 1000, .mem_bytes = GI };
+	char long_tenant[INV_FN_TENANT_LEN + 2];
+	memset(long_tenant, 'a', sizeof(long_tenant));
+	long_tenant[INV_FN_TENANT_LEN + 1] = 0;		/* 64 characters */
+	static const struct {
+		int which;		/* 0 type, 1 state, 2 tenant, 3 mac */
+		const char *value, *msg;
+	} bad[] = {
+		{ 0, "", "host \"g-0001\": function 5: invalid type \"\"" },
+		{ 0, "blk:x", "host \"g-0001\": function 5: invalid type \"blk:x\"" },
+		{ 0, "ne t", "host \"g-0001\": function 5: invalid type \"ne t\"" },
+		{ 0, "abcdefghijklmnopqrstuvwxyz0123456",	/* 33 */
+		  "host \"g-0001\": function 5: invalid type \"abcdefghijklmnopqrstuvwxyz0123456\"" },
+		{ 1, "", "host \"g-0001\": function 5: invalid state \"\"" },
+		{ 1, "re,ady", "host \"g-0001\": function 5: invalid state \"re,ady\"" },
+		{ 1, "ready\n", "host \"g-0001\": function 5: invalid state \"ready\\x0a\"" },
+		{ 2, "a:b", "host \"g-0001\": function 5: invalid tenant \"a:b\"" },
+		{ 2, "a,b", "host \"g-0001\": function 5: invalid tenant \"a,b\"" },
+		{ 2, "a\tb\x7f\"\\", "host \"g-0001\": function 5: invalid tenant \"a\\x09b\\x7f\\\"\\\\\"" },
+		{ 2, NULL, "host \"g-0001\": function 5: tenant \""
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "\" longer than 63 characters" },
+		{ 3, "02:00:00:00:00", "host \"g-0001\": function 5: invalid MAC address \"02:00:00:00:00\"" },
+		{ 3, "02:00:00:00:00:0g", "host \"g-0001\": function 5: invalid MAC address \"02:00:00:00:00:0g\"" },
+		{ 3, "02-00-00-00-00-05", "host \"g-0001\": function 5: invalid MAC address \"02-00-00-00-00-05\"" },
+		{ 3, "02:00:00:00:00:05 ", "host \"g-0001\": function 5: invalid MAC address \"02:00:00:00:00:05 \"" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct inv_function *g = &fn[1];
+		*g = (struct inv_function){ .index = 5, .type = "net", .state = "ready",
+					    .tenant = "t", .mac = "02:00:00:00:00:05" };
+		const char *v = bad[i].value;
+		switch (bad[i].which) {
+		case 0: g->type = v; break;
+		case 1: g->state = v; break;
+		case 2: g->tenant = v ? v : long_tenant; break;
+		default: g->mac = v; break;
+		}
+		check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_INVALID, bad[i].msg);
+	}
+	fn[1] = (struct inv_function){ .index = 3, .type = "net", .state = "ready", .tenant = "t",
+				       .mac = "" };
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_INVALID,
+		     "host \"g-0001\": function index 3 listed twice");
+	struct inv_function *many = calloc(INV_FUNCTIONS_MAX + 1, sizeof(*many));
+	assert_non_null(many);
+	for (int i = 0; i <= INV_FUNCTIONS_MAX; i++)
+		many[i] = (struct inv_function){ .index = (uint32_t)i, .type = "blk",
+						 .state = "ready", .tenant = "", .mac = "" };
+	r.functions = many;
+	r.nfunctions = INV_FUNCTIONS_MAX + 1;
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_INVALID,
+		     "host \"g-0001\" reports 4097 functions, at most 4096");
+	/* nothing stored, the instance is still creating */
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM reports"), 0);
+	struct inv_instance in;
+	assert_int_equal(inv_get_instance(f->inv, "g-0001", &in, &st), 0);
+	assert_int_equal(in.state, INV_CREATING);
+	/* a good report, then a bad one leaves it as it was */
+	r.nfunctions = 2;
+	check_status(inv_agent_report(f->inv, &r, 1, &d, &st), &st, INV_OK, "");
+	many[1].index = 0;
+	check_status(inv_agent_report(f->inv, &r, 0, &d, &st), &st, INV_INVALID,
+		     "host \"g-0001\": function index 0 listed twice");
+	assert_sql_text(f, "SELECT functions || '/' || functions_ready || '/' || functions_total"
+			" || '/' || reports FROM reports WHERE serial = 'g-0001'",
+			"0:blk:ready::0:,1:blk:ready::0:/2/2/1");
+	free(many);
+}
+
+/* A database of the release before reports.functions still opens: the
+ * columns are added, rows kept with no functions. */
+static void test_inv_reports_migration(void **state)
+{
+	struct fx *f = *state;
+	struct inv_status st;
+	struct inv_directive d;
+
+	inv_close(f->inv);
+	f->inv = NULL;
+	sql_exec(f, "DROP TABLE reports;"
+		 "CREATE TABLE reports (serial TEXT PRIMARY KEY,"
+		 "  group_id TEXT NOT NULL DEFAULT '', labels TEXT NOT NULL DEFAULT '',"
+		 "  cpu_milli INTEGER NOT NULL DEFAULT 0, mem_bytes INTEGER NOT NULL DEFAULT 0,"
+		 "  pods INTEGER NOT NULL DEFAULT 0, hr_cpu_milli INTEGER NOT NULL DEFAULT 0,"
+		 "  hr_mem_bytes INTEGER NOT NULL DEFAULT 0, hr_pods INTEGER NOT NULL DEFAULT 0,"
+		 "  slots TEXT NOT NULL DEFAULT '', registered_at INTEGER NOT NULL DEFAULT 0,"
+		 "  reported_at INTEGER NOT NULL, reports INTEGER NOT NULL DEFAULT 0);"
+		 "INSERT INTO reports (serial, cpu_milli, slots, reported_at, reports)"
+		 "  VALUES ('old-1', 4000, 'blk=1/2', 5, 9)");
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM pragma_table_info('reports')"
+				 " WHERE name LIKE 'functions%'"), 0);
+	check_status(inv_open(&f->inv, f->db, &st), &st, INV_OK, "");
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM pragma_table_info('reports')"
+				 " WHERE name LIKE 'functions%'"), 3);
+	assert_sql_text(f, "SELECT serial || '/' || slots || '/' || reports || '/' || functions"
+			" || '/' || functions_ready || '/' || functions_total FROM reports",
+			"old-1/blk=1/2/9//0/0");
+	/* reopening a migrated database changes nothing */
+	inv_close(f->inv);
+	check_status(inv_open(&f->inv, f->db, &st), &st, INV_OK, "");
+	struct inv_report r = { .serial = "old-1", .group = "", .functions = host_fns + 1,
+				.nfunctions = 2, .cpu_milli = 1000, .mem_bytes = GI };
+	check_status(inv_agent_report(f->inv, &r, 0, &d, &st), &st, INV_OK, "");
+	assert_sql_text(f, "SELECT reports || '/' || functions || '/' || functions_ready"
+			" || '/' || functions_total FROM reports",
+			"10/0:blk:ready:host:268435456:,1:net:ready:host:0:02:DD:00:00:00:01/2/2");
+}
+
 /* value of key in a capacity or allocatable list; fails on duplicates */
 #define QTY(entries, n, k) ({						\
 	const char *v_ = NULL;						\
@@ -855,6 +1091,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inv_reported_aggregate, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_inv_report_bad_slots, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_inv_report_cleanup, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_report_functions, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_report_bad_functions, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inv_reports_migration, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_template_reported, fx_setup, fx_teardown),
 		cmocka_unit_test(test_template),
 	};
