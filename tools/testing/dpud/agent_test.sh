@@ -16,41 +16,7 @@ PROVIDER=$REPO/user/build/bin/dpu-provider
 SIM=/sys/bus/dpu_sim
 SIMID=72
 PPORT=9900
-n_test=0 n_pass=0 n_fail=0
-
-check() {	# check DESCRIPTION COMMAND...
-	local desc=$1
-	shift
-	n_test=$((n_test + 1))
-	if "$@"; then
-		echo "ok $n_test $desc"
-		n_pass=$((n_pass + 1))
-	else
-		echo "not ok $n_test $desc"
-		n_fail=$((n_fail + 1))
-	fi
-}
-wait_for() {	# wait_for SEC COMMAND...: poll until the command succeeds
-	local t=$(($1 * 10))
-	shift
-	while [ $t -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	return 1
-}
-eq() { [ "$1" = "$2" ] || { echo "# got '$1', want '$2'"; return 1; }; }
-term() {	# term PID: SIGTERM, 10 s to exit (else SIGKILL, 137); its status
-	local i
-	kill -TERM "$1" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && { echo "# $1 ignored SIGTERM"; kill -9 "$1"; }
-	wait "$1"
-}
+. "$(dirname "$0")/lib.sh"
 
 [ -d $SIM ] || { echo "# SKIP: dpu_sim.ko not loaded"; exit 4; }
 for x in "$DPUD" "$PROVIDER"; do
@@ -68,11 +34,7 @@ cleanup() {
 	if [ -n "$DPU_VM_OUT" ]; then cp "$T"/*.log "$DPU_VM_OUT"/ 2>/dev/null; fi
 }
 trap cleanup EXIT
-echo $SIMID > $SIM/new_device
-DEV=
-for d in /sys/class/dpu/dpu*; do
-	[ "$(basename "$(readlink "$d/device")")" = "dpu_sim$SIMID" ] && DEV=$(basename "$d")
-done
+DEV=$(sim_device $SIMID)
 nfns() { "$DPUCTL" -j fn show "$DEV" | jq 'length'; }
 mkdir -p /sys/fs/cgroup/agent-test
 echo "# device $DEV, work dir $T, daemon $DPUD"
@@ -213,5 +175,4 @@ cat "$A/dpud-mute.log" >> "$A/dpud.log"
 if [ "$n_fail" -ne 0 ]; then echo "# agent dpud log:"; sed 's/^/#   /' "$A/dpud.log" | tail -40; fi
 
 check "no ERROR from sanitizers or crashes in the log" sh -c "! grep -q 'runtime error\\|AddressSanitizer\\|LeakSanitizer' '$A/dpud.log'"
-echo "# $n_pass passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+finish

@@ -16,26 +16,7 @@ DPUCTL=$REPO/user/build/bin/dpuctl
 SIM=/sys/bus/dpu_sim
 SIMID=71
 PORT=9477
-n_test=0 n_pass=0 n_fail=0
-
-check() {	# check DESCRIPTION COMMAND...
-	local desc=$1
-	shift
-	n_test=$((n_test + 1))
-	if "$@"; then
-		echo "ok $n_test $desc"
-		n_pass=$((n_pass + 1))
-	else
-		echo "not ok $n_test $desc"
-		n_fail=$((n_fail + 1))
-	fi
-}
-
-finish() {
-	echo "# $n_pass passed, $n_fail failed"
-	[ "$n_fail" -eq 0 ]
-	exit $?
-}
+. "$(dirname "$0")/lib.sh"
 
 [ -d $SIM ] || { echo "# SKIP: dpu_sim.ko not loaded"; exit 4; }
 [ -x "$DPUD" ] || { echo "# SKIP: $DPUD not built"; exit 4; }
@@ -54,11 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo $SIMID > $SIM/new_device
-DEV=
-for d in /sys/class/dpu/dpu*; do
-	[ "$(basename "$(readlink "$d/device")")" = "dpu_sim$SIMID" ] && DEV=$(basename "$d")
-done
+DEV=$(sim_device $SIMID)
 DBG=/sys/kernel/debug/dpu_sim/dpu_sim$SIMID
 echo "# device $DEV, work dir $T, daemon $DPUD"
 ip netns add dpud_ns
@@ -107,20 +84,8 @@ start() {
 	"$DPUD" --config "$T/dpud.conf" 2>>"$T/dpud.log" &
 	PID=$!
 }
-# wait_for SEC COMMAND...: poll until the command succeeds
-wait_for() {
-	local t=$(($1 * 10))
-	shift
-	while [ $t -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	return 1
-}
 all_ready() { [ "$(count '.state == "ready"')" = "$1" ] && [ "$(nfns)" = "$1" ]; }
 metrics() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
-eq() { [ "$1" = "$2" ] || { echo "# got '$1', want '$2'"; return 1; }; }
 
 # ------------------------------------------------------------------ CLI
 check "--help documents the exit codes" sh -c "'$DPUD' --help | grep -q '^Exit codes:'"
