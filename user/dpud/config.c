@@ -351,12 +351,14 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 		return copy_str(c->state_dir, sizeof(c->state_dir), file,
 				line, key, val, err, errlen);
 	}
-	if (!strcmp(key, "cgroup_root")) {
+	if (!strcmp(key, "cgroup_root") || !strcmp(key, "besteffort_root")) {
 		if (strstr(val, ".."))
 			return fail(err, errlen, file, line,
-				    "bad cgroup_root '%s'", val);
-		return copy_str(c->cgroup_root, sizeof(c->cgroup_root), file,
-				line, key, val, err, errlen);
+				    "bad %s '%s' (a path under /sys/fs/cgroup)",
+				    key, val);
+		return copy_str(!strcmp(key, "cgroup_root") ? c->cgroup_root :
+				c->besteffort_root, PATH_MAX, file, line, key,
+				val, err, errlen);
 	}
 	if (!strcmp(key, "reserve_cpu")) {
 		if (dpud_parse_cpu_milli(val, &c->reserve_cpu_milli))

@@ -81,9 +81,9 @@ static struct dpud {
 
 	/* headroom */
 	struct dpud_dhist cpu_h, mem_h;
-	uint64_t last_usage_usec;
+	uint64_t last_usage_usec, last_be_usec;
 	struct timespec last_sample;
-	bool have_sample;
+	bool have_sample, have_be;
 	uint64_t since_resync_ms;
 	struct dpud_headroom headroom;
 
@@ -461,68 +461,88 @@ static bool read_u64_key(const char *path, const char *key, uint64_t *v)
 	return ok;
 }
 
+/* usage_usec of cpu.stat and memory.current of a cgroup under /sys/fs/cgroup */
+static bool cg_usage(const char *cg, uint64_t *usec, uint64_t *mem)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/cpu.stat", cg);
+	if (!read_u64_key(path, "usage_usec", usec))
+		return false;
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.current", cg);
+	if (!read_u64_key(path, NULL, mem))
+		*mem = 0;
+	return true;
+}
+
+/* the best-effort root lies below the online root (kubelet's layout):
+ * its usage is part of the root's and is taken off */
+static bool be_inside(void)
+{
+	size_t n = strlen(D.cfg.cgroup_root);
+
+	return !strncmp(D.cfg.besteffort_root, D.cfg.cgroup_root, n) &&
+	       D.cfg.besteffort_root[n] == '/';
+}
+
 static void sample_headroom(void)
 {
-	struct dpud_headroom *h = &D.headroom;
-	uint64_t usage_usec, mem, cpu_now, cpu_est, mem_est, r;
-	char path[PATH_MAX + 64];
+	struct dpud_hr_sample s = { 0 };
+	uint64_t usec, mem, be_usec = 0, be_mem = 0;
+	bool be = false;
 	struct timespec now;
 	double dt;
 
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/cpu.stat",
-		 D.cfg.cgroup_root);
-	if (!read_u64_key(path, "usage_usec", &usage_usec)) {
-		h->valid = false;
+	if (!cg_usage(D.cfg.cgroup_root, &usec, &mem)) {
+		D.headroom.valid = false;
 		return;
 	}
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.current",
-		 D.cfg.cgroup_root);
-	if (!read_u64_key(path, NULL, &mem))
-		mem = 0;
+	if (D.cfg.besteffort_root[0])
+		be = cg_usage(D.cfg.besteffort_root, &be_usec, &be_mem);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!D.have_sample) {
+	if (!D.have_sample || (be && !D.have_be)) {
 		D.have_sample = true;
-		D.last_usage_usec = usage_usec;
+		D.have_be = be;
+		D.last_usage_usec = usec;
+		D.last_be_usec = be_usec;
 		D.last_sample = now;
 		return;
 	}
 	dt = since(&D.last_sample);
 	if (dt <= 0)
 		return;
-	cpu_now = (uint64_t)((double)(usage_usec - D.last_usage_usec) /
-			     1000.0 / dt);	/* usec per sec / 1000 = milli */
-	D.last_usage_usec = usage_usec;
+	/* usec per second / 1000 = millicores */
+	s.cpu_online_milli = (uint64_t)((double)(usec - D.last_usage_usec) /
+					1000.0 / dt);
+	s.mem_online = mem;
+	if (be) {
+		s.cpu_besteffort_milli = (uint64_t)((double)(be_usec -
+					 D.last_be_usec) / 1000.0 / dt);
+		s.mem_besteffort = be_mem;
+		if (be_inside()) {
+			s.cpu_online_milli = s.cpu_online_milli >
+				s.cpu_besteffort_milli ? s.cpu_online_milli -
+				s.cpu_besteffort_milli : 0;
+			s.mem_online = mem > be_mem ? mem - be_mem : 0;
+		}
+	}
+	D.have_be = be;
+	D.last_usage_usec = usec;
+	D.last_be_usec = be_usec;
 	D.last_sample = now;
-	dpud_dhist_add(&D.cpu_h, (double)cpu_now);
-	dpud_dhist_add(&D.mem_h, (double)mem);
+	dpud_dhist_add(&D.cpu_h, (double)s.cpu_online_milli);
+	dpud_dhist_add(&D.mem_h, (double)s.mem_online);
 
-	h->cpu_capacity_milli = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN) * 1000;
-	h->mem_capacity = (uint64_t)sysconf(_SC_PHYS_PAGES) *
-			  (uint64_t)sysconf(_SC_PAGESIZE);
-	h->cpu_allocatable_milli = h->cpu_capacity_milli >
-		D.cfg.reserve_cpu_milli ? h->cpu_capacity_milli -
-		D.cfg.reserve_cpu_milli : 0;
-	h->mem_allocatable = h->mem_capacity > D.cfg.reserve_memory ?
-		h->mem_capacity - D.cfg.reserve_memory : 0;
-	h->cpu_usage_milli = cpu_now;
-	h->mem_usage = mem;
-	cpu_est = (uint64_t)(dpud_dhist_quantile(&D.cpu_h, 0.95) *
-			     D.cfg.headroom_margin);
-	mem_est = (uint64_t)(dpud_dhist_quantile(&D.mem_h, 0.98) *
-			     D.cfg.headroom_margin);
-	if (cpu_est < cpu_now)
-		cpu_est = cpu_now;
-	if (mem_est < mem)
-		mem_est = mem;
-	h->cpu_estimate_milli = cpu_est;
-	h->mem_estimate = mem_est;
-	r = h->cpu_allocatable_milli > cpu_est ?
-	    h->cpu_allocatable_milli - cpu_est : 0;
-	h->cpu_reclaimable_milli = h->valid ?
-		dpud_damp(h->cpu_reclaimable_milli, r) : r;
-	r = h->mem_allocatable > mem_est ? h->mem_allocatable - mem_est : 0;
-	h->mem_reclaimable = h->valid ? dpud_damp(h->mem_reclaimable, r) : r;
-	h->valid = true;
+	s.cpu_capacity_milli = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN) * 1000;
+	s.mem_capacity = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+			 (uint64_t)sysconf(_SC_PAGESIZE);
+	s.reserve_cpu_milli = D.cfg.reserve_cpu_milli;
+	s.reserve_mem = D.cfg.reserve_memory;
+	s.cpu_estimate_milli = (uint64_t)(dpud_dhist_quantile(&D.cpu_h, 0.95) *
+					  D.cfg.headroom_margin);
+	s.mem_estimate = (uint64_t)(dpud_dhist_quantile(&D.mem_h, 0.98) *
+				    D.cfg.headroom_margin);
+	dpud_headroom_update(&D.headroom, &s);
 }
 
 /* ----------------------------------------------------------------- ring */
@@ -1081,6 +1101,9 @@ static void usage(FILE *f)
 "  state_dir = /var/lib/dpud        records of the functions dpud created\n"
 "  device = dpu0\n"
 "  cgroup_root = kubepods           under /sys/fs/cgroup, for headroom\n"
+"  besteffort_root = kubepods/besteffort   the best-effort tier's cgroup\n"
+"                                   (default none); below cgroup_root its\n"
+"                                   usage is not online usage\n"
 "  reserve_cpu = 500m               system reserve (cores or millicores)\n"
 "  reserve_memory = 1G\n"
 "  sample_interval = 10s            headroom sample period (reconcile runs on\n"

@@ -24,6 +24,7 @@ struct dpud_config {
 	char desired_dir[PATH_MAX];
 	char state_dir[PATH_MAX];
 	char cgroup_root[PATH_MAX];	/* under /sys/fs/cgroup, e.g. kubepods */
+	char besteffort_root[PATH_MAX];	/* "" = none, e.g. kubepods/besteffort */
 	uint64_t reserve_cpu_milli;	/* millicores */
 	uint64_t reserve_memory;	/* bytes */
 	uint32_t sample_interval_ms;
@@ -196,7 +197,23 @@ struct dpud_headroom {
 	uint64_t cpu_usage_milli, mem_usage;		/* now */
 	uint64_t cpu_estimate_milli, mem_estimate;	/* p95/p98 x margin */
 	uint64_t cpu_reclaimable_milli, mem_reclaimable;
+	uint64_t cpu_besteffort_milli, mem_besteffort;	/* now */
 };
+
+/* One headroom sample, pure (metrics.c): usage figures of
+ * the online workloads (best-effort ones excluded) and of the best-effort
+ * tier, the estimate of online usage (quantile x margin).  Reclaimable =
+ * allocatable - max(estimate, online now), damped (changes under 10% are
+ * ignored), and never below what best-effort pods use right now. */
+struct dpud_hr_sample {
+	uint64_t cpu_capacity_milli, mem_capacity;
+	uint64_t reserve_cpu_milli, reserve_mem;
+	uint64_t cpu_online_milli, mem_online;
+	uint64_t cpu_estimate_milli, mem_estimate;
+	uint64_t cpu_besteffort_milli, mem_besteffort;
+};
+void dpud_headroom_update(struct dpud_headroom *h,
+			  const struct dpud_hr_sample *s);
 
 struct dpud_metrics {
 	const char *device;

@@ -183,8 +183,11 @@ char *dpud_metrics_render(const struct dpud_metrics *m, size_t *len)
 			  "Peak usage estimate (p95 cpu, p98 memory, decaying) times the margin.",
 			  h->cpu_estimate_milli, h->mem_estimate },
 			{ "dpud_headroom_reclaimable",
-			  "Allocatable minus the usage estimate: what a best-effort tier could use.",
+			  "Allocatable minus the usage estimate, never less than the best-effort tier uses now: what it could use.",
 			  h->cpu_reclaimable_milli, h->mem_reclaimable },
+			{ "dpud_besteffort_usage",
+			  "Current usage of the best-effort tier (besteffort_root).",
+			  h->cpu_besteffort_milli, h->mem_besteffort },
 		};
 		char name[96];
 
@@ -277,6 +280,46 @@ double dpud_dhist_quantile(const struct dpud_dhist *h, double q)
 			return bucket_upper(h, i);
 	}
 	return bucket_upper(h, DPUD_DH_BUCKETS - 1);
+}
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static uint64_t max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+void dpud_headroom_update(struct dpud_headroom *h,
+			  const struct dpud_hr_sample *s)
+{
+	uint64_t est_cpu = max64(s->cpu_estimate_milli, s->cpu_online_milli);
+	uint64_t est_mem = max64(s->mem_estimate, s->mem_online);
+	uint64_t rc, rm;
+
+	h->cpu_capacity_milli = s->cpu_capacity_milli;
+	h->mem_capacity = s->mem_capacity;
+	h->cpu_allocatable_milli = sub0(s->cpu_capacity_milli,
+					s->reserve_cpu_milli);
+	h->mem_allocatable = sub0(s->mem_capacity, s->reserve_mem);
+	h->cpu_usage_milli = s->cpu_online_milli;
+	h->mem_usage = s->mem_online;
+	h->cpu_estimate_milli = est_cpu;
+	h->mem_estimate = est_mem;
+	h->cpu_besteffort_milli = s->cpu_besteffort_milli;
+	h->mem_besteffort = s->mem_besteffort;
+	rc = sub0(h->cpu_allocatable_milli, est_cpu);
+	rm = sub0(h->mem_allocatable, est_mem);
+	if (h->valid) {
+		rc = dpud_damp(h->cpu_reclaimable_milli, rc);
+		rm = dpud_damp(h->mem_reclaimable, rm);
+	}
+	/* what best-effort pods run on now is not taken from under them */
+	h->cpu_reclaimable_milli = max64(rc, s->cpu_besteffort_milli);
+	h->mem_reclaimable = max64(rm, s->mem_besteffort);
+	h->valid = true;
 }
 
 uint64_t dpud_damp(uint64_t old, uint64_t now)

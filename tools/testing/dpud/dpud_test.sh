@@ -235,6 +235,32 @@ if command -v stress-ng >/dev/null && [ -e /sys/fs/cgroup/dpud-test/cgroup.procs
 	use=$(metrics | awk '/^dpud_workload_usage_cpu_cores /{print $2}')
 	wait "$spid"
 	check "headroom: usage of 1 busy CPU seen (${use} cores)" awk -v u="$use" 'BEGIN{exit !(u >= 0.6 && u <= 1.4)}'
+
+	# a best-effort tier below the root (kubelet's layout): its usage is
+	# not online usage, and reclaimable never drops below what it uses
+	cg=/sys/fs/cgroup/dpud-test
+	# (the stress-ng above may take a moment to leave the cgroup)
+	wait_for 5 sh -c "echo '+cpu +memory' > $cg/cgroup.subtree_control" 2>/dev/null ||
+		echo "# cannot enable controllers below $cg: procs $(tr '\n' ' ' < $cg/cgroup.procs)"
+	if grep -q memory $cg/cgroup.subtree_control && mkdir -p $cg/be $cg/online; then
+		echo "besteffort_root = dpud-test/be" >> "$T/dpud.conf"
+		kill -HUP "$PID"
+		sh -c "echo \$\$ > $cg/online/cgroup.procs; exec stress-ng --cpu 1 --cpu-load 100 -t 8 -q" &
+		opid=$!
+		sh -c "echo \$\$ > $cg/be/cgroup.procs; exec stress-ng --cpu 1 --cpu-load 100 -t 8 -q" &
+		bpid=$!
+		sleep 5
+		hr=$(metrics | awk '/^dpud_(besteffort_usage|workload_usage|workload_usage_estimate|node_allocatable|headroom_reclaimable)_cpu_cores / {printf "%s=%s ", $1, $2}')
+		wait "$opid" "$bpid"
+		hv() { tr ' ' '\n' <<<"$hr" | awk -F= -v k="dpud_$1_cpu_cores" '$1 == k {print $2}'; }
+		be=$(hv besteffort_usage) on=$(hv workload_usage) est=$(hv workload_usage_estimate)
+		al=$(hv node_allocatable) rec=$(hv headroom_reclaimable)
+		echo "# $hr"
+		check "headroom: best-effort usage seen apart (${be} cores), online usage without it (${on})" \
+			awk -v b="$be" -v o="$on" 'BEGIN{exit !(b >= 0.5 && b <= 1.4 && o >= 0.5 && o <= 1.4)}'
+		check "headroom: allocatable - estimate < best-effort usage, reclaimable not below it (${rec} >= ${be})" \
+			awk -v a="$al" -v e="$est" -v b="$be" -v r="$rec" 'BEGIN{exit !(a - e < b && r >= b)}'
+	fi
 fi
 
 # -------------------------------------------- real prometheus scrape

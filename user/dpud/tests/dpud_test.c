@@ -105,7 +105,9 @@ static void config_errors(void **state)
 	config_err("headroom_margin = 0.5\n",
 		   "/etc/dpud/dpud.conf:1: bad headroom_margin '0.5' (1.0 to 10.0)");
 	config_err("cgroup_root = ../x\n",
-		   "/etc/dpud/dpud.conf:1: bad cgroup_root '../x'");
+		   "/etc/dpud/dpud.conf:1: bad cgroup_root '../x' (a path under /sys/fs/cgroup)");
+	config_err("besteffort_root = kubepods/../../etc\n",
+		   "/etc/dpud/dpud.conf:1: bad besteffort_root 'kubepods/../../etc' (a path under /sys/fs/cgroup)");
 }
 
 static void config_agent(void **state)
@@ -863,6 +865,50 @@ static void metrics_agent(void **state)
 }
 
 /* -------------------------------------------------------------- headroom */
+static void headroom_besteffort_floor(void **state)
+{
+	struct dpud_headroom h = { 0 };
+	struct dpud_hr_sample s = {
+		.cpu_capacity_milli = 2000, .mem_capacity = 1000,
+		.reserve_cpu_milli = 250, .reserve_mem = 100,
+		.cpu_online_milli = 300, .mem_online = 200,
+		.cpu_estimate_milli = 360, .mem_estimate = 240,
+	};
+
+	(void)state;
+	dpud_headroom_update(&h, &s);
+	assert_true(h.valid);
+	assert_int_equal(h.cpu_allocatable_milli, 1750);
+	assert_int_equal(h.cpu_reclaimable_milli, 1750 - 360);
+	assert_int_equal(h.mem_reclaimable, 900 - 240);
+	/* the estimate is never below usage now */
+	s.cpu_online_milli = 500;
+	dpud_headroom_update(&h, &s);
+	assert_int_equal(h.cpu_estimate_milli, 500);
+	assert_int_equal(h.cpu_reclaimable_milli, 1750 - 500);
+	/* a change under 10% is damped away */
+	s.cpu_online_milli = 540;
+	dpud_headroom_update(&h, &s);
+	assert_int_equal(h.cpu_reclaimable_milli, 1750 - 500);
+	/* online peak: 1750 - 1500 = 250, but best-effort pods use 900 now */
+	s.cpu_online_milli = 1500;
+	s.cpu_estimate_milli = 1500;
+	s.cpu_besteffort_milli = 900;
+	s.mem_online = 850;
+	s.mem_estimate = 850;
+	s.mem_besteffort = 300;
+	dpud_headroom_update(&h, &s);
+	assert_int_equal(h.cpu_reclaimable_milli, 900);
+	assert_int_equal(h.mem_reclaimable, 300);
+	assert_int_equal(h.cpu_besteffort_milli, 900);
+	/* the tier shrinks: the floor follows it down to the estimate's */
+	s.cpu_besteffort_milli = 100;
+	s.mem_besteffort = 0;
+	dpud_headroom_update(&h, &s);
+	assert_int_equal(h.cpu_reclaimable_milli, 250);
+	assert_int_equal(h.mem_reclaimable, 50);
+}
+
 static void dhist_quantiles(void **state)
 {
 	struct dpud_dhist h;
@@ -926,6 +972,7 @@ int main(void)
 		cmocka_unit_test(metrics_format),
 		cmocka_unit_test(metrics_escape),
 		cmocka_unit_test(metrics_agent),
+		cmocka_unit_test(headroom_besteffort_floor),
 		cmocka_unit_test(dhist_quantiles),
 		cmocka_unit_test(damping),
 	};
