@@ -10,19 +10,18 @@ DeleteNodes tells the agent to leave and powers the guest off.
 
 Needs: make modules user, the cached guest kernel (scripts/kernel.sh), and
 Debian's python3-grpcio / python3-protobuf / protoc.  TAP on stdout."""
+import glob
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from provider_test import PROTO_DIR, SERVICE, check, results, tap  # noqa: E402
+from provider_test import PROTO_DIR, SERVICE, check, tap, tap_main  # noqa: E402
 
 HOOK = os.path.join(HERE, "hooks", "vm-host")
 GROUP = "dpu-sim"
@@ -62,37 +61,23 @@ def metrics(port):
         return out
 
 
+def cleanup(proc, tmp):
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    # no guest outlives the test
+    for pidf in glob.glob(os.path.join(tmp, "hosts", "*", "pid")):
+        try:
+            os.kill(int(open(pidf).read()), 15)
+        except (OSError, ValueError):
+            pass
+
+
 def main():
-    if len(sys.argv) != 2:
-        print("usage: host_test.py PATH/TO/dpu-provider", file=sys.stderr)
-        return 2
-    binary = os.path.abspath(sys.argv[1])
-    tmp = tempfile.mkdtemp(prefix="dpu-host-test.")
-    proc = None
-    try:
-        proc = run(binary, tmp)
-    finally:
-        if proc and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        # no guest outlives the test
-        for pidf in subprocess.run(["sh", "-c", "ls %s/hosts/*/pid 2>/dev/null" % tmp],
-                                   capture_output=True, text=True).stdout.split():
-            try:
-                os.kill(int(open(pidf).read()), 15)
-            except (OSError, ValueError):
-                pass
-        if os.environ.get("KEEP_TMP") or not all(results):
-            print("# logs kept in %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    npass = sum(1 for r in results if r)
-    print("1..%d" % len(results))
-    print("# %d passed, %d failed" % (npass, len(results) - npass))
-    return 0 if results and all(results) else 1
+    return tap_main("host_test.py", run, cleanup)
 
 
 def run(binary, tmp):

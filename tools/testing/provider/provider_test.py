@@ -626,20 +626,20 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
     check("agent provider: SIGTERM, exit status 0", lambda: None if rc == 0 else "exit status %r" % rc)
 
 
-def main():
+def tap_main(name, run, cleanup):
+    """The TAP driver both provider tests share: run(binary, tmp) returns
+    what cleanup(thing, tmp) ends; logs are kept when a check failed."""
     if len(sys.argv) != 2:
-        print("usage: provider_test.py PATH/TO/dpu-provider", file=sys.stderr)
+        print("usage: %s PATH/TO/dpu-provider" % name, file=sys.stderr)
         return 2
     binary = os.path.abspath(sys.argv[1])
-    tmp = tempfile.mkdtemp(prefix="dpu-provider-test.")
-    prov = None
+    tmp = tempfile.mkdtemp(prefix="%s." % name.replace(".py", ""))
+    thing = None
     try:
-        prov = run(binary, tmp)
+        thing = run(binary, tmp)
     finally:
-        if prov:
-            prov.stop()
-        keep = os.environ.get("KEEP_TMP")
-        if keep or not all(results):
+        cleanup(thing, tmp)
+        if os.environ.get("KEEP_TMP") or not all(results):
             print("# logs kept in %s" % tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -647,6 +647,10 @@ def main():
     print("1..%d" % len(results))
     print("# %d passed, %d failed" % (npass, len(results) - npass))
     return 0 if results and all(results) else 1
+
+
+def main():
+    return tap_main("provider_test.py", run, lambda prov, tmp: prov and prov.stop())
 
 
 def run(binary, tmp):
