@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <liburing.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -25,7 +26,6 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "dpud.h"
 
@@ -59,7 +59,6 @@ struct conn {
 	size_t nxlen, nxcap;
 	bool sending, receiving;
 	uint8_t rx[RX_BUF];
-	struct dpud_agent *a;
 	struct conn *next_dead;
 };
 
@@ -91,24 +90,12 @@ struct dpud_agent {
 #define ST_INTERNAL		13
 #define ST_UNAVAILABLE		14
 
-static struct io_uring_sqe *sqe_get(struct io_uring *ring)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	if (!sqe) {
-		io_uring_submit(ring);
-		sqe = io_uring_get_sqe(ring);
-	}
-	return sqe;
-}
-
 /* ------------------------------------------------------------ the call */
 static void finish(struct dpud_agent *a, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void finish(struct dpud_agent *a, int code, const char *fmt, ...)
 {
 	struct dpud_agent_result *r = &a->result;
-	struct timespec now;
 	va_list ap;
 
 	if (!a->busy || a->done)
@@ -119,9 +106,7 @@ static void finish(struct dpud_agent *a, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
 	va_end(ap);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	r->seconds = (double)(now.tv_sec - a->t0.tv_sec) +
-		     (double)(now.tv_nsec - a->t0.tv_nsec) / 1e9;
+	r->seconds = dpud_since(&a->t0);
 	a->done = true;
 }
 
@@ -447,7 +432,7 @@ static void pump(struct dpud_agent *a)
 		c->nxlen = 0;
 	}
 	if (!c->sending && c->outsent < c->outlen) {
-		sqe = sqe_get(a->ring);
+		sqe = dpud_sqe_get(a->ring);
 		io_uring_prep_send(sqe, c->fd, c->out + c->outsent,
 				   c->outlen - c->outsent, MSG_NOSIGNAL);
 		io_uring_sqe_set_data(sqe, &c->op_send);
@@ -455,7 +440,7 @@ static void pump(struct dpud_agent *a)
 		c->pending++;
 	}
 	if (!c->receiving) {
-		sqe = sqe_get(a->ring);
+		sqe = dpud_sqe_get(a->ring);
 		io_uring_prep_recv(sqe, c->fd, c->rx, sizeof(c->rx), 0);
 		io_uring_sqe_set_data(sqe, &c->op_recv);
 		c->receiving = true;
@@ -524,7 +509,7 @@ static void submit_request(struct dpud_agent *a)
 		NV(":authority", a->authority),
 		NV("content-type", "application/grpc+proto"),
 		NV("te", "trailers"),
-		NV("grpc-timeout", "5S"),
+		NV("grpc-timeout", DPUD_STR(DPUD_AGENT_DEADLINE_S) "S"),
 		NV("user-agent", "dpud/1"),
 	};
 #undef NV
@@ -561,7 +546,6 @@ static struct conn *conn_new(struct dpud_agent *a, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	c->a = a;
 	c->op_connect = (struct aop){ DPUD_OP_AGENT, AOP_CONNECT, c };
 	c->op_send = (struct aop){ DPUD_OP_AGENT, AOP_SEND, c };
 	c->op_recv = (struct aop){ DPUD_OP_AGENT, AOP_RECV, c };
@@ -574,7 +558,7 @@ static struct conn *conn_new(struct dpud_agent *a, char *err, size_t errlen)
 		conn_free(c);
 		return NULL;
 	}
-	sqe = sqe_get(a->ring);
+	sqe = dpud_sqe_get(a->ring);
 	io_uring_prep_connect(sqe, c->fd, (struct sockaddr *)&c->addr,
 			      c->addrlen);
 	io_uring_sqe_set_data(sqe, &c->op_connect);
@@ -583,27 +567,6 @@ static struct conn *conn_new(struct dpud_agent *a, char *err, size_t errlen)
 }
 
 /* ------------------------------------------------------------------ API */
-static int split_target(const char *t, char *host, size_t hlen, char *port,
-			size_t plen)
-{
-	const char *colon = strrchr(t, ':');
-	size_t n;
-
-	if (!colon || !colon[1] || strlen(colon + 1) >= plen)
-		return -EINVAL;
-	n = (size_t)(colon - t);
-	if (t[0] == '[' && n >= 2 && t[n - 1] == ']') {
-		t++;
-		n -= 2;
-	}
-	if (!n || n >= hlen)
-		return -EINVAL;
-	memcpy(host, t, n);
-	host[n] = '\0';
-	strcpy(port, colon + 1);
-	return 0;
-}
-
 struct dpud_agent *dpud_agent_open(const struct dpud_config *c,
 				   struct io_uring *ring, char *err,
 				   size_t errlen)
@@ -615,7 +578,7 @@ struct dpud_agent *dpud_agent_open(const struct dpud_config *c,
 		return NULL;
 	}
 	a->ring = ring;
-	if (split_target(c->provider, a->host, sizeof(a->host), a->port,
+	if (dpud_split_hostport(c->provider, a->host, sizeof(a->host), a->port,
 			 sizeof(a->port))) {
 		snprintf(err, errlen, "bad provider address '%s'", c->provider);
 		free(a);

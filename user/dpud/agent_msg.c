@@ -76,10 +76,7 @@ int dpud_report_pack(const struct dpud_host_report *r, bool reg,
 		if (f->type == DPU_FN_TYPE_BLK)
 			fn[i].size_bytes = f->size;
 		if (f->has_mac)
-			snprintf(mac[i], sizeof(mac[i]),
-				 "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0],
-				 f->mac[1], f->mac[2], f->mac[3], f->mac[4],
-				 f->mac[5]);
+			dpu_format_mac(f->mac, mac[i], sizeof(mac[i]));
 		fn[i].mac = mac[i];
 		fnp[i] = &fn[i];
 	}

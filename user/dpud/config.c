@@ -176,18 +176,40 @@ static int copy_str(char *dst, size_t len, const char *file, unsigned int line,
 	return 0;
 }
 
+int dpud_split_hostport(const char *t, char *host, size_t hlen, char *port,
+			size_t plen)
+{
+	const char *colon = strrchr(t, ':');
+	size_t n;
+
+	if (!colon || !colon[1] || strlen(colon + 1) >= plen)
+		return -EINVAL;
+	n = (size_t)(colon - t);
+	if (t[0] == '[') {		/* [v6]:port */
+		if (n < 2 || t[n - 1] != ']')
+			return -EINVAL;
+		t++;
+		n -= 2;
+	}
+	if (!n || n >= hlen)
+		return -EINVAL;
+	memcpy(host, t, n);
+	host[n] = '\0';
+	strcpy(port, colon + 1);
+	return 0;
+}
+
 static int listen_ok(const char *v)
 {
-	const char *colon = strrchr(v, ':');
-	char *end;
+	char host[128], p[8], *end;
 	long port;
 
 	if (!strncmp(v, "unix:", 5))
 		return v[5] == '/' && strlen(v + 5) < 108;
-	if (!colon || colon == v)
+	if (dpud_split_hostport(v, host, sizeof(host), p, sizeof(p)))
 		return 0;
-	port = strtol(colon + 1, &end, 10);
-	return !*end && colon[1] && port > 0 && port < 65536;
+	port = strtol(p, &end, 10);
+	return !*end && port > 0 && port < 65536;
 }
 
 static bool label_key_ok(const char *k)
@@ -954,11 +976,12 @@ int dpud_records_load(const char *dir, struct dpud_record **out, size_t *n)
 		name[len - 3] = '\0';
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		text = slurp(path, &ret);
-		if (!text)
-			continue;
-		ret = dpud_record_parse(name, text, &r);
-		free(text);
+		if (text) {
+			ret = dpud_record_parse(name, text, &r);
+			free(text);
+		}
 		if (ret) {
+			/* unreadable or unparsable: skipped, whatever the order */
 			dpud_log("warn", "bad state record, ignored",
 				 "file=%s", path);
 			ret = 0;
@@ -994,19 +1017,25 @@ static int fsync_dir(const char *dir)
 	return ret;
 }
 
-int dpud_record_save(const char *dir, const struct dpud_record *r)
+int dpud_write_atomic(const char *dir, const char *name, const char *buf,
+		      size_t len)
 {
-	char path[PATH_MAX + 256], tmp[PATH_MAX + 256], buf[512];
-	int fd, len, ret = 0;
+	char path[PATH_MAX + 256], tmp[PATH_MAX + 256];
+	ssize_t n;
+	int fd, ret = 0;
 
-	len = dpud_record_format(r, buf, sizeof(buf));
-	snprintf(path, sizeof(path), "%s/%s.fn", dir, r->name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.fn.tmp", dir, r->name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, buf, (size_t)len) != len || fsync(fd))
-		ret = errno ? -errno : -EIO;
+	n = write(fd, buf, len);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+	else if (fsync(fd))
+		ret = -errno;
 	close(fd);
 	if (!ret && rename(tmp, path))
 		ret = -errno;
@@ -1015,6 +1044,17 @@ int dpud_record_save(const char *dir, const struct dpud_record *r)
 		return ret;
 	}
 	return fsync_dir(dir);
+}
+
+int dpud_record_save(const char *dir, const struct dpud_record *r)
+{
+	char name[DPUD_NAME_LEN + 8], buf[512];
+	int len = dpud_record_format(r, buf, sizeof(buf));
+
+	if (len < 0)
+		return len;
+	snprintf(name, sizeof(name), "%s.fn", r->name);
+	return dpud_write_atomic(dir, name, buf, (size_t)len);
 }
 
 int dpud_record_remove(const char *dir, const char *name)

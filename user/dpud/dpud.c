@@ -32,7 +32,7 @@
 #define MAX_CONNS	64
 #define MAX_PENDING	256
 #define RESYNC_MS	60000	/* full reconcile without events */
-#define AGENT_DEADLINE_MS 5000	/* a Register or Report call */
+#define AGENT_DEADLINE_MS (DPUD_AGENT_DEADLINE_S * 1000)
 
 enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN, OP_ATIMER,
 	       OP_AGENT = DPUD_OP_AGENT };
@@ -235,7 +235,7 @@ static void random_mac(uint8_t mac[6], void *arg)
 	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);	/* unicast, local */
 }
 
-static double since(const struct timespec *t0)
+double dpud_since(const struct timespec *t0)
 {
 	struct timespec now;
 
@@ -414,7 +414,7 @@ static int ev_fn(const struct dpu_fn_info *f, void *arg)
 		if (D.pending[i].index != f->index)
 			continue;
 		if (f->state == DPU_FN_STATE_READY)
-			dpud_hist_observe(&D.attach, since(&D.pending[i].start));
+			dpud_hist_observe(&D.attach, dpud_since(&D.pending[i].start));
 		else if (f->state == DPU_FN_STATE_FAILED ||
 			 f->state == DPU_FN_STATE_GONE)
 			D.attach_failures++;
@@ -422,7 +422,7 @@ static int ev_fn(const struct dpu_fn_info *f, void *arg)
 			return 0;
 		dpud_log("info", "function attach finished",
 			 "index=%u state=%s seconds=%.3f", f->index,
-			 dpu_fn_state_str(f->state), since(&D.pending[i].start));
+			 dpu_fn_state_str(f->state), dpud_since(&D.pending[i].start));
 		D.pending[i] = D.pending[--D.npending];
 		break;
 	}
@@ -459,6 +459,14 @@ static bool read_u64_key(const char *path, const char *key, uint64_t *v)
 	if (ok)
 		*v = x;
 	return ok;
+}
+
+/* the machine's online CPUs (millicores) and physical memory */
+static void node_capacity(uint64_t *cpu_milli, uint64_t *mem)
+{
+	*cpu_milli = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN) * 1000;
+	*mem = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+	       (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 /* usage_usec of cpu.stat and memory.current of a cgroup under /sys/fs/cgroup */
@@ -500,7 +508,10 @@ static void sample_headroom(void)
 	if (D.cfg.besteffort_root[0])
 		be = cg_usage(D.cfg.besteffort_root, &be_usec, &be_mem);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!D.have_sample || (be && !D.have_be)) {
+	/* a first sample, or counters that went back (the cgroup was
+	 * recreated, or the roots changed on SIGHUP): start over */
+	if (!D.have_sample || (be && !D.have_be) ||
+	    usec < D.last_usage_usec || (be && be_usec < D.last_be_usec)) {
 		D.have_sample = true;
 		D.have_be = be;
 		D.last_usage_usec = usec;
@@ -508,7 +519,7 @@ static void sample_headroom(void)
 		D.last_sample = now;
 		return;
 	}
-	dt = since(&D.last_sample);
+	dt = dpud_since(&D.last_sample);
 	if (dt <= 0)
 		return;
 	/* usec per second / 1000 = millicores */
@@ -533,9 +544,7 @@ static void sample_headroom(void)
 	dpud_dhist_add(&D.cpu_h, (double)s.cpu_online_milli);
 	dpud_dhist_add(&D.mem_h, (double)s.mem_online);
 
-	s.cpu_capacity_milli = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN) * 1000;
-	s.mem_capacity = (uint64_t)sysconf(_SC_PHYS_PAGES) *
-			 (uint64_t)sysconf(_SC_PAGESIZE);
+	node_capacity(&s.cpu_capacity_milli, &s.mem_capacity);
 	s.reserve_cpu_milli = D.cfg.reserve_cpu_milli;
 	s.reserve_mem = D.cfg.reserve_memory;
 	s.cpu_estimate_milli = (uint64_t)(dpud_dhist_quantile(&D.cpu_h, 0.95) *
@@ -546,15 +555,20 @@ static void sample_headroom(void)
 }
 
 /* ----------------------------------------------------------------- ring */
-static struct io_uring_sqe *sqe_get(void)
+struct io_uring_sqe *dpud_sqe_get(struct io_uring *ring)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&D.ring);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
 	if (!sqe) {
-		io_uring_submit(&D.ring);
-		sqe = io_uring_get_sqe(&D.ring);
+		io_uring_submit(ring);
+		sqe = io_uring_get_sqe(ring);
 	}
 	return sqe;	/* never NULL right after a submit */
+}
+
+static struct io_uring_sqe *sqe_get(void)
+{
+	return dpud_sqe_get(&D.ring);
 }
 
 static void arm_nl(void)
@@ -704,7 +718,7 @@ static int listen_on(const char *spec)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
 				  .ai_socktype = SOCK_STREAM };
-	char host[128], *port;
+	char host[128], port[8];
 	struct addrinfo *res, *ai;
 	int fd = -1, one = 1, ret;
 
@@ -732,14 +746,12 @@ static int listen_on(const char *spec)
 		}
 		return fd;
 	}
-	snprintf(host, sizeof(host), "%s", spec);
-	port = strrchr(host, ':');
-	*port++ = '\0';
-	if (host[0] == '[') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
+	if (dpud_split_hostport(spec, host, sizeof(host), port,
+				sizeof(port))) {
+		dpud_log("error", "bad listen address", "listen=%s", spec);
+		return -1;
 	}
-	ret = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	ret = getaddrinfo(host, port, &hints, &res);
 	if (ret) {
 		dpud_log("error", "bad listen address", "listen=%s error=\"%s\"",
 			 spec, gai_strerror(ret));
@@ -812,6 +824,7 @@ static void agent_send(void)
 	static const uint8_t types[] = { DPU_FN_TYPE_BLK, DPU_FN_TYPE_NET };
 	struct dpud_host_report r;
 	uint8_t *buf;
+	uint64_t cpu, mem;
 	size_t len, i;
 	int ret;
 
@@ -821,9 +834,9 @@ static void agent_send(void)
 	snprintf(r.serial, sizeof(r.serial), "%s", D.serial);
 	snprintf(r.group, sizeof(r.group), "%s", D.cfg.node_group);
 	dpud_parse_labels(D.cfg.labels, r.lkeys, r.lvals, &r.nlabels);
-	r.cpu_milli = (int64_t)sysconf(_SC_NPROCESSORS_ONLN) * 1000;
-	r.mem_bytes = (int64_t)sysconf(_SC_PHYS_PAGES) *
-		      (int64_t)sysconf(_SC_PAGESIZE);
+	node_capacity(&cpu, &mem);
+	r.cpu_milli = (int64_t)cpu;
+	r.mem_bytes = (int64_t)mem;
 	r.pods = D.cfg.pods;
 	if (D.headroom.valid) {
 		r.hr_cpu_milli = (int64_t)D.headroom.cpu_reclaimable_milli;
@@ -857,27 +870,6 @@ static void agent_send(void)
 		return;
 	}
 	agent_arm_timer(AGENT_DEADLINE_MS);	/* the call's deadline */
-}
-
-static int write_atomic(const char *dir, const char *name, const char *buf,
-			size_t len)
-{
-	char tmp[PATH_MAX + 64], dst[PATH_MAX + 64];
-	int fd, ret = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd))
-		ret = -errno ? -errno : -EIO;
-	close(fd);
-	if (!ret && rename(tmp, dst))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
 }
 
 extern char **environ;
@@ -914,6 +906,7 @@ static void run_hook(void)
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);	/* ignored here, not in the hook */
 		execve(D.cfg.directive_hook,
 		       (char *[]){ D.cfg.directive_hook,
 				   (char *)dpud_disposition_str(d->disposition),
@@ -971,7 +964,7 @@ static void directive_apply(const struct dpud_directive *d)
 		 dpud_disposition_str(d->disposition), d->group,
 		 d->provider_id, d->message);
 	n = dpud_directive_format(d, buf, sizeof(buf));
-	ret = n < 0 ? n : write_atomic(D.cfg.state_dir, "directive", buf,
+	ret = n < 0 ? n : dpud_write_atomic(D.cfg.state_dir, "directive", buf,
 				       (size_t)n);
 	if (ret)
 		dpud_log("error", "cannot write the directive file",
@@ -1044,6 +1037,9 @@ static void reload(void)
 	snprintf(c.device, sizeof(c.device), "%s", D.cfg.device);
 	snprintf(c.state_dir, sizeof(c.state_dir), "%s", D.cfg.state_dir);
 	c.sample_interval_ms = D.cfg.sample_interval_ms;
+	if (strcmp(c.cgroup_root, D.cfg.cgroup_root) ||
+	    strcmp(c.besteffort_root, D.cfg.besteffort_root))
+		D.have_sample = false;	/* other counters: start over */
 	snprintf(c.provider, sizeof(c.provider), "%s", D.cfg.provider);
 	snprintf(c.provider_ca, sizeof(c.provider_ca), "%s", D.cfg.provider_ca);
 	snprintf(c.provider_cert, sizeof(c.provider_cert), "%s",
@@ -1365,7 +1361,8 @@ int main(int argc, char **argv)
 				struct dpud_agent_result ar;
 
 				if (dpud_agent_busy(D.agent)) {
-					if (dpud_agent_abort(D.agent, "no answer within 5 s", &ar))
+					if (dpud_agent_abort(D.agent, "no answer within "
+							     DPUD_STR(DPUD_AGENT_DEADLINE_S) " s", &ar))
 						agent_result(&ar);
 				} else {
 					agent_send();

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "libdpu.h"
 
 #define DPUD_ERR_LEN 512
@@ -55,6 +56,9 @@ int dpud_config_load(const char *path, struct dpud_config *c, char *err,
 /* Small parsers (public for tests): 0 or -EINVAL */
 int dpud_parse_duration_ms(const char *s, uint32_t *ms);	/* 500ms 10s 1m */
 int dpud_parse_cpu_milli(const char *s, uint64_t *milli);	/* 500m 1.5 2 */
+/* "host:port" or "[v6]:port" -> host, port; 0 or -EINVAL */
+int dpud_split_hostport(const char *t, char *host, size_t hlen, char *port,
+			size_t plen);
 /* "k=v,k=v" (Kubernetes label syntax, at most DPUD_MAX_LABELS) */
 #define DPUD_MAX_LABELS 16
 int dpud_parse_labels(const char *s, char keys[][128], char vals[][64],
@@ -143,6 +147,9 @@ int dpud_record_parse(const char *name, const char *text,
 /* state dir I/O: atomic write (tmp + fsync + rename + dir fsync) */
 int dpud_records_load(const char *dir, struct dpud_record **out, size_t *n);
 int dpud_record_save(const char *dir, const struct dpud_record *r);
+/* DIR/NAME replaced atomically and durably (the records, the directive) */
+int dpud_write_atomic(const char *dir, const char *name, const char *buf,
+		      size_t len);
 int dpud_record_remove(const char *dir, const char *name);
 
 /* --------------------------------------------------------------- planner */
@@ -305,6 +312,13 @@ int dpud_directive_format(const struct dpud_directive *d, char *buf,
 struct io_uring;
 struct dpud_agent;
 #define DPUD_OP_AGENT 100
+#define DPUD_AGENT_DEADLINE_S 5	/* a Register or Report call */
+#define DPUD_STR_(x) #x
+#define DPUD_STR(x) DPUD_STR_(x)
+/* dpud.c, for the agent: an SQE (submitting when the ring is full) and
+ * seconds since t0 (CLOCK_MONOTONIC) */
+struct io_uring_sqe *dpud_sqe_get(struct io_uring *ring);
+double dpud_since(const struct timespec *t0);
 struct dpud_agent_result {
 	bool reg;			/* Register (else Report) */
 	int code;			/* gRPC status code, 0 = OK */

@@ -26,7 +26,6 @@ all: $(O)/bin/dpud
 
 $(O)/dpud/%.o $(O)/san/dpud/%.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(NL_ROUTE_CFLAGS) $(DPUD_AGENT_CFLAGS)
 $(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/tests/dpud_test.o: $(DPUD_HDRS) $(DPUD_GEN_STAMP)
-$(O)/san/dpud/tests/dpud_test.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(DPUD_AGENT_CFLAGS)
 
 $(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(O)/dpud/genobj/agent_messages.o $(O)/libdpu.a
 	@mkdir -p $(dir $@)

@@ -250,7 +250,7 @@ struct dpu_nl *dpu_nl_open(char *err, size_t errlen)
 	if (!nl->buf || !nl->req)
 		goto fail_errno;
 
-	nl->sk = mnl_socket_open(NETLINK_GENERIC);
+	nl->sk = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
 	if (!nl->sk) {
 		set_err(err, errlen, "cannot open a generic netlink socket: %s",
 			strerror(errno));

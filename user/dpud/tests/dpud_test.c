@@ -72,6 +72,10 @@ static void config_errors(void **state)
 		   "/etc/dpud/dpud.conf:1: bad listen address 'nope' (want HOST:PORT or unix:/PATH)");
 	config_err("listen = h:99999\n",
 		   "/etc/dpud/dpud.conf:1: bad listen address 'h:99999' (want HOST:PORT or unix:/PATH)");
+	config_err("listen = [:9477\n",
+		   "/etc/dpud/dpud.conf:1: bad listen address '[:9477' (want HOST:PORT or unix:/PATH)");
+	config_err("listen = [::1:80\n",
+		   "/etc/dpud/dpud.conf:1: bad listen address '[::1:80' (want HOST:PORT or unix:/PATH)");
 	config_err("listen = unix:rel.sock\n",
 		   "/etc/dpud/dpud.conf:1: bad listen address 'unix:rel.sock' (want HOST:PORT or unix:/PATH)");
 	config_err("provider = nocolon\n",
