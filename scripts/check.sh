@@ -86,39 +86,36 @@ if want kunit; then
 	record kunit "$p" "$f"
 fi
 
+# tap_suite NAME CMD...: run a TAP-printing command, count its ok / not ok
+# lines; a failing exit status without any "not ok" counts as one failure
+tap_suite() {
+	local name=$1 rc p f
+	shift
+	"$@" 2>&1 | tee "$logs/$name.log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^ok ' "$logs/$name.log")
+	f=$(grep -c '^not ok ' "$logs/$name.log")
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	record "$name" "$p" "$f"
+}
+
 if want vm; then
 	step "vm: the guest runner's own tests"
-	tools/testing/vm/vm_test.sh 2>&1 | tee "$logs/vm.log"
-	rc=${PIPESTATUS[0]}
-	p=$(grep -c '^ok ' "$logs/vm.log")
-	f=$(grep -c '^not ok ' "$logs/vm.log")
-	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-	record vm "$p" "$f"
+	tap_suite vm tools/testing/vm/vm_test.sh
 fi
 
 if want provider; then
 	step "provider: the autoscaler externalgrpc provider, driven by a grpcio client; a scale-up that boots a guest host"
-	(
+	tap_suite provider sh -c '
 		tools/testing/provider/run.sh user/build/bin/dpu-provider
 		a=$?
 		/usr/bin/python3 tools/testing/provider/host_test.py user/build/bin/dpu-provider || exit $?
-		exit $a
-	) 2>&1 | tee "$logs/provider.log"
-	rc=${PIPESTATUS[0]}
-	p=$(grep -c '^ok ' "$logs/provider.log")
-	f=$(grep -c '^not ok ' "$logs/provider.log")
-	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-	record provider "$p" "$f"
+		exit $a'
 fi
 
 if want dpud; then
 	step "dpud: the node daemon in a guest (reconcile, restarts, kill -9, NIC setup, metrics, agent of dpu-provider)"
-	scripts/vm -t 600 -- sh -c 'tools/testing/dpud/dpud_test.sh; a=$?; tools/testing/dpud/agent_test.sh || exit $?; exit $a' 2>&1 | tee "$logs/dpud.log"
-	rc=${PIPESTATUS[0]}
-	p=$(grep -c '^ok ' "$logs/dpud.log")
-	f=$(grep -c '^not ok ' "$logs/dpud.log")
-	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-	record dpud "$p" "$f"
+	tap_suite dpud scripts/vm -t 600 -- sh -c 'tools/testing/dpud/dpud_test.sh; a=$?; tools/testing/dpud/agent_test.sh || exit $?; exit $a'
 fi
 
 if want selftests; then
