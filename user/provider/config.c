@@ -587,12 +587,12 @@ int pcfg_parse_string(struct pcfg *cfg, const char *name, const char *text,
 	return 0;
 }
 
-int pcfg_parse_file(struct pcfg *cfg, const char *path, char *err, size_t errlen)
+char *pcfg_slurp(const char *path, size_t *lenp, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
 	char *text = NULL;
 	size_t cap = 0, len = 0;
@@ -604,7 +604,7 @@ int pcfg_parse_file(struct pcfg *cfg, const char *path, char *err, size_t errlen
 				free(text);
 				fclose(f);
 				snprintf(err, errlen, "%s: out of memory", path);
-				return -1;
+				return NULL;
 			}
 			text = nt;
 		}
@@ -618,9 +618,19 @@ int pcfg_parse_file(struct pcfg *cfg, const char *path, char *err, size_t errlen
 	if (rerr) {
 		free(text);
 		snprintf(err, errlen, "%s: read error", path);
-		return -1;
+		return NULL;
 	}
 	text[len] = 0;
+	*lenp = len;
+	return text;
+}
+
+int pcfg_parse_file(struct pcfg *cfg, const char *path, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = pcfg_slurp(path, &len, err, errlen);
+	if (!text)
+		return -1;
 	if (memchr(text, 0, len)) {
 		free(text);
 		snprintf(err, errlen, "%s: contains a NUL byte", path);

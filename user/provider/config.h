@@ -75,6 +75,9 @@ void pcfg_defaults(struct pcfg *cfg);
 int pcfg_parse_string(struct pcfg *cfg, const char *name, const char *text,
 		      char *err, size_t errlen);
 int pcfg_parse_file(struct pcfg *cfg, const char *path, char *err, size_t errlen);
+/* Whole file, NUL-terminated (*len excludes the NUL; the text may hold
+ * NUL bytes).  NULL on error with err = "path: reason". */
+char *pcfg_slurp(const char *path, size_t *len, char *err, size_t errlen);
 void pcfg_free(struct pcfg *cfg);
 const struct pcfg_group *pcfg_group(const struct pcfg *cfg, const char *id);
 

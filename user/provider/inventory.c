@@ -74,11 +74,6 @@ static const char *migrations[][2] = {
 
 static const char *state_names[] = { "creating", "running", "deleting", "deleted" };
 
-const char *inv_state_name(enum inv_state s)
-{
-	return (unsigned)s < 4 ? state_names[s] : "?";
-}
-
 static enum inv_state state_from(const char *s)
 {
 	for (int i = 0; i < 4; i++)
@@ -310,8 +305,43 @@ int inv_sync_groups(struct inv *inv, const struct pcfg *cfg, struct inv_status *
 	return commit(inv, st);
 }
 
-static void read_group(sqlite3_stmt *s, struct inv_group *g)
+/* Step s to its end and finalize it: one element of size sz per row,
+ * filled by rd, in a malloc'd array (NULL for no row).  0, or -1 with st
+ * set (what names the query in a database error). */
+static int collect_rows(struct inv *inv, sqlite3_stmt *s, size_t sz,
+			void (*rd)(sqlite3_stmt *, void *), void **out, size_t *n,
+			const char *what, struct inv_status *st)
 {
+	char *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			char *nv = realloc(v, ncap * sz);
+			if (!nv) {
+				free(v);
+				sqlite3_finalize(s);
+				return set(st, INV_INTERNAL, "out of memory");
+			}
+			v = nv;
+			cap = ncap;
+		}
+		rd(s, v + cnt++ * sz);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return dberr(inv, st, what);
+	}
+	*out = v;
+	*n = cnt;
+	return ok(st);
+}
+
+static void read_group(sqlite3_stmt *s, void *elem)
+{
+	struct inv_group *g = elem;
 	snprintf(g->id, sizeof(g->id), "%s", (const char *)sqlite3_column_text(s, 0));
 	g->min = sqlite3_column_int(s, 1);
 	g->max = sqlite3_column_int(s, 2);
@@ -325,27 +355,11 @@ int inv_list_groups(struct inv *inv, struct inv_group **out, size_t *n,
 			       " WHERE active = 1 ORDER BY id", st);
 	if (!s)
 		return -1;
-	struct inv_group *v = NULL;
-	size_t cnt = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct inv_group *nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
-			free(v);
-			sqlite3_finalize(s);
-			return set(st, INV_INTERNAL, "out of memory");
-		}
-		v = nv;
-		read_group(s, &v[cnt++]);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return dberr(inv, st, "list groups");
-	}
+	void *v;
+	if (collect_rows(inv, s, sizeof(**out), read_group, &v, n, "list groups", st))
+		return -1;
 	*out = v;
-	*n = cnt;
-	return ok(st);
+	return 0;
 }
 
 int inv_get_group(struct inv *inv, const char *id, struct inv_group *g,
@@ -457,8 +471,9 @@ int inv_decrease_target(struct inv *inv, const char *group, int delta,
 	return commit(inv, st);
 }
 
-static int read_instance(sqlite3_stmt *s, struct inv_instance *in)
+static void read_instance(sqlite3_stmt *s, void *elem)
 {
+	struct inv_instance *in = elem;
 	memset(in, 0, sizeof(*in));
 	snprintf(in->serial, sizeof(in->serial), "%s", sqlite3_column_text(s, 0));
 	snprintf(in->provider_id, sizeof(in->provider_id), "%s", sqlite3_column_text(s, 1));
@@ -470,7 +485,6 @@ static int read_instance(sqlite3_stmt *s, struct inv_instance *in)
 	in->attempts = sqlite3_column_int(s, 7);
 	in->created_at = sqlite3_column_int64(s, 8);
 	in->updated_at = sqlite3_column_int64(s, 9);
-	return 0;
 }
 
 #define INST_COLS "serial, provider_id, group_id, state, error_class, error_code," \
@@ -484,27 +498,11 @@ static int list_query(struct inv *inv, const char *sql, const char *arg,
 		return -1;
 	if (arg)
 		sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
-	struct inv_instance *v = NULL;
-	size_t cnt = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct inv_instance *nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
-			free(v);
-			sqlite3_finalize(s);
-			return set(st, INV_INTERNAL, "out of memory");
-		}
-		v = nv;
-		read_instance(s, &v[cnt++]);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return dberr(inv, st, "list instances");
-	}
+	void *v;
+	if (collect_rows(inv, s, sizeof(**out), read_instance, &v, n, "list instances", st))
+		return -1;
 	*out = v;
-	*n = cnt;
-	return ok(st);
+	return 0;
 }
 
 int inv_list_instances(struct inv *inv, const char *group,
@@ -617,7 +615,7 @@ int inv_group_for_node(struct inv *inv, const char *pid, char *group, size_t gle
 		return ok(st);
 	if (find_by_pid(inv, pid, &in, &found, st))
 		return -1;
-	if (!found || in.state == INV_DELETED)
+	if (!found)
 		return ok(st);
 	if (inv_get_group(inv, in.group, &g, st))
 		return st->code == INV_NOT_FOUND ? ok(st) : -1;
@@ -719,10 +717,30 @@ int inv_slot_type_valid(const char *t)
 	return isalnum((unsigned char)t[0]) && isalnum((unsigned char)t[n - 1]);
 }
 
+/* At most 80 bytes of s for a message: control characters, '"' and '\\'
+ * escaped, so a bad name cannot break the log line or the quoting. */
+static const char *quoted(char *buf, size_t len, const char *s)
+{
+	size_t o = 0;
+	s = s ? s : "";
+	for (size_t i = 0; s[i] && i < 80 && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else if (c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\%c", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 /* "type=free/total,..." (column reports.slots); 0, or -1 with st set */
 static int join_slots(char *buf, size_t len, const struct inv_report *r,
 		      struct inv_status *st)
 {
+	char q[330];
 	size_t off = 0;
 	buf[0] = 0;
 	if (r->nslots > INV_SLOT_TYPES_MAX)
@@ -731,8 +749,8 @@ static int join_slots(char *buf, size_t len, const struct inv_report *r,
 	for (size_t i = 0; i < r->nslots; i++) {
 		const struct inv_slot *sl = &r->slots[i];
 		if (!inv_slot_type_valid(sl->type))
-			return set(st, INV_INVALID, "host \"%s\": invalid function slot type \"%.80s\"",
-				   r->serial, sl->type ? sl->type : "");
+			return set(st, INV_INVALID, "host \"%s\": invalid function slot type \"%s\"",
+				   r->serial, quoted(q, sizeof(q), sl->type));
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(sl->type, r->slots[j].type))
 				return set(st, INV_INVALID,
@@ -781,25 +799,6 @@ static int fn_mac_valid(const char *m)
 		if (i % 3 == 2 ? m[i] != ':' : !isxdigit((unsigned char)m[i]))
 			return 0;
 	return 1;
-}
-
-/* At most 80 bytes of s for a message: control characters, '"' and '\\'
- * escaped, so a bad name cannot break the log line or the quoting. */
-static const char *quoted(char *buf, size_t len, const char *s)
-{
-	size_t o = 0;
-	s = s ? s : "";
-	for (size_t i = 0; s[i] && i < 80 && o + 5 < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else if (c == '"' || c == '\\')
-			o += (size_t)snprintf(buf + o, len - o, "\\%c", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = 0;
-	return buf;
 }
 
 static int fn_by_index(const void *a, const void *b)

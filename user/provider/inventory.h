@@ -194,6 +194,4 @@ int inv_group_reported(struct inv *inv, const char *group, struct inv_reported *
 int inv_expire_reports(struct inv *inv, int64_t max_age_ms, int *deleted,
 		       struct inv_status *st);
 
-const char *inv_state_name(enum inv_state s);
-
 #endif

@@ -42,21 +42,9 @@ struct srv {
 struct reply {
 	grpc_status_code code;
 	char msg[600];
-	uint8_t *buf;
+	uint8_t *buf;		/* not NULL: a message to send */
 	size_t len;
-	int has_msg;
 };
-
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logmsg(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "dpu-provider: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 __attribute__((format(printf, 3, 4)))
 static void fail(struct reply *r, grpc_status_code code, const char *fmt, ...)
@@ -77,7 +65,6 @@ static void answer(struct reply *r, const ProtobufCMessage *m)
 		return;
 	}
 	protobuf_c_message_pack(m, r->buf);
-	r->has_msg = 1;
 	r->code = GRPC_STATUS_OK;
 }
 
@@ -95,16 +82,11 @@ static void inv_fail(struct reply *r, const struct inv_status *st)
 
 /* ---- handlers ---- */
 
-static void h_empty(struct srv *s, const ProtobufCMessage *in, struct reply *r,
-		    const ProtobufCMessageDescriptor *out)
+/* an empty message packs to zero bytes whatever its type */
+static void h_empty(struct reply *r)
 {
-	(void)s;
-	(void)in;
-	/* an empty message packs to zero bytes whatever its type */
-	(void)out;
 	r->buf = malloc(1);
 	r->len = 0;
-	r->has_msg = r->buf != NULL;
 	r->code = r->buf ? GRPC_STATUS_OK : GRPC_STATUS_RESOURCE_EXHAUSTED;
 }
 
@@ -114,19 +96,22 @@ static void h_empty(struct srv *s, const ProtobufCMessage *in, struct reply *r,
 
 static void h_refresh(struct srv *s, const ProtobufCMessage *in, struct reply *r)
 {
+	(void)in;
 	struct inv_status st;
 	int n = 0;
 	if (inv_expire_reports(s->inv, (int64_t)REPORT_EXPIRY_INTERVALS *
 			       s->cfg.agent_report_interval_s * 1000, &n, &st))
-		logmsg("Refresh: expiring reports: %s", st.msg);	/* not fatal */
+		prov_log("Refresh: expiring reports: %s", st.msg);	/* not fatal */
 	else if (n)
-		logmsg("Refresh: forgot %d report(s) of hosts outside every group", n);
-	h_empty(s, in, r, &eg(refresh_response__descriptor));
+		prov_log("Refresh: forgot %d report(s) of hosts outside every group", n);
+	h_empty(r);
 }
 
 static void h_cleanup(struct srv *s, const ProtobufCMessage *in, struct reply *r)
 {
-	h_empty(s, in, r, &eg(cleanup_response__descriptor));
+	(void)s;
+	(void)in;
+	h_empty(r);
 }
 
 static void fill_group(struct srv *s, EG(NodeGroup) *ng, const struct inv_group *g,
@@ -216,9 +201,9 @@ static void h_increase(struct srv *s, const ProtobufCMessage *in, struct reply *
 	struct inv_status st;
 	if (inv_increase(s->inv, req->id, req->delta, &st))
 		return inv_fail(r, &st);
-	logmsg("group %s: target increased by %d", req->id, req->delta);
+	prov_log("group %s: target increased by %d", req->id, req->delta);
 	prov_kick(s->prov);
-	h_empty(s, in, r, &eg(node_group_increase_size_response__descriptor));
+	h_empty(r);
 }
 
 static void h_decrease(struct srv *s, const ProtobufCMessage *in, struct reply *r)
@@ -227,9 +212,9 @@ static void h_decrease(struct srv *s, const ProtobufCMessage *in, struct reply *
 	struct inv_status st;
 	if (inv_decrease_target(s->inv, req->id, req->delta, &st))
 		return inv_fail(r, &st);
-	logmsg("group %s: target decreased by %d", req->id, -req->delta);
+	prov_log("group %s: target decreased by %d", req->id, -req->delta);
 	prov_kick(s->prov);
-	h_empty(s, in, r, &eg(node_group_decrease_target_size_response__descriptor));
+	h_empty(r);
 }
 
 static void h_delete(struct srv *s, const ProtobufCMessage *in, struct reply *r)
@@ -245,9 +230,9 @@ static void h_delete(struct srv *s, const ProtobufCMessage *in, struct reply *r)
 	free(pids);
 	if (rc)
 		return inv_fail(r, &st);
-	logmsg("group %s: deleting %zu node(s)", req->id, req->n_nodes);
+	prov_log("group %s: deleting %zu node(s)", req->id, req->n_nodes);
 	prov_kick(s->prov);
-	h_empty(s, in, r, &eg(node_group_delete_nodes_response__descriptor));
+	h_empty(r);
 }
 
 static void h_nodes(struct srv *s, const ProtobufCMessage *in, struct reply *r)
@@ -560,9 +545,9 @@ static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
 	resp.report_interval_seconds = s->cfg.agent_report_interval_s;
 	resp.message = msg;
 	if (d.became_running)
-		logmsg("agent of %s registered: running", h->serial);
+		prov_log("agent of %s registered: running", h->serial);
 	else if (is_register)
-		logmsg("agent of %s registered: %s", h->serial, msg);
+		prov_log("agent of %s registered: %s", h->serial, msg);
 	answer(r, &resp.base);
 }
 
@@ -632,7 +617,7 @@ static void dispatch(struct srv *s, const char *path, size_t plen,
 	m->fn(s, req, r);
 	protobuf_c_message_free_unpacked(req, NULL);
 	if (r->code != GRPC_STATUS_OK)
-		logmsg("%s: %s", m->name, r->msg);
+		prov_log("%s: %s", m->name, r->msg);
 }
 
 /* ---- completion-queue plumbing ---- */
@@ -713,7 +698,7 @@ static void on_event(struct srv *s, struct call *c, int success, int shutting_do
 		dispatch(s, (const char *)GRPC_SLICE_START_PTR(c->details.method),
 			 GRPC_SLICE_LENGTH(c->details.method), c->req, &r);
 		size_t n = 0;
-		if (r.code == GRPC_STATUS_OK && r.has_msg) {
+		if (r.code == GRPC_STATUS_OK && r.buf) {
 			grpc_slice sl = grpc_slice_from_copied_buffer((const char *)r.buf, r.len);
 			c->resp = grpc_raw_byte_buffer_create(&sl, 1);
 			grpc_slice_unref(sl);
@@ -749,7 +734,7 @@ static void *signal_thread(void *arg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigwait(&set, &sig);
-	logmsg("signal %d, shutting down", sig);
+	prov_log("signal %d, shutting down", sig);
 	grpc_server_shutdown_and_notify(s->server, s->cq, &shutdown_tag);
 	grpc_server_cancel_all_calls(s->server);
 	return NULL;
@@ -758,38 +743,18 @@ static void *signal_thread(void *arg)
 /* Whole file as a NUL-terminated string (PEM), NULL on error. */
 static char *read_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "dpu-provider: %s: %s\n", path, strerror(errno));
+	char err[PATH_MAX + 128];
+	size_t len;
+	char *buf = pcfg_slurp(path, &len, err, sizeof(err));
+	if (!buf) {
+		fprintf(stderr, "dpu-provider: %s\n", err);
 		return NULL;
 	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				fprintf(stderr, "dpu-provider: %s: out of memory\n", path);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t n = fread(buf + len, 1, 4096, f);
-		len += n;
-		if (n < 4096)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad || len == 0) {
-		fprintf(stderr, "dpu-provider: %s: %s\n", path, bad ? "read error" : "empty file");
+	if (len == 0) {
+		fprintf(stderr, "dpu-provider: %s: empty file\n", path);
 		free(buf);
 		return NULL;
 	}
-	buf[len] = 0;
 	return buf;
 }
 
@@ -911,7 +876,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (s.cfg.ngroups == 0)
-		logmsg("warning: %s defines no node group", config);
+		prov_log("warning: %s defines no node group", config);
 
 	struct inv_status st;
 	int failed = 0;
@@ -921,8 +886,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (failed)
-		logmsg("%d interrupted provision(s) exceeded %d attempts, marked failed",
-		       failed, s.cfg.max_attempts);
+		prov_log("%d interrupted provision(s) exceeded %d attempts, marked failed",
+		         failed, s.cfg.max_attempts);
 
 	/* signals are taken by a dedicated thread; every other thread
 	 * (gRPC's, the hook worker) inherits the blocked mask */
@@ -932,11 +897,6 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	if (prov_start(&s.prov, &s.cfg, s.cfg.db)) {
-		fprintf(stderr, "dpu-provider: cannot start the provisioning worker\n");
-		return 1;
-	}
 
 	grpc_init();
 	s.server = grpc_server_create(NULL, NULL);
@@ -949,6 +909,11 @@ int main(int argc, char **argv)
 		grpc_server_credentials_release(creds);
 		if (!port)
 			fprintf(stderr, "dpu-provider: cannot listen on %s\n", s.cfg.listen);
+	}
+	/* hooks count an attempt each: start them only once listening works */
+	if (port && prov_start(&s.prov, &s.cfg, s.cfg.db)) {
+		fprintf(stderr, "dpu-provider: cannot start the provisioning worker\n");
+		port = 0;
 	}
 	if (!port) {
 		grpc_server_destroy(s.server);
@@ -970,8 +935,8 @@ int main(int argc, char **argv)
 		char *colon = strrchr(host, ':');
 		if (colon)
 			*colon = 0;
-		logmsg("listening on %s:%d (%s, %zu node group(s), db %s)", host, port,
-		       s.cfg.tls_cert[0] ? "mTLS" : "plaintext", s.cfg.ngroups, s.cfg.db);
+		prov_log("listening on %s:%d (%s, %zu node group(s), db %s)", host, port,
+		         s.cfg.tls_cert[0] ? "mTLS" : "plaintext", s.cfg.ngroups, s.cfg.db);
 	}
 
 	pthread_t sigth;
@@ -1001,6 +966,6 @@ int main(int argc, char **argv)
 	prov_stop(s.prov);
 	inv_close(s.inv);
 	pcfg_free(&s.cfg);
-	logmsg("stopped");
+	prov_log("stopped");
 	return 0;
 }

@@ -46,7 +46,6 @@ struct backoff {
 
 struct prov {
 	const struct pcfg *cfg;
-	char db_path[PATH_MAX];
 	struct inv *inv;
 	pthread_t th;
 	int efd;
@@ -56,8 +55,7 @@ struct prov {
 	struct backoff bo[64];
 };
 
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logmsg(const char *fmt, ...)
+void prov_log(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -154,11 +152,14 @@ static int spawn(struct prov *p, struct job *j, const char *hook,
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);
+		/* no O_CLOEXEC: it may itself land on fd 0 */
 		int nul = open("/dev/null", O_RDONLY);
 		if (nul >= 0)
 			dup2(nul, 0);
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
+		if (nul > 2)
+			close(nul);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -180,8 +181,8 @@ static int spawn(struct prov *p, struct job *j, const char *hook,
 	j->outlen = 0;
 	j->out[0] = 0;
 	snprintf(j->serial, sizeof(j->serial), "%s", in->serial);
-	logmsg("%s %s: hook started (pid %d, attempt %d)", action, in->serial,
-	       (int)pid, in->attempts + 1);
+	prov_log("%s %s: hook started (pid %d, attempt %d)", action, in->serial,
+	         (int)pid, in->attempts + 1);
 	return 0;
 }
 
@@ -250,24 +251,24 @@ static void finish(struct prov *p, struct job *j, int wstatus, int timed_out)
 	if (j->deprovision) {
 		if (success) {
 			if (inv_deprovision_done(p->inv, j->serial, &st))
-				logmsg("%s: %s", j->serial, st.msg);
+				prov_log("%s: %s", j->serial, st.msg);
 			else
-				logmsg("deprovision %s: done", j->serial);
+				prov_log("deprovision %s: done", j->serial);
 		} else {
-			logmsg("deprovision %s failed (%s); retrying in 10s", j->serial, msg);
+			prov_log("deprovision %s failed (%s); retrying in 10s", j->serial, msg);
 			back_off(p, j->serial, 10);
 		}
 	} else {
 		if (success && p->cfg->hook_waits_for_agent) {
 			if (inv_provision_awaits_agent(p->inv, j->serial, &st))
-				logmsg("%s: %s", j->serial, st.msg);
+				prov_log("%s: %s", j->serial, st.msg);
 			else
-				logmsg("provision %s: hook done, waiting for the agent", j->serial);
+				prov_log("provision %s: hook done, waiting for the agent", j->serial);
 		} else if (inv_provision_done(p->inv, j->serial, success ? 0 : cls,
 					      success ? NULL : code, success ? NULL : msg, &st)) {
-			logmsg("%s: %s", j->serial, st.msg);
+			prov_log("%s: %s", j->serial, st.msg);
 		} else {
-			logmsg("provision %s: %s", j->serial, success ? "running" : msg);
+			prov_log("provision %s: %s", j->serial, success ? "running" : msg);
 		}
 	}
 	if (j->fd >= 0)
@@ -319,20 +320,20 @@ static void schedule(struct prov *p)
 			if (!j)
 				break;
 			if (inv_hook_started(p->inv, v[i].serial, &st)) {
-				logmsg("%s", st.msg);
+				prov_log("%s", st.msg);
 				break;
 			}
 			j->deprovision = 0;
 			if (spawn(p, j, p->cfg->provision_hook, &v[i])) {
-				logmsg("provision %s: cannot start hook: %s", v[i].serial,
-				       strerror(errno));
+				prov_log("provision %s: cannot start hook: %s", v[i].serial,
+				         strerror(errno));
 				inv_provision_done(p->inv, v[i].serial, INV_ERR_OTHER,
 						   "ProvisionFailed", "cannot start provision hook", &st);
 			}
 		}
 		free(v);
 	} else {
-		logmsg("%s", st.msg);
+		prov_log("%s", st.msg);
 	}
 	if (inv_pending(p->inv, INV_DELETING, &v, &n, &st) == 0) {
 		for (size_t i = 0; i < n; i++) {
@@ -348,14 +349,14 @@ static void schedule(struct prov *p)
 				break;
 			j->deprovision = 1;
 			if (spawn(p, j, p->cfg->deprovision_hook, &v[i])) {
-				logmsg("deprovision %s: cannot start hook: %s", v[i].serial,
-				       strerror(errno));
+				prov_log("deprovision %s: cannot start hook: %s", v[i].serial,
+				         strerror(errno));
 				back_off(p, v[i].serial, 10);
 			}
 		}
 		free(v);
 	} else {
-		logmsg("%s", st.msg);
+		prov_log("%s", st.msg);
 	}
 }
 
@@ -400,7 +401,6 @@ int prov_start(struct prov **out, const struct pcfg *cfg, const char *db_path)
 	if (!p)
 		return -1;
 	p->cfg = cfg;
-	snprintf(p->db_path, sizeof(p->db_path), "%s", db_path);
 	p->njobs = cfg->max_parallel_hooks;
 	p->jobs = calloc(p->njobs, sizeof(*p->jobs));
 	p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

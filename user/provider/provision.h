@@ -15,4 +15,7 @@ int prov_start(struct prov **out, const struct pcfg *cfg, const char *db_path);
 void prov_kick(struct prov *p);		/* new work was committed */
 void prov_stop(struct prov *p);		/* kills running hooks, joins */
 
+/* "dpu-provider: MESSAGE\n" on stderr (shared by the server and the worker) */
+void prov_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif
