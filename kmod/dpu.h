@@ -8,6 +8,7 @@
 #include <linux/device.h>
 #include <linux/etherdevice.h>
 #include <linux/mutex.h>
+#include <linux/netdevice.h>
 #include <linux/netlink.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -20,7 +21,6 @@
 
 struct dpu_dev;
 struct dpu_fn;
-struct net_device;
 
 /**
  * struct dpu_backend_ops - what a backend provides to the core
@@ -135,7 +135,14 @@ struct dpu_fn_waiter {
  * @tenant: name of @tn, under @ddev->lock
  * @tn: the tenant it belongs to, under @ddev->lock
  * @blkdev: name of the block device once ready (blk)
- * @netdev: the net device once ready (net), under @ddev->lock
+ * @netdev: the net device once ready (net), held; written under RTNL and
+ *	@ddev->lock
+ * @netdev_tracker: for @netdev's reference
+ * @netdev_node: in the list of functions with a net device, under RTNL
+ * @ifname: @netdev's name, kept current on renames, under @ddev->lock
+ * @ifindex: its ifindex (0: none), under @ddev->lock
+ * @ifnet: its network namespace, NULL while it has none (being moved),
+ *	under @ddev->lock; only compared and passed to peernet2id()
  * @limits: the function's own limits, under @ddev->lock
  * @rate: the function's own rate group; its parent is @tn's
  * @rate_waiter: the data path, as @rate's wait queues see it
@@ -156,6 +163,11 @@ struct dpu_fn {
 	struct dpu_tenant *tn;
 	char blkdev[DPU_DISK_NAME_LEN];
 	struct net_device *netdev;
+	netdevice_tracker netdev_tracker;
+	struct list_head netdev_node;
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	struct net *ifnet;
 	struct dpu_limits limits;
 	struct dpu_rate_group rate;
 	struct dpu_rate_waiter rate_waiter;
@@ -235,26 +247,29 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 			  struct netlink_ext_ack *extack);
 int dpu_fn_del(struct dpu_dev *ddev, u32 index,
 	       struct netlink_ext_ack *extack);
-int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant,
-		      struct netlink_ext_ack *extack);
+int dpu_fn_set(struct dpu_fn *fn, const char *tenant,
+	       const struct dpu_limits_change *chg,
+	       struct netlink_ext_ack *extack);
 
 /* Tenants; names are validated by the callers */
 int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
-		   const struct dpu_limits *lim, struct netlink_ext_ack *extack);
+		   const struct dpu_limits_change *chg,
+		   struct netlink_ext_ack *extack);
 int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
 		   struct netlink_ext_ack *extack);
 int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
-		   const struct dpu_limits *lim, struct netlink_ext_ack *extack);
+		   const struct dpu_limits_change *chg,
+		   struct netlink_ext_ack *extack);
 struct dpu_tenant *dpu_tenant_find(struct dpu_dev *ddev, const char *name);
 void dpu_dev_del_tenants(struct dpu_dev *ddev);
-int dpu_fn_set_limits(struct dpu_fn *fn, const struct dpu_limits *lim,
-		      struct netlink_ext_ack *extack);
 void dpu_fn_put(struct dpu_fn *fn);
 int dpu_fn_wait_attach(struct dpu_fn *fn, struct dpu_fn_waiter *w);
 int dpu_uring_init(void);
 void dpu_uring_exit(void);
 
 /* Internal to dpu.ko */
+void dpu_generation_bump(void);
+unsigned int dpu_generation(void);
 int dpu_fn_init(void);
 void dpu_fn_exit(void);
 void dpu_dev_del_fns(struct dpu_dev *ddev);

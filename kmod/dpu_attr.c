@@ -3,7 +3,6 @@
  * dpupool: validation of function attributes shared by netlink and the
  * io_uring command path. Pure logic, unit tested with KUnit on UML.
  */
-#include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/etherdevice.h>
 #include <linux/string.h>
@@ -31,8 +30,11 @@ const char *dpu_tenant_name_check(const char *name)
 	if (name[0] == '.' || name[0] == '-')
 		return "tenant name must not start with '.' or '-'";
 	for (i = 0; i < len; i++) {
-		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '.' &&
-		    name[i] != '-')
+		/* not isalnum(): the kernel's ctype takes Latin-1 letters */
+		char c = name[i];
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && c != '_' && c != '.' && c != '-')
 			return "tenant name may only contain A-Z a-z 0-9 _ . -";
 	}
 	return NULL;

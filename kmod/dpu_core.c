@@ -17,6 +17,23 @@
 
 #include "dpu.h"
 
+/*
+ * Bumped whenever a device, function or tenant comes or goes: dumps flag
+ * their messages NLM_F_DUMP_INTR when it moved between two rounds.
+ */
+static atomic_t dpu_gen = ATOMIC_INIT(1);
+
+void dpu_generation_bump(void)
+{
+	atomic_inc(&dpu_gen);
+}
+
+/* never 0: netlink takes a zero sequence for "not tracked" */
+unsigned int dpu_generation(void)
+{
+	return atomic_read(&dpu_gen) ?: 1;
+}
+
 /* Registered devices; reserved (NULL) entries are allocated, not visible. */
 static DEFINE_XARRAY_ALLOC(dpu_devs);
 static DEFINE_MUTEX(dpu_devs_lock);
@@ -168,6 +185,7 @@ int dpu_dev_register(struct dpu_dev *ddev)
 	mutex_lock(&dpu_devs_lock);
 	xa_store(&dpu_devs, ddev->index, ddev, GFP_KERNEL);
 	mutex_unlock(&dpu_devs_lock);
+	dpu_generation_bump();
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dpu_dev_register);
@@ -183,6 +201,7 @@ void dpu_dev_unregister(struct dpu_dev *ddev)
 	mutex_lock(&dpu_devs_lock);
 	xa_store(&dpu_devs, ddev->index, NULL, GFP_KERNEL);
 	mutex_unlock(&dpu_devs_lock);
+	dpu_generation_bump();
 
 	dpu_dev_del_fns(ddev);
 	dpu_dev_del_tenants(ddev);

@@ -11,6 +11,7 @@
 
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <net/netlink.h>
@@ -97,13 +98,12 @@ static ssize_t netdev_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
 	struct dpu_fn *fn = to_dpu_fn(dev);
-	char name[IFNAMSIZ] = "";
+	ssize_t ret;
 
 	mutex_lock(&fn->ddev->lock);
-	if (fn->netdev)
-		strscpy(name, fn->netdev->name, sizeof(name));
+	ret = sysfs_emit(buf, "%s\n", fn->ifname);
 	mutex_unlock(&fn->ddev->lock);
-	return sysfs_emit(buf, "%s\n", name);
+	return ret;
 }
 static DEVICE_ATTR_RO(netdev);
 
@@ -320,14 +320,96 @@ void dpu_fn_set_blkdev(struct dpu_fn *fn, const char *name)
 }
 EXPORT_SYMBOL_GPL(dpu_fn_set_blkdev);
 
-/* Set before the net device is visible; cleared before it is unregistered. */
-void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev)
+/* Functions with a net device, under RTNL, for the notifier. */
+static LIST_HEAD(dpu_fn_netdevs);
+
+/* With RTNL and ddev->lock: refresh what @fn reports of its net device. */
+static void dpu_fn_netdev_snap(struct dpu_fn *fn, bool present)
 {
+	struct net_device *nd = fn->netdev;
+
+	if (nd && present) {
+		strscpy(fn->ifname, nd->name, sizeof(fn->ifname));
+		fn->ifindex = nd->ifindex;
+		fn->ifnet = dev_net(nd);
+	} else {
+		fn->ifname[0] = '\0';
+		fn->ifindex = 0;
+		fn->ifnet = NULL;
+	}
+}
+
+/* With RTNL: @fn lets go of its net device. */
+static void dpu_fn_netdev_drop(struct dpu_fn *fn)
+{
+	ASSERT_RTNL();
+	if (!fn->netdev)
+		return;
 	mutex_lock(&fn->ddev->lock);
-	fn->netdev = netdev;
+	list_del(&fn->netdev_node);
+	netdev_put(fn->netdev, &fn->netdev_tracker);
+	fn->netdev = NULL;
+	dpu_fn_netdev_snap(fn, false);
 	mutex_unlock(&fn->ddev->lock);
 }
+
+/**
+ * dpu_fn_set_netdev() - the backend's net device of @fn, or NULL
+ * @fn: the function
+ * @netdev: registered; the core holds a reference until it is replaced,
+ *	cleared, or unregistered. Name, ifindex and namespace are followed
+ *	through renames and namespace moves.
+ *
+ * Call without RTNL.
+ */
+void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev)
+{
+	rtnl_lock();
+	dpu_fn_netdev_drop(fn);
+	if (netdev) {
+		mutex_lock(&fn->ddev->lock);
+		fn->netdev = netdev;
+		netdev_hold(netdev, &fn->netdev_tracker, GFP_KERNEL);
+		list_add(&fn->netdev_node, &dpu_fn_netdevs);
+		dpu_fn_netdev_snap(fn, true);
+		mutex_unlock(&fn->ddev->lock);
+	}
+	rtnl_unlock();
+}
 EXPORT_SYMBOL_GPL(dpu_fn_set_netdev);
+
+/*
+ * Renames and namespace moves (an unregister in the old namespace, a
+ * register in the new one) keep the reported name, ifindex and namespace
+ * current; a device really unregistered is let go of.
+ */
+static int dpu_fn_netdev_event(struct notifier_block *nb,
+			       unsigned long event, void *ptr)
+{
+	struct net_device *nd = netdev_notifier_info_to_dev(ptr);
+	struct dpu_fn *fn, *tmp;
+
+	if (event != NETDEV_REGISTER && event != NETDEV_CHANGENAME &&
+	    event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	list_for_each_entry_safe(fn, tmp, &dpu_fn_netdevs, netdev_node) {
+		if (fn->netdev != nd)
+			continue;
+		if (event == NETDEV_UNREGISTER &&
+		    nd->reg_state == NETREG_UNREGISTERING) {
+			dpu_fn_netdev_drop(fn);
+			continue;
+		}
+		mutex_lock(&fn->ddev->lock);
+		dpu_fn_netdev_snap(fn, event != NETDEV_UNREGISTER);
+		mutex_unlock(&fn->ddev->lock);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block dpu_fn_netdev_nb = {
+	.notifier_call = dpu_fn_netdev_event,
+};
 
 /* With ddev->lock held: @fn leaves its tenant for good (being removed). */
 static void dpu_fn_unlink_tenant(struct dpu_fn *fn)
@@ -457,6 +539,12 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 		dpu_extack_set(extack, NULL, msg);
 		return ERR_PTR(-EINVAL);
 	}
+	if (!ddev->ops->set_limits &&
+	    (dpu_limits_any(&req->limits, true) ||
+	     dpu_limits_any(&req->limits, false))) {
+		NL_SET_ERR_MSG(extack, "this DPU cannot enforce function limits");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
 
 	fn = kmem_cache_zalloc(dpu_fn_cache, GFP_KERNEL);
 	if (!fn)
@@ -481,6 +569,7 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 	strscpy(fn->tenant, req->tenant, sizeof(fn->tenant));
 	fn->limits = req->limits;
 	INIT_LIST_HEAD(&fn->waiters);
+	INIT_LIST_HEAD(&fn->netdev_node);
 	INIT_DELAYED_WORK(&fn->timeout_work, dpu_fn_timeout_work);
 	device_initialize(&fn->dev);
 	fn->dev.class = &dpu_fn_class;
@@ -541,6 +630,11 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 		dpu_fn_unlink_tenant(fn);
 		goto err_unlock;
 	}
+	/*
+	 * The caller's reference, taken while op_lock keeps FN_DEL out: the
+	 * index is predictable and a delete may come as soon as it drops.
+	 */
+	get_device(&fn->dev);
 	dpu_nl_fn_notify(fn, DPU_CMD_FN_NEW);
 
 	if (attach_timeout_ms)
@@ -550,8 +644,6 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 	if (err && dpu_fn_move(fn, DPU_FN_STATE_FAILED, err))
 		cancel_delayed_work(&fn->timeout_work);
 	mutex_unlock(&ddev->op_lock);
-
-	get_device(&fn->dev);	/* the caller's reference */
 	return fn;
 
 err_unlock:
@@ -569,6 +661,7 @@ static void dpu_fn_remove(struct dpu_dev *ddev, struct dpu_fn *fn)
 	dpu_fn_move(fn, DPU_FN_STATE_REMOVING, 0);
 	cancel_delayed_work_sync(&fn->timeout_work);
 	ddev->ops->fn_destroy(ddev, fn);
+	dpu_fn_set_netdev(fn, NULL);	/* if the backend did not */
 
 	mutex_lock(&ddev->lock);
 	xa_erase(&ddev->fns, fn->index);
@@ -607,34 +700,77 @@ int dpu_fn_del(struct dpu_dev *ddev, u32 index, struct netlink_ext_ack *extack)
 }
 
 /**
- * dpu_fn_set_tenant() - move a function to another tenant, live
+ * dpu_fn_set() - move a function to another tenant and/or change its own
+ *	limits, live, all or nothing
  * @fn: the function
- * @tenant: the name of an existing tenant of its DPU
+ * @tenant: the name of an existing tenant of its DPU, or NULL to stay
+ * @chg: what changes of its limits, applied to those in force, or NULL
  * @extack: for error messages
  *
  * A request held back by the old tenant's limits is charged again against
- * the new tenant's.
+ * the new tenant's. Everything is checked, and the backend told, before
+ * anything changes; the change is announced before op_lock is released,
+ * so no event of it can follow the function's removal.
  *
- * Return: 0 or a negative errno.
+ * Return: 0 or a negative errno; nothing changes on error.
  */
-int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant,
-		      struct netlink_ext_ack *extack)
+int dpu_fn_set(struct dpu_fn *fn, const char *tenant,
+	       const struct dpu_limits_change *chg,
+	       struct netlink_ext_ack *extack)
 {
 	struct dpu_dev *ddev = fn->ddev;
-	struct dpu_tenant *tn;
+	const struct nlattr *bad = NULL;
+	struct dpu_tenant *tn = NULL;
+	struct dpu_limits lim;
+	const char *msg;
 	int err = 0;
 
-	/* op_lock: the data path cannot go while it is woken below */
+	/* op_lock: no removal, no tenant deletion, the data path stays */
 	mutex_lock(&ddev->op_lock);
 	mutex_lock(&ddev->lock);
-	tn = dpu_tenant_find(ddev, tenant);
-	if (!tn) {
-		NL_SET_ERR_MSG(extack, "no tenant with this name on this DPU");
-		err = -ENOENT;
-	} else if (!fn->tn) {
+	if (ddev->dead || !fn->tn) {
 		NL_SET_ERR_MSG(extack, "function is being removed");
-		err = -ENOENT;
-	} else if (tn != fn->tn) {
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	if (tenant) {
+		tn = dpu_tenant_find(ddev, tenant);
+		if (!tn) {
+			NL_SET_ERR_MSG(extack, "no tenant with this name on this DPU");
+			err = -ENOENT;
+			goto out_unlock;
+		}
+	}
+	lim = fn->limits;
+	if (chg) {
+		msg = dpu_limits_apply(&lim, chg, &bad);
+		if (msg) {
+			dpu_extack_set(extack, bad, msg);
+			err = -EINVAL;
+			goto out_unlock;
+		}
+	}
+	mutex_unlock(&ddev->lock);
+
+	/* the backend may sleep: talk to the DPU without the lock */
+	if (chg) {
+		if (ddev->ops->set_limits)
+			err = ddev->ops->set_limits(ddev, fn, &lim);
+		else if (dpu_limits_any(&lim, true) ||
+			 dpu_limits_any(&lim, false))
+			err = -EOPNOTSUPP;
+		if (err) {
+			NL_SET_ERR_MSG(extack, "the DPU refused the limits");
+			goto out;
+		}
+	}
+
+	mutex_lock(&ddev->lock);
+	if (chg) {
+		fn->limits = lim;
+		dpu_rate_group_set_limits(&fn->rate, &lim, ktime_get_ns());
+	}
+	if (tn && tn != fn->tn) {
 		fn->tn->num_fns--;
 		tn->num_fns++;
 		fn->tn = tn;
@@ -644,42 +780,13 @@ int dpu_fn_set_tenant(struct dpu_fn *fn, const char *tenant,
 			fn->rate_waiter.wake(&fn->rate_waiter);
 	}
 	mutex_unlock(&ddev->lock);
-	mutex_unlock(&ddev->op_lock);
-	if (!err)
-		dpu_fn_announce(fn);
-	return err;
-}
+	dpu_fn_announce(fn);
+	goto out;
 
-/**
- * dpu_fn_set_limits() - change a function's own limits
- * @fn: the function
- * @lim: all its limits, validated
- * @extack: for error messages
- *
- * Return: 0, or the backend's error (the old limits stay then).
- */
-int dpu_fn_set_limits(struct dpu_fn *fn, const struct dpu_limits *lim,
-		      struct netlink_ext_ack *extack)
-{
-	struct dpu_dev *ddev = fn->ddev;
-	int err = 0;
-
-	mutex_lock(&ddev->op_lock);
-	if (ddev->ops->set_limits)
-		err = ddev->ops->set_limits(ddev, fn, lim);
-	else if (dpu_limits_any(lim, true) || dpu_limits_any(lim, false))
-		err = -EOPNOTSUPP;
-	if (err) {
-		NL_SET_ERR_MSG(extack, "the DPU refused the limits");
-	} else {
-		mutex_lock(&ddev->lock);
-		fn->limits = *lim;
-		dpu_rate_group_set_limits(&fn->rate, lim, ktime_get_ns());
-		mutex_unlock(&ddev->lock);
-	}
+out_unlock:
+	mutex_unlock(&ddev->lock);
+out:
 	mutex_unlock(&ddev->op_lock);
-	if (!err)
-		dpu_fn_announce(fn);
 	return err;
 }
 
@@ -708,12 +815,22 @@ int __init dpu_fn_init(void)
 		return -ENOMEM;
 	err = class_register(&dpu_fn_class);
 	if (err)
-		kmem_cache_destroy(dpu_fn_cache);
+		goto err_cache;
+	err = register_netdevice_notifier(&dpu_fn_netdev_nb);
+	if (err)
+		goto err_class;
+	return 0;
+
+err_class:
+	class_unregister(&dpu_fn_class);
+err_cache:
+	kmem_cache_destroy(dpu_fn_cache);
 	return err;
 }
 
 void dpu_fn_exit(void)
 {
+	unregister_netdevice_notifier(&dpu_fn_netdev_nb);
 	class_unregister(&dpu_fn_class);
 	kmem_cache_destroy(dpu_fn_cache);
 }

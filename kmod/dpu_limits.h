@@ -9,6 +9,8 @@
 #include <linux/types.h>
 #include <linux/dpu.h>
 
+struct nlattr;
+
 enum dpu_limit_kind {
 	DPU_LIM_BLK_IOPS,
 	DPU_LIM_BLK_READ_IOPS,
@@ -39,11 +41,9 @@ struct dpu_limits {
 	struct dpu_limit l[DPU_LIM_NR];
 };
 
-/* netlink attribute of a kind's rate; its burst is the next one */
-static inline unsigned int dpu_limit_attr(unsigned int kind)
-{
-	return DPU_A_LIMIT_BLK_IOPS + 2 * kind;
-}
+/* netlink attributes (enum dpu_limit_attr) of a kind's rate and burst */
+unsigned int dpu_limit_rate_attr(unsigned int kind);
+unsigned int dpu_limit_burst_attr(unsigned int kind);
 
 static inline bool dpu_limit_is_bytes(unsigned int kind)
 {
@@ -57,6 +57,26 @@ static inline bool dpu_limit_is_blk(unsigned int kind)
 	return kind <= DPU_LIM_BLK_WRITE_BPS;
 }
 
+/**
+ * struct dpu_limits_change - what a request changes of some limits
+ * @lim: the values given
+ * @rate: bit per kind whose rate is given (0 removes the limit)
+ * @burst: bit per kind whose burst is given
+ * @attr: per kind, the request's attribute, for error messages
+ *
+ * Applied to the limits in force under the owner's lock, so that two
+ * changes of different kinds never undo each other.
+ */
+struct dpu_limits_change {
+	struct dpu_limits lim;
+	unsigned long rate;
+	unsigned long burst;
+	const struct nlattr *attr[DPU_LIM_NR];
+};
+
+const char *dpu_limits_apply(struct dpu_limits *lim,
+			     const struct dpu_limits_change *chg,
+			     const struct nlattr **bad);
 u64 dpu_limit_burst(unsigned int kind, const struct dpu_limit *l);
 const char *dpu_limit_check(unsigned int kind, const struct dpu_limit *l);
 bool dpu_limits_any(const struct dpu_limits *lim, bool blk);

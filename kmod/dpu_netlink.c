@@ -6,51 +6,87 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+#include <net/sock.h>
 
 #include "dpu.h"
-
-#define DPU_NL_OUTPUT_ONLY \
-	{ .type = NLA_REJECT, .reject_message = "attribute is output-only" }
 
 static const struct nla_policy dpu_nl_limit_policy[DPU_A_LIMIT_MAX + 1] = {
 	[DPU_A_LIMIT_BLK_IOPS ... DPU_A_LIMIT_NET_RX_PPS_BURST] = { .type = NLA_U64 },
 };
 
-static const struct nla_policy dpu_nl_policy[DPU_A_MAX + 1] = {
+/* What a request may carry: the policy of every input attribute. */
+static const struct nla_policy dpu_nl_inputs[DPU_A_MAX + 1] = {
 	[DPU_A_DEV_INDEX] = { .type = NLA_U32 },
 	[DPU_A_DEV_NAME] = { .type = NLA_NUL_STRING, .len = DPU_NAME_LEN - 1 },
-	[DPU_A_DEV_BACKEND] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_DEV_BUS_NAME] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_DEV_PARENT] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_DEV_NUMA_NODE] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_DEV_MAX_FNS] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_DEV_NUM_FNS] = DPU_NL_OUTPUT_ONLY,
 	[DPU_A_FN_INDEX] = { .type = NLA_U32 },
 	[DPU_A_FN_TYPE] = NLA_POLICY_RANGE(NLA_U8, DPU_FN_TYPE_BLK,
 					   DPU_FN_TYPE_NET),
-	[DPU_A_FN_STATE] = DPU_NL_OUTPUT_ONLY,
 	[DPU_A_FN_SIZE] = { .type = NLA_U64 },
 	[DPU_A_FN_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 	[DPU_A_FN_TENANT] = { .type = NLA_NUL_STRING,
 			      .len = DPU_TENANT_LEN - 1 },
-	[DPU_A_FN_ERROR] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_FN_BLKDEV] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_FN_NETDEV] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_FN_IFINDEX] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_FN_NUMA_NODE] = DPU_NL_OUTPUT_ONLY,
 	[DPU_A_FN_LIMITS] = NLA_POLICY_NESTED(dpu_nl_limit_policy),
 	[DPU_A_TENANT_NAME] = { .type = NLA_NUL_STRING,
 				.len = DPU_TENANT_LEN - 1 },
 	[DPU_A_TENANT_PARENT] = { .type = NLA_NUL_STRING,
 				  .len = DPU_TENANT_LEN - 1 },
 	[DPU_A_TENANT_LIMITS] = NLA_POLICY_NESTED(dpu_nl_limit_policy),
-	[DPU_A_TENANT_STATS] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_TENANT_NUM_FNS] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_TENANT_NUM_CHILDREN] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_TENANT_DEPTH] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_FN_EFFECTIVE_LIMITS] = DPU_NL_OUTPUT_ONLY,
-	[DPU_A_FN_STATS] = DPU_NL_OUTPUT_ONLY,
 };
+
+#define DPU_NL_DEV	(BIT_ULL(DPU_A_DEV_INDEX) | BIT_ULL(DPU_A_DEV_NAME))
+
+/* The input attributes each command takes; all others are refused. */
+static const u64 dpu_nl_cmd_inputs[DPU_CMD_MAX + 1] = {
+	[DPU_CMD_DEV_GET] = DPU_NL_DEV,
+	[DPU_CMD_FN_NEW] = DPU_NL_DEV | BIT_ULL(DPU_A_FN_INDEX) |
+		BIT_ULL(DPU_A_FN_TYPE) | BIT_ULL(DPU_A_FN_SIZE) |
+		BIT_ULL(DPU_A_FN_MAC) | BIT_ULL(DPU_A_FN_TENANT) |
+		BIT_ULL(DPU_A_FN_LIMITS),
+	[DPU_CMD_FN_DEL] = DPU_NL_DEV | BIT_ULL(DPU_A_FN_INDEX),
+	[DPU_CMD_FN_GET] = DPU_NL_DEV | BIT_ULL(DPU_A_FN_INDEX),
+	[DPU_CMD_FN_SET] = DPU_NL_DEV | BIT_ULL(DPU_A_FN_INDEX) |
+		BIT_ULL(DPU_A_FN_TENANT) | BIT_ULL(DPU_A_FN_LIMITS),
+	[DPU_CMD_TENANT_NEW] = DPU_NL_DEV | BIT_ULL(DPU_A_TENANT_NAME) |
+		BIT_ULL(DPU_A_TENANT_PARENT) | BIT_ULL(DPU_A_TENANT_LIMITS),
+	[DPU_CMD_TENANT_DEL] = DPU_NL_DEV | BIT_ULL(DPU_A_TENANT_NAME),
+	[DPU_CMD_TENANT_GET] = DPU_NL_DEV | BIT_ULL(DPU_A_TENANT_NAME),
+	[DPU_CMD_TENANT_SET] = DPU_NL_DEV | BIT_ULL(DPU_A_TENANT_NAME) |
+		BIT_ULL(DPU_A_TENANT_PARENT) | BIT_ULL(DPU_A_TENANT_LIMITS),
+};
+
+/*
+ * One strict policy per command, from the two tables above: an attribute
+ * of another command is refused with a message instead of being ignored.
+ */
+static struct nla_policy dpu_nl_policies[DPU_CMD_MAX + 1][DPU_A_MAX + 1]
+	__ro_after_init;
+
+static void __init dpu_nl_policies_init(void)
+{
+	static const struct nla_policy output_only = {
+		.type = NLA_REJECT,
+		.reject_message = "attribute is output-only",
+	};
+	static const struct nla_policy elsewhere = {
+		.type = NLA_REJECT,
+		.reject_message = "attribute does not belong to this command",
+	};
+	unsigned int cmd, a;
+
+	for (cmd = 1; cmd <= DPU_CMD_MAX; cmd++) {
+		for (a = DPU_A_PAD; a <= DPU_A_MAX; a++) {
+			struct nla_policy *p = &dpu_nl_policies[cmd][a];
+
+			/* struct copies: the union's members are const */
+			if (dpu_nl_cmd_inputs[cmd] & BIT_ULL(a))
+				memcpy(p, &dpu_nl_inputs[a], sizeof(*p));
+			else if (dpu_nl_inputs[a].type || a == DPU_A_PAD)
+				memcpy(p, &elsewhere, sizeof(*p));
+			else
+				memcpy(p, &output_only, sizeof(*p));
+		}
+	}
+}
 
 enum dpu_nl_mcgrp {
 	DPU_NL_MCGRP_EVENTS,
@@ -184,13 +220,29 @@ struct dpu_nl_dump_ctx {
 	struct netlink_callback *cb;
 };
 
+/*
+ * A dump added the message at @start of @msg: flag it NLM_F_DUMP_INTR if
+ * objects were added or removed since the dump's previous round
+ * (cb->seq is the generation the round started at).
+ */
+static void dpu_nl_dump_check(struct sk_buff *msg, unsigned int start,
+			      struct netlink_callback *cb)
+{
+	nl_dump_check_consistent(cb, (struct nlmsghdr *)(msg->data + start));
+}
+
 static int dpu_nl_dev_dump_one(struct dpu_dev *ddev, void *arg)
 {
 	struct dpu_nl_dump_ctx *ctx = arg;
+	unsigned int start = ctx->skb->len;
+	int err;
 
-	return dpu_nl_dev_fill(ctx->skb, ddev,
-			       NETLINK_CB(ctx->cb->skb).portid,
-			       ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI);
+	err = dpu_nl_dev_fill(ctx->skb, ddev,
+			      NETLINK_CB(ctx->cb->skb).portid,
+			      ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI);
+	if (!err)
+		dpu_nl_dump_check(ctx->skb, start, ctx->cb);
+	return err;
 }
 
 /* cb->args[0]: index of the next device to dump */
@@ -201,6 +253,7 @@ static int dpu_nl_dev_get_dumpit(struct sk_buff *skb,
 	unsigned long index = cb->args[0];
 	int err;
 
+	cb->seq = dpu_generation();
 	err = dpu_dev_for_each(&index, dpu_nl_dev_dump_one, &ctx);
 	if (err == -EMSGSIZE && skb->len) {
 		cb->args[0] = index;
@@ -230,9 +283,9 @@ static int dpu_nl_limits_fill(struct sk_buff *msg, int attrtype,
 
 		if (!l->rate)
 			continue;
-		if (nla_put_u64_64bit(msg, dpu_limit_attr(k), l->rate,
+		if (nla_put_u64_64bit(msg, dpu_limit_rate_attr(k), l->rate,
 				      DPU_A_LIMIT_PAD) ||
-		    nla_put_u64_64bit(msg, dpu_limit_attr(k) + 1,
+		    nla_put_u64_64bit(msg, dpu_limit_burst_attr(k),
 				      dpu_limit_burst(k, l), DPU_A_LIMIT_PAD)) {
 			nla_nest_cancel(msg, nest);
 			return -EMSGSIZE;
@@ -290,28 +343,27 @@ static void dpu_nl_limits_only(struct dpu_limits *lim, bool blk)
 }
 
 /*
- * Apply the limits in @attr (nested DPU_A_LIMIT_*) over @lim: only those
- * given change, a rate of 0 removes a limit. Validates with extack. @type
- * is the function type whose kinds are allowed, 0 for a tenant (all).
+ * The limits a request changes (nested DPU_A_LIMIT_*), into @chg: applied
+ * by the core to those in force, under its lock. Checks the kinds against
+ * @type, the function type whose kinds are allowed (0 for a tenant: all).
  */
 static int dpu_nl_limits_parse(struct nlattr *attr, u8 type,
-			       struct dpu_limits *lim,
+			       struct dpu_limits_change *chg,
 			       struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[DPU_A_LIMIT_MAX + 1];
-	const char *msg;
 	bool blk = type == DPU_FN_TYPE_BLK;
 	unsigned int k;
 	int err;
 
+	memset(chg, 0, sizeof(*chg));
 	err = nla_parse_nested(tb, DPU_A_LIMIT_MAX, attr, dpu_nl_limit_policy,
 			       extack);
 	if (err)
 		return err;
 	for (k = 0; k < DPU_LIM_NR; k++) {
-		struct nlattr *r = tb[dpu_limit_attr(k)];
-		struct nlattr *b = tb[dpu_limit_attr(k) + 1];
-		struct dpu_limit *l = &lim->l[k];
+		struct nlattr *r = tb[dpu_limit_rate_attr(k)];
+		struct nlattr *b = tb[dpu_limit_burst_attr(k)];
 
 		if (!r && !b)
 			continue;
@@ -325,17 +377,14 @@ static int dpu_nl_limits_parse(struct nlattr *attr, u8 type,
 			return -EINVAL;
 		}
 		if (r) {
-			l->rate = nla_get_u64(r);
-			if (!l->rate)
-				l->burst = 0;
+			chg->lim.l[k].rate = nla_get_u64(r);
+			chg->rate |= BIT(k);
 		}
-		if (b)
-			l->burst = nla_get_u64(b);
-		msg = dpu_limit_check(k, l);
-		if (msg) {
-			dpu_extack_set(extack, r ? r : b, msg);
-			return -EINVAL;
+		if (b) {
+			chg->lim.l[k].burst = nla_get_u64(b);
+			chg->burst |= BIT(k);
 		}
+		chg->attr[k] = r ? r : b;
 	}
 	return 0;
 }
@@ -383,9 +432,19 @@ static int dpu_nl_fn_fill(struct sk_buff *msg, struct dpu_fn *fn, u8 cmd,
 	} else {
 		if (nla_put(msg, DPU_A_FN_MAC, ETH_ALEN, fn->mac))
 			goto nla_put_failure;
-		if (fn->netdev &&
-		    (nla_put_string(msg, DPU_A_FN_NETDEV, fn->netdev->name) ||
-		     nla_put_u32(msg, DPU_A_FN_IFINDEX, fn->netdev->ifindex)))
+		if (fn->ifindex &&
+		    nla_put_u32(msg, DPU_A_FN_IFINDEX, fn->ifindex))
+			goto nla_put_failure;
+		/*
+		 * requests come from the initial namespace: a NIC moved
+		 * elsewhere is named there, not here
+		 */
+		if (fn->ifnet && net_eq(fn->ifnet, &init_net) &&
+		    nla_put_string(msg, DPU_A_FN_NETDEV, fn->ifname))
+			goto nla_put_failure;
+		if (fn->ifnet && !net_eq(fn->ifnet, &init_net) &&
+		    nla_put_s32(msg, DPU_A_FN_NETNS_ID,
+				peernet2id(&init_net, fn->ifnet)))
 			goto nla_put_failure;
 	}
 	genlmsg_end(msg, hdr);
@@ -417,6 +476,9 @@ void dpu_nl_fn_notify(struct dpu_fn *fn, u8 cmd)
 {
 	struct sk_buff *msg;
 
+	if (cmd != DPU_CMD_FN_SET)
+		dpu_generation_bump();
+
 	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
@@ -424,7 +486,8 @@ void dpu_nl_fn_notify(struct dpu_fn *fn, u8 cmd)
 		nlmsg_free(msg);
 		return;
 	}
-	genlmsg_multicast_allns(&dpu_nl_family, msg, 0, DPU_NL_MCGRP_EVENTS);
+	genlmsg_multicast_netns(&dpu_nl_family, &init_net, msg, 0,
+				DPU_NL_MCGRP_EVENTS, GFP_KERNEL);
 }
 
 static int dpu_nl_fn_reply(struct dpu_fn *fn, u8 cmd, struct genl_info *info)
@@ -507,10 +570,19 @@ static int dpu_nl_fn_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	nla_strscpy(req.tenant, attrs[DPU_A_FN_TENANT], sizeof(req.tenant));
 	if (attrs[DPU_A_FN_LIMITS]) {
+		struct dpu_limits_change chg;
+		const struct nlattr *bad = NULL;
+		const char *msg;
+
 		err = dpu_nl_limits_parse(attrs[DPU_A_FN_LIMITS], req.type,
-					  &req.limits, extack);
+					  &chg, extack);
 		if (err)
 			return err;
+		msg = dpu_limits_apply(&req.limits, &chg, &bad);
+		if (msg) {
+			dpu_extack_set(extack, bad, msg);
+			return -EINVAL;
+		}
 	}
 
 	ddev = dpu_nl_dev_from_attrs(info);
@@ -545,8 +617,8 @@ static int dpu_nl_fn_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tattr = info->attrs[DPU_A_FN_TENANT];
 	struct nlattr *lattr = info->attrs[DPU_A_FN_LIMITS];
+	struct dpu_limits_change chg;
 	char tenant[DPU_TENANT_LEN];
-	struct dpu_limits lim;
 	struct dpu_dev *ddev;
 	struct dpu_fn *fn;
 	const char *msg;
@@ -568,26 +640,12 @@ static int dpu_nl_fn_set_doit(struct sk_buff *skb, struct genl_info *info)
 	fn = dpu_nl_fn_from_attrs(info, &ddev);
 	if (IS_ERR(fn))
 		return PTR_ERR(fn);
-	/* validate everything before changing anything */
-	if (lattr) {
-		mutex_lock(&ddev->lock);
-		lim = fn->limits;
-		mutex_unlock(&ddev->lock);
-		err = dpu_nl_limits_parse(lattr, fn->type, &lim, info->extack);
-	}
-	if (!err && tattr) {
-		mutex_lock(&ddev->lock);
-		if (!dpu_tenant_find(ddev, tenant)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tattr,
-					    "no tenant with this name on this DPU");
-			err = -ENOENT;
-		}
-		mutex_unlock(&ddev->lock);
-	}
-	if (!err && tattr)
-		err = dpu_fn_set_tenant(fn, tenant, info->extack);
-	if (!err && lattr)
-		err = dpu_fn_set_limits(fn, &lim, info->extack);
+	if (lattr)
+		err = dpu_nl_limits_parse(lattr, fn->type, &chg, info->extack);
+	/* the core checks and applies both under one lock, or neither */
+	if (!err)
+		err = dpu_fn_set(fn, tattr ? tenant : NULL, lattr ? &chg : NULL,
+				 info->extack);
 	if (!err)
 		err = dpu_nl_fn_reply(fn, DPU_CMD_FN_SET, info);
 	dpu_fn_put(fn);
@@ -646,9 +704,15 @@ static int dpu_nl_dump_xa(struct dpu_nl_dump_ctx *ctx, struct dpu_dev *ddev,
 static int dpu_nl_fn_dump_fill(struct sk_buff *msg, void *entry,
 			       struct netlink_callback *cb)
 {
-	return dpu_nl_fn_fill(msg, entry, DPU_CMD_FN_GET,
-			      NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			      NLM_F_MULTI);
+	unsigned int start = msg->len;
+	int err;
+
+	err = dpu_nl_fn_fill(msg, entry, DPU_CMD_FN_GET,
+			     NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			     NLM_F_MULTI);
+	if (!err)
+		dpu_nl_dump_check(msg, start, cb);
+	return err;
 }
 
 static int dpu_nl_fn_dump_dev(struct dpu_dev *ddev, void *arg)
@@ -687,6 +751,8 @@ static int dpu_nl_dump_devs(struct sk_buff *skb, struct netlink_callback *cb,
 			put_device(&ddev->dev);
 		}
 	}
+	/* NLM_F_DUMP_INTR on the messages of a round after a change */
+	cb->seq = dpu_generation();
 	index = cb->args[0];
 	err = dpu_dev_for_each(&index, dump_dev, &ctx);
 	if (err == -EMSGSIZE && skb->len)
@@ -746,6 +812,9 @@ void dpu_nl_tenant_notify(struct dpu_tenant *tn, u8 cmd)
 {
 	struct sk_buff *msg;
 
+	if (cmd != DPU_CMD_TENANT_SET)
+		dpu_generation_bump();
+
 	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
@@ -753,7 +822,8 @@ void dpu_nl_tenant_notify(struct dpu_tenant *tn, u8 cmd)
 		nlmsg_free(msg);
 		return;
 	}
-	genlmsg_multicast_allns(&dpu_nl_family, msg, 0, DPU_NL_MCGRP_EVENTS);
+	genlmsg_multicast_netns(&dpu_nl_family, &init_net, msg, 0,
+				DPU_NL_MCGRP_EVENTS, GFP_KERNEL);
 }
 
 /* Reply with tenant @name of @ddev, as it is now. */
@@ -828,7 +898,7 @@ static int dpu_nl_tenant_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	char name[DPU_TENANT_LEN], pbuf[DPU_TENANT_LEN];
 	struct nlattr *lattr = info->attrs[DPU_A_TENANT_LIMITS];
-	struct dpu_limits lim = {};
+	struct dpu_limits_change chg;
 	struct dpu_dev *ddev;
 	const char *parent;
 	int err;
@@ -837,13 +907,14 @@ static int dpu_nl_tenant_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		err = dpu_nl_tenant_parent(info, pbuf, &parent);
 	if (!err && lattr)
-		err = dpu_nl_limits_parse(lattr, 0, &lim, info->extack);
+		err = dpu_nl_limits_parse(lattr, 0, &chg, info->extack);
 	if (err)
 		return err;
 	ddev = dpu_nl_dev_from_attrs(info);
 	if (IS_ERR(ddev))
 		return PTR_ERR(ddev);
-	err = dpu_tenant_new(ddev, name, parent, &lim, info->extack);
+	err = dpu_tenant_new(ddev, name, parent, lattr ? &chg : NULL,
+			     info->extack);
 	if (!err)
 		err = dpu_nl_tenant_reply(ddev, name, DPU_CMD_TENANT_NEW, info);
 	put_device(&ddev->dev);
@@ -871,8 +942,7 @@ static int dpu_nl_tenant_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	char name[DPU_TENANT_LEN], pbuf[DPU_TENANT_LEN];
 	struct nlattr *lattr = info->attrs[DPU_A_TENANT_LIMITS];
-	struct dpu_limits lim;
-	struct dpu_tenant *tn;
+	struct dpu_limits_change chg;
 	struct dpu_dev *ddev;
 	const char *parent;
 	int err;
@@ -887,30 +957,19 @@ static int dpu_nl_tenant_set_doit(struct sk_buff *skb, struct genl_info *info)
 			       "nothing to set: parent or limits required");
 		return -EINVAL;
 	}
+	if (lattr) {
+		err = dpu_nl_limits_parse(lattr, 0, &chg, info->extack);
+		if (err)
+			return err;
+	}
 	ddev = dpu_nl_dev_from_attrs(info);
 	if (IS_ERR(ddev))
 		return PTR_ERR(ddev);
-	if (lattr) {
-		mutex_lock(&ddev->lock);
-		tn = dpu_tenant_find(ddev, name);
-		if (tn)
-			lim = tn->limits;
-		mutex_unlock(&ddev->lock);
-		if (!tn) {
-			NL_SET_ERR_MSG(info->extack,
-				       "no tenant with this name on this DPU");
-			err = -ENOENT;
-			goto out;
-		}
-		err = dpu_nl_limits_parse(lattr, 0, &lim, info->extack);
-		if (err)
-			goto out;
-	}
-	err = dpu_tenant_set(ddev, name, parent, lattr ? &lim : NULL,
+	/* merged with the limits in force under the DPU's lock */
+	err = dpu_tenant_set(ddev, name, parent, lattr ? &chg : NULL,
 			     info->extack);
 	if (!err)
 		err = dpu_nl_tenant_reply(ddev, name, DPU_CMD_TENANT_SET, info);
-out:
 	put_device(&ddev->dev);
 	return err;
 }
@@ -935,9 +994,15 @@ static int dpu_nl_tenant_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int dpu_nl_tenant_dump_fill(struct sk_buff *msg, void *entry,
 				   struct netlink_callback *cb)
 {
-	return dpu_nl_tenant_fill(msg, entry, DPU_CMD_TENANT_GET,
-				  NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, NLM_F_MULTI);
+	unsigned int start = msg->len;
+	int err;
+
+	err = dpu_nl_tenant_fill(msg, entry, DPU_CMD_TENANT_GET,
+				 NETLINK_CB(cb->skb).portid,
+				 cb->nlh->nlmsg_seq, NLM_F_MULTI);
+	if (!err)
+		dpu_nl_dump_check(msg, start, cb);
+	return err;
 }
 
 static int dpu_nl_tenant_dump_dev(struct dpu_dev *ddev, void *arg)
@@ -952,51 +1017,98 @@ static int dpu_nl_tenant_get_dumpit(struct sk_buff *skb,
 	return dpu_nl_dump_devs(skb, cb, dpu_nl_tenant_dump_dev);
 }
 
+/*
+ * The objects belong to the initial network namespace, as the devices of
+ * the host do: from any other (a container, an unprivileged user
+ * namespace) nothing is shown, changed or announced.
+ */
+static int dpu_nl_check_net(struct net *net, struct netlink_ext_ack *extack)
+{
+	if (net_eq(net, &init_net))
+		return 0;
+	NL_SET_ERR_MSG(extack,
+		       "DPU devices are managed from the initial network namespace");
+	return -EPERM;
+}
+
+static int dpu_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			   struct genl_info *info)
+{
+	return dpu_nl_check_net(genl_info_net(info), info->extack);
+}
+
+static int dpu_nl_dump_start(struct netlink_callback *cb)
+{
+	return dpu_nl_check_net(sock_net(cb->skb->sk), cb->extack);
+}
+
+/* Changes need CAP_NET_ADMIN; each command has its own strict policy. */
 static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_DEV_GET,
 		.doit = dpu_nl_dev_get_doit,
+		.start = dpu_nl_dump_start,
 		.dumpit = dpu_nl_dev_get_dumpit,
+		.policy = dpu_nl_policies[DPU_CMD_DEV_GET],
+		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_FN_NEW,
 		.doit = dpu_nl_fn_new_doit,
 		.flags = GENL_ADMIN_PERM,
+		.policy = dpu_nl_policies[DPU_CMD_FN_NEW],
+		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_FN_DEL,
 		.doit = dpu_nl_fn_del_doit,
 		.flags = GENL_ADMIN_PERM,
+		.policy = dpu_nl_policies[DPU_CMD_FN_DEL],
+		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_FN_GET,
 		.doit = dpu_nl_fn_get_doit,
+		.start = dpu_nl_dump_start,
 		.dumpit = dpu_nl_fn_get_dumpit,
+		.policy = dpu_nl_policies[DPU_CMD_FN_GET],
+		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_FN_SET,
 		.doit = dpu_nl_fn_set_doit,
 		.flags = GENL_ADMIN_PERM,
+		.policy = dpu_nl_policies[DPU_CMD_FN_SET],
+		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_TENANT_NEW,
 		.doit = dpu_nl_tenant_new_doit,
 		.flags = GENL_ADMIN_PERM,
+		.policy = dpu_nl_policies[DPU_CMD_TENANT_NEW],
+		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_TENANT_DEL,
 		.doit = dpu_nl_tenant_del_doit,
 		.flags = GENL_ADMIN_PERM,
+		.policy = dpu_nl_policies[DPU_CMD_TENANT_DEL],
+		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_TENANT_GET,
 		.doit = dpu_nl_tenant_get_doit,
+		.start = dpu_nl_dump_start,
 		.dumpit = dpu_nl_tenant_get_dumpit,
+		.policy = dpu_nl_policies[DPU_CMD_TENANT_GET],
+		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_TENANT_SET,
 		.doit = dpu_nl_tenant_set_doit,
 		.flags = GENL_ADMIN_PERM,
+		.policy = dpu_nl_policies[DPU_CMD_TENANT_SET],
+		.maxattr = DPU_A_MAX,
 	},
 };
 
@@ -1004,9 +1116,9 @@ static struct genl_family dpu_nl_family __ro_after_init = {
 	.name = DPU_GENL_NAME,
 	.version = DPU_GENL_VERSION,
 	.maxattr = DPU_A_MAX,
-	.policy = dpu_nl_policy,
 	.netnsok = true,
 	.parallel_ops = true,
+	.pre_doit = dpu_nl_pre_doit,
 	.module = THIS_MODULE,
 	.ops = dpu_nl_ops,
 	.n_ops = ARRAY_SIZE(dpu_nl_ops),
@@ -1017,6 +1129,7 @@ static struct genl_family dpu_nl_family __ro_after_init = {
 
 int __init dpu_netlink_init(void)
 {
+	dpu_nl_policies_init();
 	return genl_register_family(&dpu_nl_family);
 }
 

@@ -58,7 +58,8 @@ static enum hrtimer_restart dpu_rate_timer(struct hrtimer *timer);
 static void dpu_rate_arm_hrtimer(struct dpu_rate_group *g,
 				 struct dpu_rate_queue *q, u64 expires)
 {
-	hrtimer_start(&q->timer, ns_to_ktime(expires), HRTIMER_MODE_ABS);
+	hrtimer_start(&q->timer, ns_to_ktime(min(expires, DPU_TB_TIME_MAX)),
+		      HRTIMER_MODE_ABS);
 }
 
 /**
@@ -170,36 +171,53 @@ void dpu_rate_group_stats(struct dpu_rate_group *g, struct dpu_rate_stats *s)
 EXPORT_SYMBOL_GPL(dpu_rate_group_stats);
 
 /*
- * Take what @c costs from @g's buckets, all or nothing. Returns 0, or the
- * ns until the bucket that was short has the tokens.
+ * Take what @c costs from @g's buckets, all or nothing; @charged gets what
+ * each bucket took, for dpu_rate_refund(). Returns 0, or the ns until the
+ * bucket that was short has the tokens.
  */
 static u64 dpu_rate_take(struct dpu_rate_group *g,
-			 const struct dpu_rate_cost *c, u64 now)
+			 const struct dpu_rate_cost *c, u64 now, u64 *charged)
 {
 	unsigned long limited = READ_ONCE(g->limited);
 	u64 wait = 0;
 	int i;
 
+	memset(charged, 0, sizeof(u64) * DPU_RATE_COST_MAX);
 	if (!limited)
 		return 0;
 	for (i = 0; i < c->nr; i++) {
-		wait = dpu_tb_take(&g->tb[c->kind[i]], c->n[i], now);
+		wait = dpu_tb_take(&g->tb[c->kind[i]], c->n[i], now,
+				   &charged[i]);
 		if (wait)
 			break;
 	}
 	if (wait)
 		while (i--)
-			dpu_tb_refund(&g->tb[c->kind[i]], c->n[i]);
+			dpu_tb_refund(&g->tb[c->kind[i]], charged[i]);
 	return wait;
 }
 
+/* Give back what dpu_rate_take() took for @c. */
 static void dpu_rate_refund(struct dpu_rate_group *g,
-			    const struct dpu_rate_cost *c)
+			    const struct dpu_rate_cost *c, const u64 *charged)
 {
 	int i;
 
 	for (i = 0; i < c->nr; i++)
-		dpu_tb_refund(&g->tb[c->kind[i]], c->n[i]);
+		dpu_tb_refund(&g->tb[c->kind[i]], charged[i]);
+}
+
+static bool dpu_rate_cost_eq(const struct dpu_rate_cost *a,
+			     const struct dpu_rate_cost *b)
+{
+	int i;
+
+	if (a->cls != b->cls || a->nr != b->nr || a->bytes != b->bytes)
+		return false;
+	for (i = 0; i < a->nr; i++)
+		if (a->kind[i] != b->kind[i] || a->n[i] != b->n[i])
+			return false;
+	return true;
 }
 
 static void dpu_rate_account(struct dpu_rate_group **chain, int n,
@@ -240,6 +258,19 @@ static int dpu_rate_charge_slow(struct dpu_rate_group *leaf,
 		spin_unlock_irqrestore(&w->lock, flags);
 		return DPU_RATE_QUEUED;
 	}
+	/*
+	 * The tokens held were paid for another request of this function
+	 * (another hardware queue got here first): give them back, this one
+	 * pays for itself.
+	 */
+	if (w->paid && !dpu_rate_cost_eq(&w->cost, c)) {
+		for (g = leaf; g && lv < DPU_RATE_MAX_LEVELS;
+		     g = rcu_dereference(g->parent), lv++)
+			if (test_bit(lv, &w->paid))
+				dpu_rate_refund(g, &w->cost, w->charged[lv]);
+		WRITE_ONCE(w->paid, 0);
+		lv = 0;
+	}
 	for (g = leaf; g && lv < DPU_RATE_MAX_LEVELS;
 	     g = rcu_dereference(g->parent), lv++) {
 		chain[lv] = g;
@@ -248,13 +279,13 @@ static int dpu_rate_charge_slow(struct dpu_rate_group *leaf,
 		q = &g->q[c->cls];
 		spin_lock(&g->lock);
 		/* nobody overtakes those already waiting here */
-		wait = q->nr ? 1 : dpu_rate_take(g, c, now);
+		wait = q->nr ? 1 : dpu_rate_take(g, c, now, w->charged[lv]);
+		w->cost = *c;
 		if (!wait) {
 			spin_unlock(&g->lock);
 			set_bit(lv, &w->paid);
 			continue;
 		}
-		w->cost = *c;
 		w->wait_level = lv;
 		if (!w->since)
 			w->since = now;
@@ -292,6 +323,7 @@ int dpu_rate_charge(struct dpu_rate_group *leaf, struct dpu_rate_waiter *w,
 		    const struct dpu_rate_cost *c, u64 now)
 {
 	struct dpu_rate_group *chain[DPU_RATE_MAX_LEVELS];
+	u64 charged[DPU_RATE_MAX_LEVELS][DPU_RATE_COST_MAX];
 	struct dpu_rate_group *g;
 	int n = 0;
 
@@ -300,7 +332,8 @@ int dpu_rate_charge(struct dpu_rate_group *leaf, struct dpu_rate_waiter *w,
 
 	for (g = leaf; g && n < DPU_RATE_MAX_LEVELS;
 	     g = rcu_dereference(g->parent)) {
-		if (READ_ONCE(g->q[c->cls].nr) || dpu_rate_take(g, c, now))
+		if (READ_ONCE(g->q[c->cls].nr) ||
+		    dpu_rate_take(g, c, now, charged[n]))
 			goto held;
 		chain[n++] = g;
 	}
@@ -309,7 +342,7 @@ int dpu_rate_charge(struct dpu_rate_group *leaf, struct dpu_rate_waiter *w,
 
 held:
 	while (n--)
-		dpu_rate_refund(chain[n], c);
+		dpu_rate_refund(chain[n], c, charged[n]);
 	return dpu_rate_charge_slow(leaf, w, c, now);
 }
 EXPORT_SYMBOL_GPL(dpu_rate_charge);
@@ -327,16 +360,17 @@ bool dpu_rate_try(struct dpu_rate_group *leaf, const struct dpu_rate_cost *c,
 		  u64 now)
 {
 	struct dpu_rate_group *chain[DPU_RATE_MAX_LEVELS];
+	u64 charged[DPU_RATE_MAX_LEVELS][DPU_RATE_COST_MAX];
 	struct dpu_rate_group *g;
 	int n = 0, i;
 	bool ok = true;
 
 	for (g = leaf; g && n < DPU_RATE_MAX_LEVELS;
 	     g = rcu_dereference(g->parent)) {
-		if (ok && dpu_rate_take(g, c, now)) {
+		if (ok && dpu_rate_take(g, c, now, charged[n])) {
 			ok = false;
 			for (i = 0; i < n; i++)
-				dpu_rate_refund(chain[i], c);
+				dpu_rate_refund(chain[i], c, charged[i]);
 		}
 		chain[n++] = g;
 	}
@@ -369,7 +403,8 @@ void dpu_rate_queue_expire(struct dpu_rate_group *g, struct dpu_rate_queue *q,
 	spin_lock_irqsave(&g->lock, flags);
 	while ((w = list_first_entry_or_null(&q->waiters,
 					     struct dpu_rate_waiter, node))) {
-		wait = dpu_rate_take(g, &w->cost, now);
+		wait = dpu_rate_take(g, &w->cost, now,
+				     w->charged[w->wait_level]);
 		if (wait) {
 			g->arm(g, q, now + wait);
 			break;

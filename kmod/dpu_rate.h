@@ -46,11 +46,13 @@ enum dpu_rate_class {
  * @n: tokens taken from each
  * @bytes: size of the request, for the counters
  */
+#define DPU_RATE_COST_MAX	4
+
 struct dpu_rate_cost {
 	u8 cls;
 	u8 nr;
-	u8 kind[4];
-	u64 n[4];
+	u8 kind[DPU_RATE_COST_MAX];
+	u64 n[DPU_RATE_COST_MAX];
 	u64 bytes;
 };
 
@@ -67,8 +69,11 @@ struct dpu_rate_group;
  *	that group's lock
  * @wait_level: level of @wait_group on our chain (0: our own group)
  * @paid: bit per level of the chain whose tokens the current request holds
+ * @charged: per level in @paid, what each bucket took (dpu_tb_take()), to
+ *	give it back if another request of the function comes first
  * @since: when the current request was first held back, ns (0: it was not)
- * @cost: the request held back (its class selects the queue)
+ * @cost: the request held back (its class selects the queue), and the one
+ *	@paid was paid for
  * @wake: restarts the data path; called with a group's lock held and
  *	interrupts off, must not sleep
  * @priv: for @wake
@@ -79,6 +84,7 @@ struct dpu_rate_waiter {
 	struct dpu_rate_group *wait_group;
 	u8 wait_level;
 	unsigned long paid;
+	u64 charged[DPU_RATE_MAX_LEVELS][DPU_RATE_COST_MAX];
 	u64 since;
 	struct dpu_rate_cost cost;
 	void (*wake)(struct dpu_rate_waiter *w);

@@ -68,18 +68,24 @@ EXPORT_SYMBOL_GPL(dpu_tb_set);
  * @n: tokens (I/Os, bytes, packets); more than the burst passes from a full
  *	bucket and leaves it in debt
  * @now: the clock, ns (monotonic)
+ * @charged: set to what was taken, in ns of the bucket's time (0 if the
+ *	bucket is unlimited or nothing was taken): the exact amount to give
+ *	back with dpu_tb_refund(), whatever the rate is by then
  *
  * Return: 0 if the tokens were taken, else how many ns to wait before they
- * can be (nothing is taken then). Lock-free.
+ * can be (nothing is taken then); never more than %DPU_TB_TIME_MAX - @now.
+ * Lock-free.
  */
-u64 dpu_tb_take(struct dpu_tb *tb, u64 n, u64 now)
+u64 dpu_tb_take(struct dpu_tb *tb, u64 n, u64 now, u64 *charged)
 {
 	u64 interval = READ_ONCE(tb->interval);
-	u64 tolerance, cost, room, base;
+	u64 tolerance, cost, room, base, tat;
 	s64 old;
 
+	*charged = 0;
 	if (!interval)
 		return 0;
+	now = min(now, DPU_TB_TIME_MAX);
 	tolerance = READ_ONCE(tb->tolerance);
 	cost = dpu_tb_cost(interval, n);
 	/* backlog the bucket may hold before this request */
@@ -89,24 +95,33 @@ u64 dpu_tb_take(struct dpu_tb *tb, u64 n, u64 now)
 	do {
 		base = max_t(u64, old, now);
 		if (base - now > room)
-			return base - now - room;
-	} while (!atomic64_try_cmpxchg(&tb->tat, &old, base + cost));
+			return min(base - now - room, DPU_TB_TIME_MAX - now);
+		/* saturate: a TAT past the clock's range would wrap */
+		tat = base + min(cost, DPU_TB_TIME_MAX - base);
+	} while (!atomic64_try_cmpxchg(&tb->tat, &old, tat));
+	*charged = tat - base;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dpu_tb_take);
 
 /**
- * dpu_tb_refund() - give back @n tokens taken by dpu_tb_take()
+ * dpu_tb_refund() - give back what dpu_tb_take() took
  * @tb: the bucket
- * @n: what was taken
+ * @charged: what dpu_tb_take() reported it took
  *
  * For a request that passed one bucket and was then held back by another.
+ * The rate may have changed in between: the refund is what was taken, not
+ * what @n tokens cost now, and TAT never goes below 0.
  */
-void dpu_tb_refund(struct dpu_tb *tb, u64 n)
+void dpu_tb_refund(struct dpu_tb *tb, u64 charged)
 {
-	u64 interval = READ_ONCE(tb->interval);
+	s64 old;
 
-	if (interval)
-		atomic64_sub(dpu_tb_cost(interval, n), &tb->tat);
+	if (!charged)
+		return;
+	old = atomic64_read(&tb->tat);
+	do {
+	} while (!atomic64_try_cmpxchg(&tb->tat, &old,
+				       (u64)old - min_t(u64, old, charged)));
 }
 EXPORT_SYMBOL_GPL(dpu_tb_refund);

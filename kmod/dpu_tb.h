@@ -10,6 +10,7 @@
 #define _DPU_TB_H
 
 #include <linux/atomic.h>
+#include <linux/limits.h>
 #include <linux/types.h>
 
 /**
@@ -30,8 +31,11 @@ struct dpu_tb {
 
 void dpu_tb_init(struct dpu_tb *tb);
 void dpu_tb_set(struct dpu_tb *tb, u64 rate, u64 burst, u64 now);
-u64 dpu_tb_take(struct dpu_tb *tb, u64 n, u64 now);
-void dpu_tb_refund(struct dpu_tb *tb, u64 n);
+/* TAT and the expiries derived from it never go past this (ktime_t's max) */
+#define DPU_TB_TIME_MAX		((u64)S64_MAX)
+
+u64 dpu_tb_take(struct dpu_tb *tb, u64 n, u64 now, u64 *charged);
+void dpu_tb_refund(struct dpu_tb *tb, u64 charged);
 
 static inline bool dpu_tb_unlimited(const struct dpu_tb *tb)
 {

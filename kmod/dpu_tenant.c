@@ -94,17 +94,26 @@ static void dpu_tenant_free_rcu(struct rcu_head *head)
  * @ddev: the DPU
  * @name: its name, valid
  * @parent: name of its parent, or NULL or "" for a root tenant
- * @lim: its limits, valid
+ * @chg: its limits (a change from none), or NULL for none
  * @extack: for error messages
  *
  * Return: 0 or a negative errno.
  */
 int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
-		   const struct dpu_limits *lim, struct netlink_ext_ack *extack)
+		   const struct dpu_limits_change *chg,
+		   struct netlink_ext_ack *extack)
 {
 	struct dpu_tenant *tn, *p = NULL;
+	const struct nlattr *bad = NULL;
+	struct dpu_limits lim = {};
+	const char *msg;
 	int err;
 
+	msg = chg ? dpu_limits_apply(&lim, chg, &bad) : NULL;
+	if (msg) {
+		dpu_extack_set(extack, bad, msg);
+		return -EINVAL;
+	}
 	tn = kzalloc(sizeof(*tn), GFP_KERNEL);
 	if (!tn)
 		return -ENOMEM;
@@ -115,8 +124,8 @@ int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
 	}
 	tn->ddev = ddev;
 	strscpy(tn->name, name, sizeof(tn->name));
-	tn->limits = *lim;
-	dpu_rate_group_set_limits(&tn->rate, lim, ktime_get_ns());
+	tn->limits = lim;
+	dpu_rate_group_set_limits(&tn->rate, &lim, ktime_get_ns());
 
 	mutex_lock(&ddev->lock);
 	if (ddev->dead) {
@@ -190,6 +199,8 @@ int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
 	struct dpu_tenant *tn;
 	int err = 0;
 
+	/* op_lock: a function being moved to it holds it */
+	mutex_lock(&ddev->op_lock);
 	mutex_lock(&ddev->lock);
 	tn = dpu_tenant_find(ddev, name);
 	if (!tn) {
@@ -206,6 +217,7 @@ int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
 		dpu_tenant_remove(ddev, tn);
 	}
 	mutex_unlock(&ddev->lock);
+	mutex_unlock(&ddev->op_lock);
 	return err;
 }
 
@@ -234,15 +246,20 @@ static void dpu_tenant_rewait(struct dpu_dev *ddev, struct dpu_tenant *tn)
  * @ddev: the DPU
  * @name: the tenant
  * @parent: NULL to keep it, "" to make it a root, or the new parent's name
- * @lim: NULL to keep them, or all its new limits, valid
+ * @chg: NULL to keep its limits, or what changes of them, applied to those
+ *	in force
  * @extack: for error messages
  *
  * Return: 0 or a negative errno; nothing changes on error.
  */
 int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
-		   const struct dpu_limits *lim, struct netlink_ext_ack *extack)
+		   const struct dpu_limits_change *chg,
+		   struct netlink_ext_ack *extack)
 {
 	struct dpu_tenant *tn, *p = NULL;
+	const struct nlattr *bad = NULL;
+	struct dpu_limits lim;
+	const char *msg;
 	int err = 0;
 
 	mutex_lock(&ddev->op_lock);
@@ -260,6 +277,13 @@ int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
 		if (err)
 			goto out;
 	}
+	lim = tn->limits;
+	msg = chg ? dpu_limits_apply(&lim, chg, &bad) : NULL;
+	if (msg) {
+		dpu_extack_set(extack, bad, msg);
+		err = -EINVAL;
+		goto out;
+	}
 	if (parent && p != tn->parent) {
 		if (tn->parent)
 			tn->parent->num_children--;
@@ -269,9 +293,9 @@ int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
 		rcu_assign_pointer(tn->rate.parent, p ? &p->rate : NULL);
 		dpu_tenant_rewait(ddev, tn);
 	}
-	if (lim) {
-		tn->limits = *lim;
-		dpu_rate_group_set_limits(&tn->rate, lim, ktime_get_ns());
+	if (chg) {
+		tn->limits = lim;
+		dpu_rate_group_set_limits(&tn->rate, &lim, ktime_get_ns());
 	}
 	dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_SET);
 out:

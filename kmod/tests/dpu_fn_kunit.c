@@ -89,6 +89,10 @@ static void tenant_names(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, dpu_tenant_name_check("a b"));
 	KUNIT_EXPECT_NOT_NULL(test, dpu_tenant_name_check("a/b"));
 	KUNIT_EXPECT_NOT_NULL(test, dpu_tenant_name_check("caf\xc3\xa9"));
+	/* Latin-1 letters are alpha to the kernel's ctype: not to us */
+	KUNIT_EXPECT_NOT_NULL(test, dpu_tenant_name_check("caf\xe9"));
+	KUNIT_EXPECT_NOT_NULL(test, dpu_tenant_name_check("\xff"));
+	KUNIT_EXPECT_NOT_NULL(test, dpu_tenant_name_check("a\xc0b"));
 
 	memset(long_name, 'a', DPU_TENANT_LEN - 1);
 	long_name[DPU_TENANT_LEN - 1] = '\0';

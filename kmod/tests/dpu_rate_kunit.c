@@ -415,6 +415,39 @@ static void rate_limit_raised_under_load(struct kunit *test)
 	dpu_rate_group_destroy(&tenant);
 }
 
+/*
+ * A grant is paid for one request: another request of the same function
+ * (another hardware queue, another size) that comes first must pay for
+ * itself. It used to pass on the first one's tokens: a 100 KB request
+ * charged 1 KB.
+ */
+static void rate_grant_is_for_its_request(struct kunit *test)
+{
+	struct sim_fn *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	u64 t = S;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	fn_init(test, f, NULL);
+	set_limit(&f->g, DPU_LIM_BLK_BPS, 1000, 1000, t);	/* 1 KB/s */
+	f->bytes = 1000;
+	KUNIT_EXPECT_EQ(test, charge(f, t), DPU_RATE_PASS);	/* the burst */
+	KUNIT_EXPECT_EQ(test, charge(f, t), DPU_RATE_QUEUED);
+	KUNIT_EXPECT_EQ(test, timers->expires[0], t + S);
+	timers->expires[0] = NO_TIMER;
+	dpu_rate_queue_expire(&f->g, &f->g.q[DPU_RATE_BLK], t + S);
+	KUNIT_EXPECT_NE(test, f->w.paid, 0UL);	/* granted: 1 KB paid */
+
+	/* a 100 KB request of another queue gets there first */
+	f->bytes = 100000;
+	KUNIT_EXPECT_EQ(test, charge(f, t + S), DPU_RATE_PASS);
+	/* it paid its 100 s; the 1 KB one pays again and waits for that */
+	f->bytes = 1000;
+	KUNIT_EXPECT_EQ(test, charge(f, t + S), DPU_RATE_QUEUED);
+	KUNIT_EXPECT_GE(test, timers->expires[0], t + 100 * S);
+	dpu_rate_waiter_cancel(&f->w);
+	dpu_rate_group_destroy(&f->g);
+}
+
 static void rate_rx_drops(struct kunit *test)
 {
 	struct dpu_rate_group tenant, leaf;
@@ -480,6 +513,7 @@ static struct kunit_case dpu_rate_cases[] = {
 	KUNIT_CASE(rate_no_overtaking),
 	KUNIT_CASE(rate_small_does_not_overtake),
 	KUNIT_CASE(rate_limit_raised_under_load),
+	KUNIT_CASE(rate_grant_is_for_its_request),
 	KUNIT_CASE(rate_rx_drops),
 	KUNIT_CASE(rate_hierarchy),
 	{}

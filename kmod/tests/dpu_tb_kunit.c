@@ -11,6 +11,14 @@
 #define MS	1000000ULL
 #define S	1000000000ULL
 
+/* take, forgetting what was charged */
+static u64 take(struct dpu_tb *tb, u64 n, u64 now)
+{
+	u64 charged;
+
+	return dpu_tb_take(tb, n, now, &charged);
+}
+
 static void tb_unlimited(struct kunit *test)
 {
 	struct dpu_tb tb;
@@ -19,10 +27,10 @@ static void tb_unlimited(struct kunit *test)
 	dpu_tb_init(&tb);
 	KUNIT_EXPECT_TRUE(test, dpu_tb_unlimited(&tb));
 	for (i = 0; i < 1000; i++)
-		KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1ULL << 40, 5), 0ULL);
+		KUNIT_EXPECT_EQ(test, take(&tb, 1ULL << 40, 5), 0ULL);
 	dpu_tb_set(&tb, 100, 1, 0);
 	dpu_tb_set(&tb, 0, 1, 0);	/* limit removed again */
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1ULL << 40, 5), 0ULL);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1ULL << 40, 5), 0ULL);
 }
 
 static void tb_burst_then_rate(struct kunit *test)
@@ -34,16 +42,16 @@ static void tb_burst_then_rate(struct kunit *test)
 	dpu_tb_init(&tb);
 	dpu_tb_set(&tb, 1000, 10, now);
 	for (i = 0; i < 10; i++)
-		KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now), 0ULL);
+		KUNIT_EXPECT_EQ(test, take(&tb, 1, now), 0ULL);
 	/* the 11th waits exactly one interval */
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now), MS);
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + MS - 1), 1ULL);
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + MS), 0ULL);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1, now), MS);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1, now + MS - 1), 1ULL);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1, now + MS), 0ULL);
 	/* idle for a long time refills to the burst, not beyond */
 	now += 100 * S;
 	for (i = 0; i < 10; i++)
-		KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now), 0ULL);
-	KUNIT_EXPECT_NE(test, dpu_tb_take(&tb, 1, now), 0ULL);
+		KUNIT_EXPECT_EQ(test, take(&tb, 1, now), 0ULL);
+	KUNIT_EXPECT_NE(test, take(&tb, 1, now), 0ULL);
 }
 
 static void tb_bigger_than_burst(struct kunit *test)
@@ -53,10 +61,10 @@ static void tb_bigger_than_burst(struct kunit *test)
 	dpu_tb_init(&tb);
 	dpu_tb_set(&tb, 1000, 4, 0);
 	/* from a full bucket an oversized request passes, into debt */
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 100, S), 0ULL);
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, S), 97 * MS);
+	KUNIT_EXPECT_EQ(test, take(&tb, 100, S), 0ULL);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1, S), 97 * MS);
 	/* and the next oversized one waits for a full bucket */
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 100, S), 100 * MS);
+	KUNIT_EXPECT_EQ(test, take(&tb, 100, S), 100 * MS);
 }
 
 /* granting N tokens one by one takes N / rate seconds, to the ns */
@@ -69,10 +77,10 @@ static void tb_exact_long_run(struct kunit *test)
 	dpu_tb_init(&tb);
 	dpu_tb_set(&tb, rate, burst, now);
 	for (i = 0; i < n; i++) {
-		w = dpu_tb_take(&tb, 1, now);
+		w = take(&tb, 1, now);
 		if (w) {
 			now += w;
-			KUNIT_ASSERT_EQ(test, dpu_tb_take(&tb, 1, now), 0ULL);
+			KUNIT_ASSERT_EQ(test, take(&tb, 1, now), 0ULL);
 		}
 	}
 	/*
@@ -93,7 +101,7 @@ static void tb_bytes_long_run(struct kunit *test)
 	dpu_tb_init(&tb);
 	dpu_tb_set(&tb, rate, 65536, now);
 	while (now < 600 * S) {
-		w = dpu_tb_take(&tb, req, now);
+		w = take(&tb, req, now);
 		if (w)
 			now += w;
 		else
@@ -112,16 +120,16 @@ static void tb_extremes(struct kunit *test)
 	dpu_tb_init(&tb);
 	/* 1 token per second, 4 GiB burst: no overflow */
 	dpu_tb_set(&tb, 1, 1ULL << 32, now);
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1ULL << 32, now), 0ULL);
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now), S);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1ULL << 32, now), 0ULL);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1, now), S);
 	/* an absurd rate still limits, with a non-zero interval */
 	dpu_tb_set(&tb, U64_MAX, 1, now);
 	KUNIT_EXPECT_FALSE(test, dpu_tb_unlimited(&tb));
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + 2 * S), 0ULL);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1, now + 2 * S), 0ULL);
 	/* 1 TB/s with a 4 GiB request */
 	dpu_tb_set(&tb, 1000000000000ULL, 1ULL << 32, now);
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1ULL << 32, now + 4 * S), 0ULL);
-	KUNIT_EXPECT_NE(test, dpu_tb_take(&tb, 1ULL << 32, now + 4 * S), 0ULL);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1ULL << 32, now + 4 * S), 0ULL);
+	KUNIT_EXPECT_NE(test, take(&tb, 1ULL << 32, now + 4 * S), 0ULL);
 }
 
 static void tb_rate_change(struct kunit *test)
@@ -131,15 +139,74 @@ static void tb_rate_change(struct kunit *test)
 
 	dpu_tb_init(&tb);
 	dpu_tb_set(&tb, 10, 1, now);
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1000, now), 0ULL);	/* 100 s of debt */
-	KUNIT_EXPECT_GT(test, dpu_tb_take(&tb, 1, now), 99 * S);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1000, now), 0ULL);	/* 100 s of debt */
+	KUNIT_EXPECT_GT(test, take(&tb, 1, now), 99 * S);
 	/* raising the rate forgives the old debt: effective at once */
 	dpu_tb_set(&tb, 1000000, 1000, now);
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + MS), 0ULL);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1, now + MS), 0ULL);
 	/* lowering it takes effect at the next request */
 	dpu_tb_set(&tb, 1, 1, now + MS);
-	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1, now + 2 * MS), 0ULL);
-	KUNIT_EXPECT_GT(test, dpu_tb_take(&tb, 1, now + 2 * MS), S / 2);
+	KUNIT_EXPECT_EQ(test, take(&tb, 1, now + 2 * MS), 0ULL);
+	KUNIT_EXPECT_GT(test, take(&tb, 1, now + 2 * MS), S / 2);
+}
+
+/*
+ * A refund gives back exactly what was taken: an unlimited bucket took
+ * nothing, so a limit set before the refund must not wrap TAT below 0 (it
+ * made the next wait ~2^64 ns); a rate changed in between must not refund
+ * at the new rate.
+ */
+static void tb_refund_after_limit_change(struct kunit *test)
+{
+	u64 now = 5 * S, charged, w;
+	struct dpu_tb tb;
+
+	dpu_tb_init(&tb);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 4096, now, &charged), 0ULL);
+	KUNIT_EXPECT_EQ(test, charged, 0ULL);
+	dpu_tb_set(&tb, 1000, 100, now);	/* limit enabled meanwhile */
+	dpu_tb_refund(&tb, charged);
+	KUNIT_EXPECT_LE(test, (u64)atomic64_read(&tb.tat), now);
+	/* the bucket behaves as a fresh one: a burst, then 1 ms a token */
+	KUNIT_EXPECT_EQ(test, take(&tb, 100, now), 0ULL);
+	w = take(&tb, 1, now);
+	KUNIT_EXPECT_EQ(test, w, MS);
+
+	/* taken at 1000/s, refunded after a change to 10/s: exact */
+	dpu_tb_init(&tb);
+	dpu_tb_set(&tb, 1000, 10, now);
+	KUNIT_EXPECT_EQ(test, take(&tb, 5, now), 0ULL);
+	w = atomic64_read(&tb.tat);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 3, now, &charged), 0ULL);
+	KUNIT_EXPECT_EQ(test, charged, 3 * MS);
+	dpu_tb_set(&tb, 10, 10, now);
+	dpu_tb_refund(&tb, charged);
+	KUNIT_EXPECT_EQ(test, (u64)atomic64_read(&tb.tat), w);
+
+	/* a refund larger than TAT (debt forgiven meanwhile) stops at 0 */
+	atomic64_set(&tb.tat, 10);
+	dpu_tb_refund(&tb, 1000);
+	KUNIT_EXPECT_EQ(test, (u64)atomic64_read(&tb.tat), 0ULL);
+}
+
+/* TAT and waits saturate at the clock's range instead of wrapping */
+static void tb_saturates(struct kunit *test)
+{
+	u64 now = DPU_TB_TIME_MAX - S, charged, w;
+	struct dpu_tb tb;
+
+	dpu_tb_init(&tb);
+	dpu_tb_set(&tb, 1, 1ULL << 32, now);
+	KUNIT_EXPECT_EQ(test, dpu_tb_take(&tb, 1ULL << 34, now, &charged), 0ULL);
+	KUNIT_EXPECT_EQ(test, (u64)atomic64_read(&tb.tat), DPU_TB_TIME_MAX);
+	KUNIT_EXPECT_EQ(test, charged, S);
+	w = take(&tb, 1ULL << 34, now);
+	KUNIT_EXPECT_GT(test, w, 0ULL);
+	KUNIT_EXPECT_LE(test, w, DPU_TB_TIME_MAX - now);
+	/* a corrupt TAT never yields a wait past the clock's range */
+	atomic64_set(&tb.tat, -1LL);
+	w = take(&tb, 1, S);
+	KUNIT_EXPECT_LE(test, w, DPU_TB_TIME_MAX - S);
 }
 
 static void limits_check_and_burst(struct kunit *test)
@@ -170,13 +237,15 @@ static void limits_check_and_burst(struct kunit *test)
 	lim.l[DPU_LIM_NET_RX_PPS].rate = 1;
 	KUNIT_EXPECT_FALSE(test, dpu_limits_any(&lim, true));
 	KUNIT_EXPECT_TRUE(test, dpu_limits_any(&lim, false));
-	/* uapi numbering: rate and burst attributes alternate per kind */
-	KUNIT_EXPECT_EQ(test, dpu_limit_attr(DPU_LIM_BLK_IOPS),
+	/* uapi numbers come from a table, not from the enum's order */
+	KUNIT_EXPECT_EQ(test, dpu_limit_rate_attr(DPU_LIM_BLK_IOPS),
 			(unsigned int)DPU_A_LIMIT_BLK_IOPS);
-	KUNIT_EXPECT_EQ(test, dpu_limit_attr(DPU_LIM_BLK_WRITE_BPS),
+	KUNIT_EXPECT_EQ(test, dpu_limit_rate_attr(DPU_LIM_BLK_WRITE_BPS),
 			(unsigned int)DPU_A_LIMIT_BLK_WRITE_BPS);
-	KUNIT_EXPECT_EQ(test, dpu_limit_attr(DPU_LIM_NET_RX_PPS) + 1,
+	KUNIT_EXPECT_EQ(test, dpu_limit_burst_attr(DPU_LIM_NET_RX_PPS),
 			(unsigned int)DPU_A_LIMIT_NET_RX_PPS_BURST);
+	KUNIT_EXPECT_EQ(test, dpu_limit_burst_attr(DPU_LIM_NET_TX_BPS),
+			(unsigned int)DPU_A_LIMIT_NET_TX_BPS_BURST);
 }
 
 static struct kunit_case dpu_tb_cases[] = {
@@ -187,6 +256,8 @@ static struct kunit_case dpu_tb_cases[] = {
 	KUNIT_CASE(tb_bytes_long_run),
 	KUNIT_CASE(tb_extremes),
 	KUNIT_CASE(tb_rate_change),
+	KUNIT_CASE(tb_refund_after_limit_change),
+	KUNIT_CASE(tb_saturates),
 	KUNIT_CASE(limits_check_and_burst),
 	{}
 };

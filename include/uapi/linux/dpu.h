@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define DPU_GENL_NAME		"dpu"
-#define DPU_GENL_VERSION	1
+#define DPU_GENL_VERSION	2
 
 /* Length limits, including the terminating NUL. */
 #define DPU_NAME_LEN		16	/* "dpu4294967295" fits */
@@ -127,8 +127,10 @@ enum dpu_cmd {
  *	of the same device, which must exist
  * @DPU_A_FN_ERROR: s32, negative errno of a failed attach
  * @DPU_A_FN_BLKDEV: string, name of the block device ("dpusim0n3")
- * @DPU_A_FN_NETDEV: string, name of the net device
- * @DPU_A_FN_IFINDEX: u32, ifindex of the net device (in its namespace)
+ * @DPU_A_FN_NETDEV: string, name of the net device, when it is in the
+ *	requester's network namespace
+ * @DPU_A_FN_IFINDEX: u32, ifindex of the net device (in its namespace, see
+ *	%DPU_A_FN_NETNS_ID)
  * @DPU_A_FN_NUMA_NODE: s32, NUMA node of the function's backing device
  * @DPU_A_FN_LIMITS: nested, &enum dpu_limit_attr: the function's own limits;
  *	in FN_SET only the limits given change (a rate of 0 removes one)
@@ -148,6 +150,10 @@ enum dpu_cmd {
  *	the tenant's ancestors (output only)
  * @DPU_A_FN_STATS: nested, &enum dpu_stat_attr: the function's traffic
  *	(output only)
+ * @DPU_A_FN_NETNS_ID: s32, the net device is in another network namespace
+ *	than the requester's: its id there (peernet2id, -1 if it has none);
+ *	%DPU_A_FN_IFINDEX is then that namespace's and %DPU_A_FN_NETDEV is
+ *	not reported (output only)
  */
 enum dpu_attr {
 	DPU_A_UNSPEC,
@@ -181,6 +187,7 @@ enum dpu_attr {
 	DPU_A_TENANT_DEPTH,
 	DPU_A_FN_EFFECTIVE_LIMITS,
 	DPU_A_FN_STATS,
+	DPU_A_FN_NETNS_ID,
 
 	__DPU_A_MAX,
 	DPU_A_MAX = __DPU_A_MAX - 1
