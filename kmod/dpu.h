@@ -57,6 +57,9 @@ struct dpu_backend_ops {
  * @ops: backend operations, valid while registered
  * @backend: copy of @ops->name, valid for the structure's whole life
  * @max_fns: how many functions the DPU offers; set before registering
+ * @limit_kinds: bit per &enum dpu_limit_kind of the function limits the
+ *	backend enforces (all if it has @ops->set_limits, else none); may
+ *	be narrowed before registering
  * @op_lock: serializes function creation and removal on this DPU
  * @lock: protects @fns, @num_fns, @dead and the functions' state
  * @fns: the functions by index
@@ -72,6 +75,7 @@ struct dpu_dev {
 	const struct dpu_backend_ops *ops;
 	char backend[DPU_BACKEND_LEN];
 	u32 max_fns;
+	unsigned long limit_kinds;
 	struct mutex op_lock;	/* serializes creation and removal */
 	struct mutex lock;	/* protects fns, num_fns, dead, fn state */
 	struct xarray fns;

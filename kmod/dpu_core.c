@@ -144,6 +144,7 @@ struct dpu_dev *dpu_dev_alloc(struct device *parent,
 	strscpy(ddev->backend, ops->name, sizeof(ddev->backend));
 	ddev->priv = priv_size ? ddev + 1 : NULL;
 	ddev->max_fns = 4096;
+	ddev->limit_kinds = ops->set_limits ? GENMASK(DPU_LIM_NR - 1, 0) : 0;
 	mutex_init(&ddev->op_lock);
 	mutex_init(&ddev->lock);
 	xa_init_flags(&ddev->fns, XA_FLAGS_ALLOC);

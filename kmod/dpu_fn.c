@@ -500,6 +500,19 @@ static void dpu_fn_timeout_work(struct work_struct *work)
 			 attach_timeout_ms);
 }
 
+/* Does @ddev's backend enforce every kind @lim limits? */
+static bool dpu_fn_limits_supported(struct dpu_dev *ddev,
+				    const struct dpu_limits *lim)
+{
+	unsigned long kinds = READ_ONCE(ddev->limit_kinds);
+	unsigned int k;
+
+	for (k = 0; k < DPU_LIM_NR; k++)
+		if (lim->l[k].rate && !(kinds & BIT(k)))
+			return false;
+	return true;
+}
+
 /**
  * dpu_fn_new() - create a function and start attaching it
  * @ddev: the DPU
@@ -539,10 +552,8 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 		dpu_extack_set(extack, NULL, msg);
 		return ERR_PTR(-EINVAL);
 	}
-	if (!ddev->ops->set_limits &&
-	    (dpu_limits_any(&req->limits, true) ||
-	     dpu_limits_any(&req->limits, false))) {
-		NL_SET_ERR_MSG(extack, "this DPU cannot enforce function limits");
+	if (!dpu_fn_limits_supported(ddev, &req->limits)) {
+		NL_SET_ERR_MSG(extack, "this DPU cannot enforce these function limits");
 		return ERR_PTR(-EOPNOTSUPP);
 	}
 
@@ -754,11 +765,13 @@ int dpu_fn_set(struct dpu_fn *fn, const char *tenant,
 
 	/* the backend may sleep: talk to the DPU without the lock */
 	if (chg) {
+		if (!dpu_fn_limits_supported(ddev, &lim)) {
+			NL_SET_ERR_MSG(extack, "this DPU cannot enforce these function limits");
+			err = -EOPNOTSUPP;
+			goto out;
+		}
 		if (ddev->ops->set_limits)
 			err = ddev->ops->set_limits(ddev, fn, &lim);
-		else if (dpu_limits_any(&lim, true) ||
-			 dpu_limits_any(&lim, false))
-			err = -EOPNOTSUPP;
 		if (err) {
 			NL_SET_ERR_MSG(extack, "the DPU refused the limits");
 			goto out;

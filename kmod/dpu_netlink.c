@@ -117,6 +117,35 @@ static struct genl_family dpu_nl_family;
 	__missing;							\
 })
 
+/*
+ * The objects belong to the initial network namespace, as the devices of
+ * the host do: from any other (a container, an unprivileged user
+ * namespace) nothing is shown, changed or announced.
+ */
+static int dpu_nl_check_net(struct net *net, struct netlink_ext_ack *extack)
+{
+	if (net_eq(net, &init_net))
+		return 0;
+	NL_SET_ERR_MSG(extack,
+		       "DPU devices are managed from the initial network namespace");
+	return -EPERM;
+}
+
+static int dpu_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			   struct genl_info *info)
+{
+	return dpu_nl_check_net(genl_info_net(info), info->extack);
+}
+
+/*
+ * Dumps check in their rounds: a start callback has no extack in 6.1, a
+ * round's error reaches the requester in NLMSG_DONE with its message.
+ */
+static int dpu_nl_dump_check_net(struct netlink_callback *cb)
+{
+	return dpu_nl_check_net(sock_net(cb->skb->sk), cb->extack);
+}
+
 static int dpu_nl_dev_fill(struct sk_buff *msg, struct dpu_dev *ddev,
 			   u32 portid, u32 seq, int flags)
 {
@@ -253,6 +282,9 @@ static int dpu_nl_dev_get_dumpit(struct sk_buff *skb,
 	unsigned long index = cb->args[0];
 	int err;
 
+	err = dpu_nl_dump_check_net(cb);
+	if (err)
+		return err;
 	cb->seq = dpu_generation();
 	err = dpu_dev_for_each(&index, dpu_nl_dev_dump_one, &ctx);
 	if (err == -EMSGSIZE && skb->len) {
@@ -734,6 +766,9 @@ static int dpu_nl_dump_devs(struct sk_buff *skb, struct netlink_callback *cb,
 	struct dpu_dev *ddev;
 	int err;
 
+	err = dpu_nl_dump_check_net(cb);
+	if (err)
+		return err;
 	if (!cb->args[3]) {
 		/* first round: resolve the optional device filter */
 		cb->args[3] = 1;
@@ -1017,37 +1052,11 @@ static int dpu_nl_tenant_get_dumpit(struct sk_buff *skb,
 	return dpu_nl_dump_devs(skb, cb, dpu_nl_tenant_dump_dev);
 }
 
-/*
- * The objects belong to the initial network namespace, as the devices of
- * the host do: from any other (a container, an unprivileged user
- * namespace) nothing is shown, changed or announced.
- */
-static int dpu_nl_check_net(struct net *net, struct netlink_ext_ack *extack)
-{
-	if (net_eq(net, &init_net))
-		return 0;
-	NL_SET_ERR_MSG(extack,
-		       "DPU devices are managed from the initial network namespace");
-	return -EPERM;
-}
-
-static int dpu_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
-			   struct genl_info *info)
-{
-	return dpu_nl_check_net(genl_info_net(info), info->extack);
-}
-
-static int dpu_nl_dump_start(struct netlink_callback *cb)
-{
-	return dpu_nl_check_net(sock_net(cb->skb->sk), cb->extack);
-}
-
 /* Changes need CAP_NET_ADMIN; each command has its own strict policy. */
 static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_DEV_GET,
 		.doit = dpu_nl_dev_get_doit,
-		.start = dpu_nl_dump_start,
 		.dumpit = dpu_nl_dev_get_dumpit,
 		.policy = dpu_nl_policies[DPU_CMD_DEV_GET],
 		.maxattr = DPU_A_MAX,
@@ -1069,7 +1078,6 @@ static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_FN_GET,
 		.doit = dpu_nl_fn_get_doit,
-		.start = dpu_nl_dump_start,
 		.dumpit = dpu_nl_fn_get_dumpit,
 		.policy = dpu_nl_policies[DPU_CMD_FN_GET],
 		.maxattr = DPU_A_MAX,
@@ -1098,7 +1106,6 @@ static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_TENANT_GET,
 		.doit = dpu_nl_tenant_get_doit,
-		.start = dpu_nl_dump_start,
 		.dumpit = dpu_nl_tenant_get_dumpit,
 		.policy = dpu_nl_policies[DPU_CMD_TENANT_GET],
 		.maxattr = DPU_A_MAX,

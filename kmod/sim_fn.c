@@ -235,6 +235,8 @@ void dpu_sim_dev_debugfs_add(struct dpu_sim_dev *sdev)
 	debugfs_create_file("surprise_remove", 0200, d, sdev,
 			    &surprise_remove_fops);
 	debugfs_create_file("functions", 0400, d, sdev, &functions_fops);
+	/* narrow what the "hardware" enforces, to test refusals */
+	debugfs_create_ulong("limit_kinds", 0600, d, &sdev->ddev->limit_kinds);
 }
 
 void dpu_sim_dev_debugfs_del(struct dpu_sim_dev *sdev)

@@ -212,8 +212,16 @@ TEST(no_free_slot)
 	EXPECT_EQ(-ENOSPC, fn_new(nl, dev, 4 * MiB, "acme", &f));
 	EXPECT_STREQ("no free function slot on this DPU", nl->extack);
 	/* deleting the DPU deletes its functions */
-	EXPECT_EQ(0, sim_del(5001));
-	EXPECT_NE(0, access("/sys/class/dpu_fn/" "x", F_OK));
+	{
+		char path[96];
+
+		snprintf(path, sizeof(path), "/sys/class/dpu_fn/%sfn0", dev);
+		EXPECT_EQ(0, access(path, F_OK));
+		EXPECT_EQ(0, sim_del(5001));
+		EXPECT_NE(0, access(path, F_OK));
+		snprintf(path, sizeof(path), "/sys/class/dpu_fn/%sfn1", dev);
+		EXPECT_NE(0, access(path, F_OK));
+	}
 	nl_close(nl);
 }
 
@@ -247,6 +255,9 @@ B(tenant_long) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nl
 B(state_given) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "a"); mnl_attr_put_u8(nlh, DPU_A_FN_STATE, 2); }
 B(tenant_unknown) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "nosuch"); }
 B(tenant_unknown_blk) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 1); mnl_attr_put_u64(nlh, DPU_A_FN_SIZE, 4096); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "Acme"); }
+B(tenant_latin1) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "caf\xe9"); }
+B(tenant_ff) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "a\xff"); }
+B(tenant_attr) { mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "a"); mnl_attr_put_strz(nlh, DPU_A_TENANT_NAME, "a"); }
 B(dev_unknown) { (void)dev; mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, "dpu9999"); mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, 2); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "a"); }
 
 static const struct bad_case bad_new[] = {
@@ -267,6 +278,9 @@ static const struct bad_case bad_new[] = {
 	{ "mac zero", -EINVAL, "MAC address is all zeros", mac_zero },
 	{ "tenant bad chars", -EINVAL, "tenant name may only contain A-Z a-z 0-9 _ . -", tenant_bad },
 	{ "tenant empty", -EINVAL, "tenant name is empty", tenant_empty },
+	{ "tenant latin-1", -EINVAL, "tenant name may only contain A-Z a-z 0-9 _ . -", tenant_latin1 },
+	{ "tenant byte 0xff", -EINVAL, "tenant name may only contain A-Z a-z 0-9 _ . -", tenant_ff },
+	{ "a tenant command's attribute", -EINVAL, "attribute does not belong to this command", tenant_attr },
 	{ "tenant too long", -EINVAL, "Attribute failed policy validation", tenant_long },
 	{ "state is output-only", -EINVAL, "attribute is output-only", state_given },
 	{ "unknown device", -ENODEV, "no DPU device with this name", dev_unknown },
@@ -337,6 +351,19 @@ TEST_F(fn, bad_del_get_set)
 	EXPECT_STREQ("tenant name may only contain A-Z a-z 0-9 _ . -", self->nl->extack);
 	EXPECT_EQ(0, fn_get(self->nl, self->dev, f.index, &f));
 	EXPECT_STREQ("acme", f.tenant);
+	EXPECT_EQ(-EINVAL, fn_move(self->nl, self->dev, f.index, "\xe9t\xe9", NULL));
+	EXPECT_STREQ("tenant name may only contain A-Z a-z 0-9 _ . -", self->nl->extack);
+
+	/* FN_NEW's size is not FN_SET's: refused, not ignored */
+	nlh = nl_msg(self->nl, self->nl->family, DPU_CMD_FN_SET, 0);
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, self->dev);
+	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, f.index);
+	mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "globex");
+	mnl_attr_put_u64(nlh, DPU_A_FN_SIZE, 8 * MiB);
+	EXPECT_EQ(-EINVAL, nl_talk(self->nl, nlh));
+	EXPECT_STREQ("attribute does not belong to this command", self->nl->extack);
+	EXPECT_EQ(0, fn_get(self->nl, self->dev, f.index, &f));
+	EXPECT_STREQ("acme", f.tenant);
 
 	/* moving to a tenant that does not exist changes nothing */
 	EXPECT_EQ(-ENOENT, fn_move(self->nl, self->dev, f.index, "nosuch", NULL));
@@ -359,6 +386,50 @@ TEST_F(fn, bad_del_get_set)
 	EXPECT_EQ(0, fn_get(self->nl, self->dev, f.index, &f));
 	EXPECT_STREQ("acme", f.tenant);
 	EXPECT_FALSE(f.limits.has[DPU_A_LIMIT_BLK_IOPS]) TH_LOG("a failed FN_SET applied its limits");
+}
+
+/* limits of a kind the backend does not enforce are refused, not ignored */
+TEST_F(fn, limits_the_dpu_cannot_enforce)
+{
+	const char *msg = "this DPU cannot enforce these function limits";
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct fn_reply f;
+
+	/* the "hardware" enforces only blk IOPS (bit 0) */
+	ASSERT_EQ(0, sim_knob(ID, "limit_kinds", "1"));
+	nlh = nl_msg(self->nl, self->nl->family, DPU_CMD_FN_NEW, 0);
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, self->dev);
+	mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, DPU_FN_TYPE_BLK);
+	mnl_attr_put_u64(nlh, DPU_A_FN_SIZE, 4 * MiB);
+	mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "acme");
+	nest = mnl_attr_nest_start(nlh, DPU_A_FN_LIMITS);
+	mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_BPS, 1000000);
+	mnl_attr_nest_end(nlh, nest);
+	self->nl->cb = NULL;
+	EXPECT_EQ(-EOPNOTSUPP, nl_talk(self->nl, nlh));
+	EXPECT_STREQ(msg, self->nl->extack);
+	{
+		char buf[16], path[96];
+
+		snprintf(path, sizeof(path), "/sys/class/dpu/%s/num_fns", self->dev);
+		ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+		EXPECT_STREQ("0", buf);
+	}
+
+	ASSERT_EQ(0, fn_new(self->nl, self->dev, 4 * MiB, "acme", &f));
+	EXPECT_EQ(0, fn_set_limit(self->nl, self->dev, f.index,
+				  DPU_A_LIMIT_BLK_IOPS, 500));
+	EXPECT_EQ(-EOPNOTSUPP, fn_set_limit(self->nl, self->dev, f.index,
+					    DPU_A_LIMIT_BLK_WRITE_BPS, 1000000));
+	EXPECT_STREQ(msg, self->nl->extack);
+	ASSERT_EQ(0, fn_get(self->nl, self->dev, f.index, &f));
+	EXPECT_EQ(500, f.limits.v[DPU_A_LIMIT_BLK_IOPS]);
+	EXPECT_FALSE(f.limits.has[DPU_A_LIMIT_BLK_WRITE_BPS]);
+	/* the DPU enforces everything again */
+	ASSERT_EQ(0, sim_knob(ID, "limit_kinds", "1023"));
+	EXPECT_EQ(0, fn_set_limit(self->nl, self->dev, f.index,
+				  DPU_A_LIMIT_BLK_WRITE_BPS, 1000000));
 }
 
 TEST_F(fn, unprivileged_refused)
@@ -393,49 +464,6 @@ TEST_F(fn, unprivileged_refused)
 
 /* events and uevents */
 
-static int open_events(struct nl *nl)
-{
-	/* resolve the group id with CTRL_CMD_GETFAMILY and join it */
-	struct nlmsghdr *nlh;
-	int grp = 0;
-	const struct nlattr *a;
-	char buf[8192];
-	ssize_t len;
-	struct mnl_socket *s = nl->sk;
-
-	nlh = nl_msg(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_REQUEST);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DPU_GENL_NAME);
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	len = mnl_socket_recvfrom(s, buf, sizeof(buf));
-	if (len < 0)
-		return -errno;
-	nlh = (struct nlmsghdr *)buf;
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		const struct nlattr *g, *x;
-
-		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
-			continue;
-		mnl_attr_for_each_nested(g, a) {
-			const char *name = NULL;
-			int id = 0;
-
-			mnl_attr_for_each_nested(x, g) {
-				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_NAME)
-					name = mnl_attr_get_str(x);
-				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_ID)
-					id = mnl_attr_get_u32(x);
-			}
-			if (name && !strcmp(name, DPU_GENL_MCGRP_EVENTS))
-				grp = id;
-		}
-	}
-	if (!grp)
-		return -ENOENT;
-	return mnl_socket_setsockopt(s, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp));
-}
-
 /* next event within timeout; 0 or -ETIMEDOUT */
 static int next_event(struct nl *ev, struct fn_reply *f, int timeout_ms)
 {
@@ -463,7 +491,7 @@ TEST_F(fn, events)
 	struct nl *ev = nl_open();
 
 	ASSERT_NE(NULL, ev);
-	ASSERT_EQ(0, open_events(ev));
+	ASSERT_EQ(0, nl_join_events(ev));
 	ASSERT_EQ(0, fn_new(self->nl, self->dev, 4 * MiB, "acme", &f));
 
 	ASSERT_EQ(0, next_event(ev, &e, 2000));

@@ -222,57 +222,19 @@ TEST_F(race, fn_new_vs_del)
 
 /* the events group, from another socket: per index NEW (SET)* DEL */
 struct monitor {
-	struct mnl_socket *sk;
-	char buf[65536];
+	struct nl *nl;
 	int state[64];		/* 0: none, 1: exists */
 	long events, out_of_order;
 	char why[160];
 };
 
-static int monitor_open(struct monitor *m, struct nl *nl)
+static int monitor_open(struct monitor *m)
 {
-	struct nlmsghdr *nlh = nl_msg(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	const struct nlattr *a, *g, *ga;
-	uint32_t grp = 0;
-	char buf[8192];
-	ssize_t len;
-
 	memset(m, 0, sizeof(*m));
-	/* look the group's id up */
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DPU_GENL_NAME);
-	nlh->nlmsg_flags |= NLM_F_REQUEST;
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+	m->nl = nl_open();
+	if (!m->nl || nl_join_events(m->nl))
 		return -1;
-	len = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
-	if (len <= 0)
-		return -1;
-	nlh = (struct nlmsghdr *)buf;
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
-			continue;
-		mnl_attr_for_each_nested(g, a) {
-			uint32_t id = 0;
-			int ev = 0;
-
-			mnl_attr_for_each_nested(ga, g) {
-				if (mnl_attr_get_type(ga) == CTRL_ATTR_MCAST_GRP_ID)
-					id = mnl_attr_get_u32(ga);
-				if (mnl_attr_get_type(ga) == CTRL_ATTR_MCAST_GRP_NAME &&
-				    !strcmp(mnl_attr_get_str(ga), DPU_GENL_MCGRP_EVENTS))
-					ev = 1;
-			}
-			if (ev)
-				grp = id;
-		}
-	}
-	if (!grp)
-		return -1;
-	m->sk = mnl_socket_open(NETLINK_GENERIC);
-	if (!m->sk || mnl_socket_bind(m->sk, 0, MNL_SOCKET_AUTOPID) < 0)
-		return -1;
-	mnl_socket_setsockopt(m->sk, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp));
-	setsockopt(mnl_socket_get_fd(m->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+	setsockopt(mnl_socket_get_fd(m->nl->sk), SOL_SOCKET, SO_RCVBUFFORCE,
 		   &(int){ 8 << 20 }, sizeof(int));
 	return 0;
 }
@@ -281,9 +243,9 @@ static void monitor_drain(struct monitor *m)
 {
 	ssize_t len;
 
-	while ((len = recv(mnl_socket_get_fd(m->sk), m->buf, sizeof(m->buf),
-			   MSG_DONTWAIT)) > 0) {
-		struct nlmsghdr *nlh = (struct nlmsghdr *)m->buf;
+	while ((len = recv(mnl_socket_get_fd(m->nl->sk), m->nl->buf,
+			   sizeof(m->nl->buf), MSG_DONTWAIT)) > 0) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)m->nl->buf;
 		int rest = len;
 
 		for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
@@ -330,7 +292,7 @@ TEST_F(race, set_vs_del_events)
 	struct monitor *m = calloc(1, sizeof(*m));
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, monitor_open(m, self->nl));
+	ASSERT_EQ(0, monitor_open(m));
 	run_threads(&self->r, fns, 4);
 	fn_del(self->nl, self->r.dev, IDX);
 	usleep(100000);
@@ -342,7 +304,7 @@ TEST_F(race, set_vs_del_events)
 	EXPECT_GT(atomic_load(&self->r.sets), 10);
 	EXPECT_EQ(0, m->out_of_order) TH_LOG("%s", m->why);
 	EXPECT_EQ(0, m->state[IDX]);
-	mnl_socket_close(m->sk);
+	nl_close(m->nl);
 	free(m);
 }
 

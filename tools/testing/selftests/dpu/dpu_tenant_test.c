@@ -609,6 +609,14 @@ B(b_empty) { put_dev(nlh, dev); put_name(nlh, ""); }
 B(b_space) { put_dev(nlh, dev); put_name(nlh, "a b"); }
 B(b_slash) { put_dev(nlh, dev); put_name(nlh, "acme/x"); }
 B(b_utf8) { put_dev(nlh, dev); put_name(nlh, "caf\xc3\xa9"); }
+/* Latin-1 letters: alpha to the kernel's ctype, not tenant characters */
+B(b_latin1) { put_dev(nlh, dev); put_name(nlh, "caf\xe9"); }
+B(b_byte_ff) { put_dev(nlh, dev); put_name(nlh, "\xff"); }
+B(b_latin1_parent) { put_dev(nlh, dev); put_name(nlh, "acme"); mnl_attr_put_strz(nlh, DPU_A_TENANT_PARENT, "\xc0x"); }
+/* attributes of another command: refused, not ignored */
+B(b_fn_limits) { put_dev(nlh, dev); put_name(nlh, "beta"); { struct nlattr *n = mnl_attr_nest_start(nlh, DPU_A_FN_LIMITS); mnl_attr_put_u64(nlh, DPU_A_LIMIT_BLK_IOPS, 10); mnl_attr_nest_end(nlh, n); } }
+B(b_fn_tenant) { put_dev(nlh, dev); put_name(nlh, "acme"); mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, "acme"); }
+B(b_limits_get) { put_dev(nlh, dev); put_name(nlh, "acme"); put_lim(nlh, DPU_A_LIMIT_BLK_IOPS, 10, 0, 0); }
 B(b_dot) { put_dev(nlh, dev); put_name(nlh, ".acme"); }
 B(b_dash) { put_dev(nlh, dev); put_name(nlh, "-acme"); }
 B(b_long) { put_dev(nlh, dev); put_name(nlh, LONG64); }
@@ -678,6 +686,9 @@ static const char UNK_TN[] = "no tenant with this name on this DPU";
 static const char UNK_PARENT[] = "no parent tenant with this name on this DPU";
 static const char OUT_ONLY[] = "attribute is output-only";
 static const char LEN[] = "invalid attribute length";
+static const char OTHER_CMD[] = "attribute does not belong to this command";
+/* a nest of another command fails validation before its policy is read */
+static const char OTHER_NEST[] = "NLA_F_NESTED not expected";
 
 static const struct tbad bad[] = {
 	/* TENANT_NEW */
@@ -687,6 +698,10 @@ static const struct tbad bad[] = {
 	{ "new: space", N, -EINVAL, CHARS, b_space },
 	{ "new: slash", N, -EINVAL, CHARS, b_slash },
 	{ "new: utf-8", N, -EINVAL, CHARS, b_utf8 },
+	{ "new: latin-1 0xe9", N, -EINVAL, CHARS, b_latin1 },
+	{ "new: byte 0xff", N, -EINVAL, CHARS, b_byte_ff },
+	{ "new: function limits", N, -EINVAL, OTHER_NEST, b_fn_limits },
+	{ "new: function tenant", N, -EINVAL, OTHER_CMD, b_fn_tenant },
 	{ "new: leading dot", N, -EINVAL, START, b_dot },
 	{ "new: leading dash", N, -EINVAL, START, b_dash },
 	{ "new: 64 characters", N, -EINVAL, POLICY, b_long },
@@ -721,6 +736,7 @@ static const struct tbad bad[] = {
 	{ "del: unknown tenant", D, -ENOENT, UNK_TN, b_unknown },
 	{ "del: depth", D, -EINVAL, OUT_ONLY, b_depth_acme },
 	{ "del: num_fns", D, -EINVAL, OUT_ONLY, b_num_fns_acme },
+	{ "del: limits", D, -EINVAL, OTHER_NEST, b_limits_get },
 
 	/* TENANT_GET */
 	{ "get: no name", G, -EINVAL, NAME_REQ, b_no_name },
@@ -732,12 +748,16 @@ static const struct tbad bad[] = {
 	{ "get: unknown device", G, -ENODEV, UNK_DEV, b_unknown_dev },
 	{ "get: unknown tenant", G, -ENOENT, UNK_TN, b_unknown },
 	{ "get: stats", G, -EINVAL, OUT_ONLY, b_stats_get },
+	{ "get: limits", G, -EINVAL, OTHER_NEST, b_limits_get },
+	{ "get: byte 0xff", G, -EINVAL, CHARS, b_byte_ff },
 	{ "get: unknown attribute", G, -EINVAL, "Unknown attribute type", b_unknown_attr },
 
 	/* TENANT_SET */
 	{ "set: no name", S, -EINVAL, NAME_REQ, b_no_name_lim },
 	{ "set: empty name", S, -EINVAL, EMPTY, b_empty },
 	{ "set: utf-8", S, -EINVAL, CHARS, b_utf8 },
+	{ "set: latin-1 parent", S, -EINVAL, CHARS, b_latin1_parent },
+	{ "set: function tenant", S, -EINVAL, OTHER_CMD, b_fn_tenant },
 	{ "set: leading dot", S, -EINVAL, START, b_dot },
 	{ "set: 64 characters", S, -EINVAL, POLICY, b_long },
 	{ "set: no device", S, -EINVAL, NO_DEV, b_no_dev_lim },
@@ -856,49 +876,6 @@ TEST_F(tn, unprivileged_refused)
 
 /* events */
 
-static int open_events(struct nl *nl)
-{
-	/* resolve the group id with CTRL_CMD_GETFAMILY and join it */
-	struct nlmsghdr *nlh;
-	int grp = 0;
-	const struct nlattr *a;
-	char buf[8192];
-	ssize_t len;
-	struct mnl_socket *s = nl->sk;
-
-	nlh = nl_msg(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_REQUEST);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DPU_GENL_NAME);
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	len = mnl_socket_recvfrom(s, buf, sizeof(buf));
-	if (len < 0)
-		return -errno;
-	nlh = (struct nlmsghdr *)buf;
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		const struct nlattr *g, *x;
-
-		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
-			continue;
-		mnl_attr_for_each_nested(g, a) {
-			const char *name = NULL;
-			int id = 0;
-
-			mnl_attr_for_each_nested(x, g) {
-				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_NAME)
-					name = mnl_attr_get_str(x);
-				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_ID)
-					id = mnl_attr_get_u32(x);
-			}
-			if (name && !strcmp(name, DPU_GENL_MCGRP_EVENTS))
-				grp = id;
-		}
-	}
-	if (!grp)
-		return -ENOENT;
-	return mnl_socket_setsockopt(s, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp));
-}
-
 struct evq {
 	char buf[65536];
 	ssize_t len, off;
@@ -974,7 +951,7 @@ TEST_F(tn, events)
 
 	ASSERT_NE(NULL, q);
 	ASSERT_NE(NULL, ev);
-	ASSERT_EQ(0, open_events(ev));
+	ASSERT_EQ(0, nl_join_events(ev));
 
 	ASSERT_EQ(0, tenant_new(self->nl, self->dev, "ev1", NULL));
 	ASSERT_EQ(0, next_tenant_event(ev, q, &t, 2000));

@@ -334,6 +334,9 @@ struct fn_reply {
 	int has_mac;
 	uint8_t mac[6];
 	char blkdev[32], netdev[32];
+	int has_ifindex, has_netns_id;
+	uint32_t ifindex;
+	int32_t netns_id;
 	struct u64_nest limits, eff, stats;
 };
 
@@ -378,6 +381,14 @@ static inline int parse_fn(const struct nlmsghdr *nlh, struct fn_reply *f)
 			break;
 		case DPU_A_FN_NETDEV:
 			snprintf(f->netdev, sizeof(f->netdev), "%s", mnl_attr_get_str(a));
+			break;
+		case DPU_A_FN_IFINDEX:
+			f->has_ifindex = 1;
+			f->ifindex = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_FN_NETNS_ID:
+			f->has_netns_id = 1;
+			f->netns_id = (int32_t)mnl_attr_get_u32(a);
 			break;
 		case DPU_A_FN_LIMITS:
 			parse_u64_nest(a, DPU_A_LIMIT_MAX, &f->limits);
@@ -618,6 +629,50 @@ static inline int tenant_set_limit(struct nl *nl, const char *dev,
 	nl->cb = t ? grab_tenant : NULL;
 	nl->arg = t;
 	return nl_talk(nl, nlh);
+}
+
+/* join the events group with @nl's socket; 0 or -errno */
+static inline int nl_join_events(struct nl *nl)
+{
+	/* resolve the group id with CTRL_CMD_GETFAMILY and join it */
+	struct nlmsghdr *nlh;
+	int grp = 0;
+	const struct nlattr *a;
+	char buf[8192];
+	ssize_t len;
+	struct mnl_socket *s = nl->sk;
+
+	nlh = nl_msg(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_REQUEST);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DPU_GENL_NAME);
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	len = mnl_socket_recvfrom(s, buf, sizeof(buf));
+	if (len < 0)
+		return -errno;
+	nlh = (struct nlmsghdr *)buf;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		const struct nlattr *g, *x;
+
+		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		mnl_attr_for_each_nested(g, a) {
+			const char *name = NULL;
+			int id = 0;
+
+			mnl_attr_for_each_nested(x, g) {
+				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_NAME)
+					name = mnl_attr_get_str(x);
+				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_ID)
+					id = mnl_attr_get_u32(x);
+			}
+			if (name && !strcmp(name, DPU_GENL_MCGRP_EVENTS))
+				grp = id;
+		}
+	}
+	if (!grp)
+		return -ENOENT;
+	return mnl_socket_setsockopt(s, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp));
 }
 
 /* write a debugfs knob of simulated device id */
