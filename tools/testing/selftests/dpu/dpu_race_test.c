@@ -7,6 +7,7 @@
  * which fails the guest run.
  */
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -488,6 +489,92 @@ TEST_F(race, dump_flags_interrupted)
 	       flagged, dumps, atomic_load(&self->r.sets));
 	EXPECT_EQ(0, atomic_load(&self->r.bad)) TH_LOG("%s", self->r.why);
 	EXPECT_GT(flagged, 0);
+}
+
+/*
+ * FN_SET and TENANT_SET from several threads while dpu_sim is unloaded:
+ * those that lose the race are told the function or the DPU is going
+ * away; none reaches the backend after its functions were destroyed (that
+ * answered "the DPU refused the limits", or called into an unloaded
+ * module). The module is loaded again at the end.
+ */
+struct unload_ctx {
+	struct race *r;
+	atomic_int gone;
+	atomic_long refused, ok;
+};
+
+static void *unload_setter(void *arg)
+{
+	struct unload_ctx *u = arg;
+	struct race *r = u->r;
+	struct nl *nl = nl_open();
+	uint64_t v = 100;
+	uint32_t i;
+	int err;
+
+	if (!nl)
+		return NULL;
+	while (!atomic_load(&u->gone)) {
+		for (i = 0; i < 8; i++) {
+			err = fn_set_limit(nl, r->dev, i, DPU_A_LIMIT_NET_TX_PPS, v++);
+			if (!err) {
+				atomic_fetch_add(&u->ok, 1);
+				continue;
+			}
+			atomic_fetch_add(&u->refused, 1);
+			if (!(err == -ENODEV &&
+			      (!strcmp(nl->extack, "function is being removed") ||
+			       !strcmp(nl->extack, "no DPU device with this name"))) &&
+			    !(err == -ENOENT &&
+			      !strcmp(nl->extack, "no function with this index on this DPU")))
+				race_bad(r, "FN_SET during unload: %s (%s)",
+					 strerror(-err), nl->extack);
+			err = tenant_set_limit(nl, r->dev, "acme",
+					       DPU_A_LIMIT_NET_TX_PPS, v, NULL);
+			if (err && err != -ENODEV && err != -ENOENT)
+				race_bad(r, "TENANT_SET during unload: %s (%s)",
+					 strerror(-err), nl->extack);
+		}
+	}
+	nl_close(nl);
+	return NULL;
+}
+
+TEST_F(race, set_vs_rmmod)
+{
+	struct unload_ctx u = { .r = &self->r };
+	const char *kmod = getenv("DPU_KMOD");
+	const char *repo = getenv("DPU_REPO");
+	char path[512];
+	pthread_t t[3];
+	struct fn_reply f;
+	int i, fd;
+
+	if (kmod)
+		snprintf(path, sizeof(path), "%s/dpu_sim.ko", kmod);
+	else
+		snprintf(path, sizeof(path), "%s/kmod/dpu_sim.ko", repo ? repo : ".");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		SKIP(return, "no %s to load again", path);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, fn_new(self->nl, self->r.dev, 0, "acme", &f));
+	for (i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, unload_setter, &u);
+	usleep(200000);
+	EXPECT_EQ(0, syscall(__NR_delete_module, "dpu_sim", O_NONBLOCK))
+		TH_LOG("rmmod dpu_sim: %s", strerror(errno));
+	atomic_store(&u.gone, 1);
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	TH_LOG("%ld sets passed, %ld refused", atomic_load(&u.ok),
+	       atomic_load(&u.refused));
+	EXPECT_EQ(0, atomic_load(&self->r.bad)) TH_LOG("%s", self->r.why);
+	EXPECT_GT(atomic_load(&u.refused), 0);
+	EXPECT_EQ(0, syscall(__NR_finit_module, fd, "", 0))
+		TH_LOG("reload %s: %s", path, strerror(errno));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
