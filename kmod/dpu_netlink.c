@@ -131,10 +131,28 @@ static int dpu_nl_check_net(struct net *net, struct netlink_ext_ack *extack)
 	return -EPERM;
 }
 
+/* genl_ops.internal_flags: the command changes objects */
+#define DPU_NL_CHANGE	BIT(0)
+
+/*
+ * Instead of GENL_ADMIN_PERM, whose EPERM comes without a message: the
+ * same check (CAP_NET_ADMIN in the initial user namespace), with one.
+ */
 static int dpu_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			   struct genl_info *info)
 {
-	return dpu_nl_check_net(genl_info_net(info), info->extack);
+	int err;
+
+	err = dpu_nl_check_net(genl_info_net(info), info->extack);
+	if (err)
+		return err;
+	if ((ops->internal_flags & DPU_NL_CHANGE) &&
+	    !netlink_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "changing DPU objects needs CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	return 0;
 }
 
 /*
@@ -1052,7 +1070,7 @@ static int dpu_nl_tenant_get_dumpit(struct sk_buff *skb,
 	return dpu_nl_dump_devs(skb, cb, dpu_nl_tenant_dump_dev);
 }
 
-/* Changes need CAP_NET_ADMIN; each command has its own strict policy. */
+/* Changes need CAP_NET_ADMIN (pre_doit); each command has its own policy. */
 static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_DEV_GET,
@@ -1064,14 +1082,14 @@ static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_FN_NEW,
 		.doit = dpu_nl_fn_new_doit,
-		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DPU_NL_CHANGE,
 		.policy = dpu_nl_policies[DPU_CMD_FN_NEW],
 		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_FN_DEL,
 		.doit = dpu_nl_fn_del_doit,
-		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DPU_NL_CHANGE,
 		.policy = dpu_nl_policies[DPU_CMD_FN_DEL],
 		.maxattr = DPU_A_MAX,
 	},
@@ -1085,21 +1103,21 @@ static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_FN_SET,
 		.doit = dpu_nl_fn_set_doit,
-		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DPU_NL_CHANGE,
 		.policy = dpu_nl_policies[DPU_CMD_FN_SET],
 		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_TENANT_NEW,
 		.doit = dpu_nl_tenant_new_doit,
-		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DPU_NL_CHANGE,
 		.policy = dpu_nl_policies[DPU_CMD_TENANT_NEW],
 		.maxattr = DPU_A_MAX,
 	},
 	{
 		.cmd = DPU_CMD_TENANT_DEL,
 		.doit = dpu_nl_tenant_del_doit,
-		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DPU_NL_CHANGE,
 		.policy = dpu_nl_policies[DPU_CMD_TENANT_DEL],
 		.maxattr = DPU_A_MAX,
 	},
@@ -1113,7 +1131,7 @@ static const struct genl_ops dpu_nl_ops[] = {
 	{
 		.cmd = DPU_CMD_TENANT_SET,
 		.doit = dpu_nl_tenant_set_doit,
-		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DPU_NL_CHANGE,
 		.policy = dpu_nl_policies[DPU_CMD_TENANT_SET],
 		.maxattr = DPU_A_MAX,
 	},
