@@ -5,6 +5,7 @@
 #   make check      every test suite; ends with "N passed, N failed"
 #   make demo       boot a guest with the simulated DPU and show it
 #   make bench      benchmarks (README table)
+#   make fuzz       the netlink fuzzer for FUZZ_SECONDS (600) on the debug kernel
 
 SHELL := /bin/bash
 KENV := $(shell scripts/kernel.sh --env 2>/dev/null)
@@ -12,7 +13,7 @@ KDIR ?= $(patsubst KDIR=%,%,$(filter KDIR=%,$(KENV)))
 KSRC ?= $(patsubst KSRC=%,%,$(filter KSRC=%,$(KENV)))
 
 .PHONY: all modules user deps kernel check demo bench clean kcheck \
-	selftests unit kunit
+	selftests unit kunit fuzz debug-kernel
 
 all: modules user
 
@@ -42,6 +43,15 @@ check:
 
 demo:
 	scripts/demo.sh
+
+FUZZ_SECONDS ?= 600
+fuzz: modules user selftests
+	scripts/debug-kernel.sh
+	scripts/vm --debug-kernel -t $$(( $(FUZZ_SECONDS) + 600 )) -- \
+		tools/testing/selftests/dpu/dpu_fuzz -t $(FUZZ_SECONDS) $(if $(SEED),-s $(SEED))
+
+debug-kernel:
+	scripts/debug-kernel.sh
 
 bench:
 	scripts/bench.sh

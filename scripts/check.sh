@@ -4,8 +4,10 @@
 #
 # Suites: lint (W=1 + sparse, checkpatch), unit (cmocka, ASan/UBSan),
 # kunit (UML), vm (the guest runner's own tests), provider (the autoscaler
-# provider end to end), dpud (the node daemon in a guest), selftests (kselftests in a guest), e2e (make demo in
-# a guest).
+# provider end to end), dpud (the node daemon in a guest), selftests
+# (kselftests in a guest), debug (races, the fuzzer and the core
+# selftests on the debug kernel: KASAN, lockdep, KMEMLEAK, UBSAN), e2e
+# (make demo in a guest).
 # DPU_CHECK_SUITES="unit selftests" runs a subset.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,16 +18,28 @@ mkdir -p "$logs"
 
 total_pass=0
 total_fail=0
+total_skip=0
 summary=()
 
-record() {	# record SUITE PASS FAIL
+# record SUITE PASS FAIL [SKIP]: PASS counts passed checks only, a TAP
+# "ok ... # SKIP" line counts as skipped
+record() {
+	local skip=${4:-0}
 	total_pass=$((total_pass + $2))
 	total_fail=$((total_fail + $3))
-	summary+=("$(printf '%-10s %4d passed, %d failed' "$1" "$2" "$3")")
-	echo "== $1: $2 passed, $3 failed"
+	total_skip=$((total_skip + skip))
+	summary+=("$(printf '%-10s %4d passed, %d failed, %d skipped' "$1" "$2" "$3" "$skip")")
+	echo "== $1: $2 passed, $3 failed, $skip skipped"
 }
 
-want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud selftests e2e} " == *" $1 "* ]]; }
+# TAP counts of a log (or of stdin): "PASS FAIL SKIP"
+tap_counts() {
+	awk '/^ok / { if ($0 ~ /# [Ss][Kk][Ii][Pp]/) s++; else p++ }
+	     /^not ok / { f++ }
+	     END { printf "%d %d %d\n", p, f, s }' "$@"
+}
+
+want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud selftests debug e2e} " == *" $1 "* ]]; }
 
 step() { echo; echo "==== $*"; }
 
@@ -93,10 +107,9 @@ tap_suite() {
 	shift
 	"$@" 2>&1 | tee "$logs/$name.log"
 	rc=${PIPESTATUS[0]}
-	p=$(grep -c '^ok ' "$logs/$name.log")
-	f=$(grep -c '^not ok ' "$logs/$name.log")
+	read -r p f s < <(tap_counts "$logs/$name.log")
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-	record "$name" "$p" "$f"
+	record "$name" "$p" "$f" "$s"
 }
 
 if want vm; then
@@ -118,28 +131,51 @@ if want dpud; then
 	tap_suite dpud scripts/vm -t 600 -- sh -c 'tools/testing/dpud/dpud_test.sh; a=$?; tools/testing/dpud/agent_test.sh || exit $?; exit $a'
 fi
 
+# selftest_count SUITE LOG VMRC TESTS...: sum the TAP lines of each test
+# between its run_all.sh markers; a test that did not finish, or exited
+# non-zero without a "not ok", and a guest verdict (oops, KASAN, lockdep,
+# leak: rc >= 124) count as failures
+selftest_count() {
+	local suite=$1 log=$2 vmrc=$3 t out tp tf ts trc p=0 f=0 s=0
+	shift 3
+	for t in "$@"; do
+		out=$(sed -n "/^# selftest: $t\$/,/^# exit: $t /p" "$log")
+		read -r tp tf ts < <(tap_counts <<<"$out")
+		trc=$(sed -n "s/^# exit: $t \([0-9]*\)$/\1/p" <<<"$out")
+		if [ -z "$trc" ]; then
+			echo "$suite: $t did not finish"; tf=$((tf + 1))
+		elif [ "$trc" -eq 4 ] && [ "$tp$tf$ts" = "000" ]; then
+			# the whole test skipped (kselftest exit 4): one skip
+			echo "$suite: $t skipped: $(grep -m1 -i '# SKIP' <<<"$out")"; ts=1
+		elif [ "$trc" -ne 0 ] && [ "$trc" -ne 4 ] && [ "$tf" -eq 0 ]; then
+			echo "$suite: $t exited $trc"; tf=$((tf + 1))
+		fi
+		p=$((p + tp)) f=$((f + tf)) s=$((s + ts))
+	done
+	if [ "$vmrc" -ge 124 ]; then echo "$suite: guest verdict rc $vmrc"; f=$((f + 1)); fi
+	record "$suite" $p $f $s
+}
+
 if want selftests; then
 	step "selftests: kselftests in a guest"
 	tests=$(make -s --no-print-directory -C tools/testing/selftests/dpu print-tests KSRC="$KSRC")
-	scripts/vm -t 1200 -- tools/testing/selftests/dpu/run_all.sh $tests 2>&1 |
+	scripts/vm -t 1500 -- tools/testing/selftests/dpu/run_all.sh $tests 2>&1 |
 		tee "$logs/selftests.log"
-	vmrc=${PIPESTATUS[0]}
-	p=0 f=0
-	for t in $tests; do
-		out=$(sed -n "/^# selftest: $t\$/,/^# exit: $t /p" "$logs/selftests.log")
-		tp=$(grep -c '^ok ' <<<"$out")
-		tf=$(grep -c '^not ok ' <<<"$out")
-		trc=$(sed -n "s/^# exit: $t \([0-9]*\)$/\1/p" <<<"$out")
-		if [ -z "$trc" ]; then
-			echo "selftest $t did not finish"; tf=$((tf + 1))
-		elif [ "$trc" -ne 0 ] && [ "$trc" -ne 4 ] && [ "$tf" -eq 0 ]; then
-			echo "selftest $t exited $trc"; tf=$((tf + 1))
-		fi
-		p=$((p + tp)) f=$((f + tf))
-	done
-	# the runner's verdict on the kernel log (WARN, oops) counts as well
-	if [ "$vmrc" -ge 124 ]; then echo "guest verdict: rc $vmrc"; f=$((f + 1)); fi
-	record selftests $p $f
+	selftest_count selftests "$logs/selftests.log" "${PIPESTATUS[0]}" $tests
+fi
+
+if want debug; then
+	step "debug: races, fuzzer and core selftests on the debug kernel"
+	# the core's tests; timing checks (limits) stay on the release kernel
+	dtests="dpu_nl_test dpu_fn_test dpu_tenant_test dpu_uring_test dpu_ns_test dpu_race_test dpu_fuzz race.sh unload.sh"
+	if ! "$here/debug-kernel.sh" >"$logs/debug-kernel.log" 2>&1; then
+		tail -n 30 "$logs/debug-kernel.log"
+		record debug 0 1
+	else
+		scripts/vm --debug-kernel -t 2400 -- env DPU_FUZZ_SECONDS=${DPU_FUZZ_SECONDS:-60} DPU_TEST_TIMEOUT=900 \
+			tools/testing/selftests/dpu/run_all.sh $dtests 2>&1 | tee "$logs/debug.log"
+		selftest_count debug "$logs/debug.log" "${PIPESTATUS[0]}" $dtests
+	fi
 fi
 
 if want e2e; then
@@ -174,5 +210,5 @@ fi
 
 echo
 printf '%s\n' "${summary[@]}"
-echo "${total_pass} passed, ${total_fail} failed"
+echo "${total_pass} passed, ${total_fail} failed, ${total_skip} skipped"
 [ "$total_fail" -eq 0 ]

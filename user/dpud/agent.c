@@ -170,10 +170,19 @@ static void stream_done(struct dpud_agent *a, uint32_t error_code)
 		return;
 	}
 	finish(a, ST_OK, "%s", "");
-	if (dpud_directive_unpack(a->resp + 5, mlen, &a->result.d)) {
+	switch (dpud_directive_unpack(a->resp + 5, mlen, &a->result.d)) {
+	case 0:
+		break;
+	case -EINVAL:
+		a->result.code = ST_INTERNAL;
+		snprintf(a->result.msg, sizeof(a->result.msg),
+			 "Directive refused: a group, provider id or message with characters or a length not allowed");
+		break;
+	default:
 		a->result.code = ST_INTERNAL;
 		snprintf(a->result.msg, sizeof(a->result.msg),
 			 "undecodable Directive");
+		break;
 	}
 }
 

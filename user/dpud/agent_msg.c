@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* dpud: the agent service's messages (user/provider/proto/agent_messages
  * .proto) to and from bytes, with protobuf-c.  No I/O: unit-tested. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,9 +102,30 @@ int dpud_report_pack(const struct dpud_host_report *r, bool reg,
 	return *buf ? 0 : -ENOMEM;
 }
 
-static void copy(char *dst, size_t len, const char *src)
+/*
+ * Strings of a Directive go into the directive file (key = value lines),
+ * the hook's environment and the logs: a group is a Kubernetes name, a
+ * provider id printable ASCII without spaces, a message printable. Too
+ * long or anything else: the Directive is refused, not cut or escaped.
+ */
+static bool directive_str(char *dst, size_t len, const char *src, int kind)
 {
-	snprintf(dst, len, "%s", src ? src : "");
+	size_t i, n = src ? strlen(src) : 0;
+
+	if (n >= len)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (kind == 0 && !isalnum(c) && c != '-' && c != '_' && c != '.')
+			return false;
+		if (kind == 1 && (c <= ' ' || c >= 0x7f))
+			return false;
+		if (kind == 2 && (c < ' ' || c >= 0x7f))
+			return false;
+	}
+	memcpy(dst, src ? src : "", n + 1);
+	return true;
 }
 
 int dpud_directive_unpack(const uint8_t *buf, size_t len,
@@ -111,6 +133,7 @@ int dpud_directive_unpack(const uint8_t *buf, size_t len,
 {
 	AG(Directive) *m = dpupool__agent__v1__directive__unpack(NULL, len,
 								 buf);
+	bool ok;
 
 	memset(d, 0, sizeof(*d));
 	if (!m)
@@ -129,12 +152,13 @@ int dpud_directive_unpack(const uint8_t *buf, size_t len,
 		d->disposition = DPUD_DISP_UNKNOWN;
 		break;
 	}
-	copy(d->group, sizeof(d->group), m->group);
-	copy(d->provider_id, sizeof(d->provider_id), m->provider_id);
-	copy(d->message, sizeof(d->message), m->message);
+	ok = directive_str(d->group, sizeof(d->group), m->group, 0) &&
+	     directive_str(d->provider_id, sizeof(d->provider_id),
+			   m->provider_id, 1) &&
+	     directive_str(d->message, sizeof(d->message), m->message, 2);
 	d->interval_s = m->report_interval_seconds;
 	dpupool__agent__v1__directive__free_unpacked(m, NULL);
-	return 0;
+	return ok ? 0 : -EINVAL;
 }
 
 const char *dpud_disposition_str(enum dpud_disposition d)

@@ -164,6 +164,7 @@ void dpud_config_defaults(struct dpud_config *c)
 	strcpy(c->device, "dpu0");
 	c->headroom_margin = 1.2;
 	c->pods = 110;
+	c->hook_timeout_ms = 60000;
 }
 
 static int copy_str(char *dst, size_t len, const char *file, unsigned int line,
@@ -393,6 +394,20 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 		if (dpu_parse_size(val, &c->reserve_memory))
 			return fail(err, errlen, file, line,
 				    "bad size '%s' (e.g. 512M, 2G)", val);
+		return 0;
+	}
+	if (!strcmp(key, "hook_timeout")) {
+		if (dpud_parse_duration_ms(val, &c->hook_timeout_ms) ||
+		    !c->hook_timeout_ms)
+			return fail(err, errlen, file, line,
+				    "bad duration '%s' (e.g. 30s, 5m)", val);
+		return 0;
+	}
+	if (!strcmp(key, "delete_on_empty_start")) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			return fail(err, errlen, file, line,
+				    "'%s' takes yes or no, not '%s'", key, val);
+		c->delete_on_empty_start = !strcmp(val, "yes");
 		return 0;
 	}
 	if (!strcmp(key, "sample_interval")) {
@@ -953,7 +968,8 @@ int dpud_record_parse(const char *name, const char *text,
 	return 0;
 }
 
-int dpud_records_load(const char *dir, struct dpud_record **out, size_t *n)
+int dpud_records_load(const char *dir, struct dpud_record **out, size_t *n,
+		      char *err, size_t errlen)
 {
 	struct dpud_record *recs = NULL, r, *nr;
 	char path[PATH_MAX + 256], name[DPUD_NAME_LEN + 8];
@@ -981,11 +997,16 @@ int dpud_records_load(const char *dir, struct dpud_record **out, size_t *n)
 			free(text);
 		}
 		if (ret) {
-			/* unreadable or unparsable: skipped, whatever the order */
-			dpud_log("warn", "bad state record, ignored",
-				 "file=%s", path);
-			ret = 0;
-			continue;
+			/*
+			 * unreadable or unparsable: what dpud created is not
+			 * known, so nothing may be planned (a skipped record
+			 * made its function look foreign, then attached twice)
+			 */
+			snprintf(err, errlen, "%s: %s", path,
+				 ret == -EINVAL ? "not a state record" :
+				 strerror(-ret));
+			ret = ret == -EINVAL ? -EBADMSG : ret;
+			break;
 		}
 		nr = grow(recs, cnt, sizeof(*nr));
 		if (!nr) {

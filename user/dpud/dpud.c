@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,7 +36,10 @@
 #define AGENT_DEADLINE_MS (DPUD_AGENT_DEADLINE_S * 1000)
 
 enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN, OP_ATIMER,
-	       OP_AGENT = DPUD_OP_AGENT };
+	       OP_LTIMEOUT, OP_AGENT = DPUD_OP_AGENT };
+
+/* a connection's request, and each send, must make progress within this */
+#define CONN_TIMEOUT_S	5
 
 struct op {
 	enum op_kind kind;
@@ -63,12 +67,21 @@ static struct dpud {
 	struct dpu_nl *nl, *ev;
 	struct io_uring ring;
 	int tfd, sfd, lfd;
-	struct op op_nl, op_timer, op_signal, op_accept;
+	struct op op_nl, op_timer, op_signal, op_accept, op_ltimeout;
 	uint8_t *nlbuf;
 	uint64_t tbuf;
 	struct signalfd_siginfo sinfo;
 	int nconns;
 	bool stop, dirty;
+	bool state_bad;		/* a record is unreadable: no reconcile */
+	bool dpu_up;		/* the last dump worked */
+	bool have_dump_time;
+	struct timespec dump_time;
+	uint64_t conn_timeouts;
+	bool seen_desired;	/* the desired state had something */
+	bool empty_logged;
+	int lock_fd;		/* flock of the state dir */
+	struct timespec hook_start;
 
 	struct dpud_actual actual;
 	bool have_actual;
@@ -216,6 +229,40 @@ static int collect(struct dpud_actual *a)
 	return 0;
 }
 
+/*
+ * Dump the DPU into D.actual. On failure nothing stale is kept: the
+ * metrics say dpud_dpu_up 0 and show no functions rather than old ones.
+ * A family that went away (dpu.ko reloaded) is resolved again.
+ */
+static int refresh_actual(void)
+{
+	struct dpud_actual a;
+	char err[DPUD_ERR_LEN];
+	int ret;
+
+	ret = collect(&a);
+	if (ret == -ENOENT || ret == -EINVAL || ret == -EOPNOTSUPP) {
+		/* dpu.ko reloaded: the family's ids may have changed */
+		if (dpu_nl_reopen(D.nl, err, sizeof(err)) > 0) {
+			dpud_log("info", "the dpu family came back, resolved again",
+				 "family=%u", dpu_nl_family_id(D.nl));
+			if (dpu_nl_reopen(D.ev, err, sizeof(err)) < 0)
+				dpud_log("error", "cannot follow the events again",
+					 "error=\"%s\"", err);
+			ret = collect(&a);
+		}
+	}
+	actual_free(&D.actual);
+	D.have_actual = !ret;
+	D.dpu_up = !ret;
+	if (ret)
+		return ret;
+	D.actual = a;
+	clock_gettime(CLOCK_MONOTONIC, &D.dump_time);
+	D.have_dump_time = true;
+	return 0;
+}
+
 /* ------------------------------------------------------------ reconcile */
 static void random_mac(uint8_t mac[6], void *arg)
 {
@@ -333,7 +380,8 @@ static void execute(const struct dpud_action *x)
 				 x->index, err);
 			return;
 		}
-		if (!dpud_records_load(D.cfg.state_dir, &recs, &n)) {
+		if (!dpud_records_load(D.cfg.state_dir, &recs, &n, err,
+				       sizeof(err))) {
 			for (i = 0; i < n; i++)
 				if (!strcmp(recs[i].name, x->name)) {
 					r = recs[i];
@@ -360,14 +408,14 @@ static void execute(const struct dpud_action *x)
 
 static void reconcile(const char *why)
 {
+	char err[PATH_MAX + 64] = "";
 	struct dpud_record *recs = NULL;
 	struct dpud_action *acts = NULL;
-	struct dpud_actual a;
 	size_t nrecs = 0;
 	int n, i, ret;
 
 	D.reconciles++;
-	ret = collect(&a);
+	ret = refresh_actual();
 	if (ret) {
 		snprintf(D.last_err, sizeof(D.last_err), "%s",
 			 dpu_nl_errmsg(D.nl));
@@ -376,15 +424,16 @@ static void reconcile(const char *why)
 			 dpu_errno_name(ret) : strerror(-ret), D.last_err);
 		return;
 	}
-	actual_free(&D.actual);
-	D.actual = a;
-	D.have_actual = true;
-	ret = dpud_records_load(D.cfg.state_dir, &recs, &nrecs);
+	ret = dpud_records_load(D.cfg.state_dir, &recs, &nrecs, err,
+				sizeof(err));
 	if (ret) {
-		dpud_log("error", "cannot read the state directory",
-			 "dir=%s error=\"%s\"", D.cfg.state_dir, strerror(-ret));
+		/* nothing is planned without knowing what is ours */
+		D.state_bad = true;
+		dpud_log("error", "cannot read the state directory, reconcile stopped",
+			 "dir=%s error=\"%s\"", D.cfg.state_dir, err);
 		return;
 	}
+	D.state_bad = false;
 	D.nrecs = (uint32_t)nrecs;
 	n = dpud_plan(&D.desired, &D.actual, recs, nrecs, random_mac, NULL,
 		      &acts);
@@ -393,11 +442,29 @@ static void reconcile(const char *why)
 		free(recs);
 		return;
 	}
+	if (D.desired.natt || D.desired.ntenants)
+		D.seen_desired = true;
 	if (n)
 		dpud_log("info", "reconcile", "why=%s actions=%d functions=%zu records=%zu",
 			 why, n, D.actual.nfns, nrecs);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/*
+		 * An empty desired directory before it ever had anything
+		 * (not mounted yet, a typo in desired_dir) would delete
+		 * every attachment: keep them unless the config says so.
+		 */
+		if (!D.seen_desired && !D.cfg.delete_on_empty_start &&
+		    (acts[i].kind == DPUD_ACT_FN_DEL ||
+		     acts[i].kind == DPUD_ACT_RECORD_DROP)) {
+			if (!D.empty_logged)
+				dpud_log("warn", "desired state is empty: recorded attachments kept",
+					 "dir=%s records=%zu hint=\"add attachments, or set delete_on_empty_start = yes\"",
+					 D.cfg.desired_dir, nrecs);
+			D.empty_logged = true;
+			continue;
+		}
 		execute(&acts[i]);
+	}
 	free(acts);
 	free(recs);
 }
@@ -595,10 +662,20 @@ static void arm_accept(void)
 	io_uring_sqe_set_data(sqe, &D.op_accept);
 }
 
+/*
+ * A connection's recv or send, linked to a timeout: a client that sends
+ * nothing (or reads nothing) for CONN_TIMEOUT_S is dropped, so idle
+ * sockets cannot hold the MAX_CONNS slots against Prometheus.
+ */
 static void conn_arm(struct conn *c)
 {
-	struct io_uring_sqe *sqe = sqe_get();
+	static struct __kernel_timespec ts = { .tv_sec = CONN_TIMEOUT_S };
+	struct io_uring_sqe *sqe;
 
+	/* both in one submission: a link cut by a full ring has no timeout */
+	if (io_uring_sq_space_left(&D.ring) < 2)
+		io_uring_submit(&D.ring);
+	sqe = sqe_get();
 	if (c->sending)
 		io_uring_prep_send(sqe, c->fd, c->out + c->sent,
 				   c->outlen - c->sent, MSG_NOSIGNAL);
@@ -606,6 +683,10 @@ static void conn_arm(struct conn *c)
 		io_uring_prep_recv(sqe, c->fd, c->in + c->inlen,
 				   sizeof(c->in) - 1 - c->inlen, 0);
 	io_uring_sqe_set_data(sqe, c);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = sqe_get();
+	io_uring_prep_link_timeout(sqe, &ts, 0);
+	io_uring_sqe_set_data(sqe, &D.op_ltimeout);
 }
 
 static void conn_close(struct conn *c)
@@ -628,15 +709,12 @@ static void respond(struct conn *c)
 	    (strcmp(method, "GET") && strcmp(method, "HEAD"))) {
 		status = "405 Method Not Allowed";
 	} else if (!strcmp(path, "/metrics")) {
-		struct dpud_actual a;
 		struct dpud_metrics m;
 
-		/* counters fresh at each scrape, without a reconcile */
-		if (!collect(&a)) {
-			actual_free(&D.actual);
-			D.actual = a;
-			D.have_actual = true;
-		}
+		/*
+		 * the last dump (every sample tick and reconcile): a scrape
+		 * never blocks the loop on the DPU
+		 */
 		m = (struct dpud_metrics){
 			.device = D.cfg.device, .actual = &D.actual,
 			.have_actual = D.have_actual, .attach = &D.attach,
@@ -645,6 +723,10 @@ static void respond(struct conn *c)
 			.actions_failed = D.actions_failed,
 			.managed = D.nrecs, .headroom = &D.headroom,
 			.agent = D.agent, .agent_registered = D.registered,
+			.dpu_up = D.dpu_up, .state_ok = !D.state_bad,
+			.dump_age_s = D.have_dump_time ?
+				dpud_since(&D.dump_time) : -1,
+			.conn_timeouts = D.conn_timeouts,
 			.disposition = D.have_directive ?
 				(int)D.directive.disposition : 0,
 		};
@@ -907,6 +989,7 @@ static void run_hook(void)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);	/* ignored here, not in the hook */
+		setpgid(0, 0);			/* killed as a group on timeout */
 		execve(D.cfg.directive_hook,
 		       (char *[]){ D.cfg.directive_hook,
 				   (char *)dpud_disposition_str(d->disposition),
@@ -920,9 +1003,23 @@ static void run_hook(void)
 		return;
 	}
 	D.hook_pid = pid;
+	clock_gettime(CLOCK_MONOTONIC, &D.hook_start);
 	dpud_log("info", "directive hook started", "hook=%s pid=%d disposition=%s",
 		 D.cfg.directive_hook, (int)pid,
 		 dpud_disposition_str(d->disposition));
+}
+
+/* A hook (and whatever it started) past its time is killed. */
+static void hook_deadline(void)
+{
+	if (D.hook_pid <= 0 ||
+	    dpud_since(&D.hook_start) < D.cfg.hook_timeout_ms / 1000.0)
+		return;
+	dpud_log("error", "directive hook timed out, killed",
+		 "hook=%s pid=%d timeout_ms=%u", D.cfg.directive_hook,
+		 (int)D.hook_pid, D.cfg.hook_timeout_ms);
+	kill(-D.hook_pid, SIGKILL);
+	kill(D.hook_pid, SIGKILL);
 }
 
 static void reap_children(void)
@@ -1055,6 +1152,37 @@ static void reload(void)
 	dpud_log("info", "reloaded", "tenants=%zu attachments=%zu",
 		 d.ntenants, d.natt);
 	reconcile("sighup");
+}
+
+/*
+ * One dpud per state directory: two would each plan from the same
+ * records and attach everything twice. The lock goes with the process.
+ */
+static int lock_state_dir(void)
+{
+	char path[PATH_MAX + 8], pid[32];
+	int n;
+
+	snprintf(path, sizeof(path), "%s/.lock", D.cfg.state_dir);
+	D.lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (D.lock_fd < 0) {
+		dpud_log("error", "cannot open the state directory's lock",
+			 "file=%s error=\"%s\"", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(D.lock_fd, LOCK_EX | LOCK_NB)) {
+		n = (int)pread(D.lock_fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		dpud_log("error", "another dpud uses this state directory",
+			 "dir=%s pid=%s", D.cfg.state_dir, pid[0] ? pid : "?");
+		return -EBUSY;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(D.lock_fd, 0) || pwrite(D.lock_fd, pid, (size_t)n, 0) != n)
+		dpud_log("warn", "cannot write the pid into the lock file",
+			 "file=%s", path);
+	return 0;
 }
 
 static int mkdir_p(const char *dir)
@@ -1192,6 +1320,9 @@ int main(int argc, char **argv)
 			 "dir=%s error=\"%s\"", D.cfg.state_dir, strerror(-ret));
 		return DPUD_EXIT_RUNTIME;
 	}
+	ret = lock_state_dir();
+	if (ret)
+		return DPUD_EXIT_RUNTIME;
 
 	D.nl = dpu_nl_open(err, sizeof(err));
 	if (D.nl)
@@ -1239,6 +1370,7 @@ int main(int argc, char **argv)
 	D.op_timer.kind = OP_TIMER;
 	D.op_signal.kind = OP_SIGNAL;
 	D.op_accept.kind = OP_ACCEPT;
+	D.op_ltimeout.kind = OP_LTIMEOUT;
 	D.op_atimer.kind = OP_ATIMER;
 	if (D.cfg.provider[0]) {
 		D.agent = dpud_agent_open(&D.cfg, &D.ring, err, sizeof(err));
@@ -1301,6 +1433,9 @@ int main(int argc, char **argv)
 				break;
 			case OP_TIMER:
 				sample_headroom();
+				if (!D.dirty)
+					refresh_actual();	/* for /metrics */
+				hook_deadline();
 				/*
 				 * Events drive reconciles; a full resync (a
 				 * dump of everything) runs only every
@@ -1348,8 +1483,12 @@ int main(int argc, char **argv)
 				arm_accept();
 				break;
 			case OP_CONN:
+				if (res == -ECANCELED)
+					D.conn_timeouts++;
 				conn_done((struct conn *)op, res);
 				break;
+			case OP_LTIMEOUT:
+				break;	/* its recv or send reports -ECANCELED */
 			case OP_AGENT: {
 				struct dpud_agent_result ar;
 

@@ -43,6 +43,8 @@ struct dpud_config {
 	char labels[512];		/* "k=v,k=v" reported as host labels */
 	uint32_t pods;			/* pod capacity reported */
 	char directive_hook[PATH_MAX];	/* run when the directive changes */
+	uint32_t hook_timeout_ms;	/* the hook is killed after this */
+	bool delete_on_empty_start;	/* an empty desired dir deletes */
 };
 
 void dpud_config_defaults(struct dpud_config *c);
@@ -144,8 +146,11 @@ struct dpud_record {
 int dpud_record_format(const struct dpud_record *r, char *buf, size_t len);
 int dpud_record_parse(const char *name, const char *text,
 		      struct dpud_record *r);
-/* state dir I/O: atomic write (tmp + fsync + rename + dir fsync) */
-int dpud_records_load(const char *dir, struct dpud_record **out, size_t *n);
+/* state dir I/O: atomic write (tmp + fsync + rename + dir fsync).  A
+ * record that cannot be read or parsed fails the whole load (-EBADMSG or
+ * the read's errno, err naming the file): nothing may be planned then. */
+int dpud_records_load(const char *dir, struct dpud_record **out, size_t *n,
+		      char *err, size_t errlen);
 int dpud_record_save(const char *dir, const struct dpud_record *r);
 /* DIR/NAME replaced atomically and durably (the records, the directive) */
 int dpud_write_atomic(const char *dir, const char *name, const char *buf,
@@ -235,6 +240,10 @@ struct dpud_metrics {
 	/* agent: shown when agent is set */
 	bool agent, agent_registered;
 	int disposition;			/* enum dpud_disposition */
+	bool dpu_up;				/* the last dump worked */
+	bool state_ok;				/* records readable */
+	double dump_age_s;			/* < 0: never dumped */
+	uint64_t conn_timeouts;
 	uint64_t agent_calls[2][2];		/* [register][ok] */
 };
 
@@ -295,7 +304,9 @@ struct dpud_directive {
 };
 
 /* agent_msg.c, pure: the wire messages (RegisterRequest/ReportRequest,
- * Directive) to and from bytes.  0, -ENOMEM or -EBADMSG. */
+ * Directive) to and from bytes.  0, -ENOMEM or -EBADMSG; a Directive whose
+ * group is no Kubernetes name, whose provider id is not printable ASCII
+ * without spaces, or whose message is not printable: -EINVAL. */
 int dpud_report_pack(const struct dpud_host_report *r, bool reg,
 		     uint8_t **buf, size_t *len);
 int dpud_directive_unpack(const uint8_t *buf, size_t len,

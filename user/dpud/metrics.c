@@ -69,6 +69,24 @@ char *dpud_metrics_render(const struct dpud_metrics *m, size_t *len)
 	if (!f)
 		return NULL;
 
+	head(f, "dpud_dpu_up", "gauge",
+	     "1 if the last dump of the DPU worked (functions and tenants below are from it).");
+	fprintf(f, "dpud_dpu_up %d\n", m->dpu_up);
+	if (m->dump_age_s >= 0) {
+		head(f, "dpud_dpu_dump_age_seconds", "gauge",
+		     "Seconds since the last good dump of the DPU.");
+		fprintf(f, "dpud_dpu_dump_age_seconds ");
+		put_double(f, floor(m->dump_age_s * 1000) / 1000);
+		fprintf(f, "\n");
+	}
+	head(f, "dpud_state_ok", "gauge",
+	     "0 while a state record is unreadable: reconciles are stopped.");
+	fprintf(f, "dpud_state_ok %d\n", m->state_ok);
+	head(f, "dpud_http_timeouts_total", "counter",
+	     "Metrics connections dropped for sending or reading nothing in time.");
+	fprintf(f, "dpud_http_timeouts_total %llu\n",
+		(unsigned long long)m->conn_timeouts);
+
 	if (m->have_actual && a) {
 		head(f, "dpu_functions", "gauge",
 		     "Functions of the DPU by type and state.");

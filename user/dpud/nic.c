@@ -112,10 +112,14 @@ int dpud_nic_setup(uint32_t ifindex, const struct dpud_attach_spec *a,
 	}
 	snprintf(name, sizeof(name), "%s", rtnl_link_get_name(link));
 
-	/* down, rename, MAC, MTU in one change */
+	/*
+	 * down, MAC, MTU in one change; the new name too when the NIC stays
+	 * here. A NIC bound for a namespace is renamed by the move itself:
+	 * the name (eth0, say) is free there, not necessarily here.
+	 */
 	chg = rtnl_link_alloc();
 	rtnl_link_unset_flags(chg, IFF_UP);
-	if (a->ifname[0] && strcmp(a->ifname, name))
+	if (nsfd < 0 && a->ifname[0] && strcmp(a->ifname, name))
 		rtnl_link_set_name(chg, a->ifname);
 	if (a->has_mac) {
 		struct nl_addr *addr = nl_addr_build(AF_LLC, a->mac, 6);
@@ -132,7 +136,7 @@ int dpud_nic_setup(uint32_t ifindex, const struct dpud_attach_spec *a,
 		ret = -EIO;
 		goto out_link;
 	}
-	if (a->ifname[0])
+	if (nsfd < 0 && a->ifname[0])
 		snprintf(name, sizeof(name), "%s", a->ifname);
 
 	if (nsfd >= 0) {
@@ -145,10 +149,15 @@ int dpud_nic_setup(uint32_t ifindex, const struct dpud_attach_spec *a,
 			ret = -ENODEV;
 			goto out_sk;
 		}
+		/* moved and named in one request (IFLA_NET_NS_FD + IFLA_IFNAME) */
 		chg = rtnl_link_alloc();
 		rtnl_link_set_ns_fd(chg, nsfd);
+		if (a->ifname[0] && strcmp(a->ifname, name))
+			rtnl_link_set_name(chg, a->ifname);
 		ret = rtnl_link_change(sk, link, chg, 0);
 		rtnl_link_put(chg);
+		if (ret >= 0 && a->ifname[0])
+			snprintf(name, sizeof(name), "%s", a->ifname);
 		if (ret < 0) {
 			snprintf(err, errlen, "move %s to %s: %s", name,
 				 a->netns, nl_geterror(ret));

@@ -19,6 +19,10 @@ struct dpu_nl;
  * failure; a message naming the problem is written to err (if given). */
 struct dpu_nl *dpu_nl_open(char *err, size_t errlen);
 void dpu_nl_close(struct dpu_nl *nl);
+/* Resolve the family again on the same socket (dpu.ko was reloaded: its
+ * id and group ids may have changed); an events socket joins the events
+ * group again. 1 if anything changed, 0 if not, -errno with err set. */
+int dpu_nl_reopen(struct dpu_nl *nl, char *err, size_t errlen);
 uint16_t dpu_nl_family_id(const struct dpu_nl *nl);
 uint32_t dpu_nl_family_version(const struct dpu_nl *nl);
 

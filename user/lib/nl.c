@@ -234,10 +234,40 @@ static int family_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
+/* Look the family (id, version, groups) up; 0 or -1 with errno and err. */
+static int resolve_family(struct dpu_nl *nl, char *err, size_t errlen)
+{
+	struct genlmsghdr *genl;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nl->family = 0;
+	nl->mcgrp_events = 0;
+	nlh = mnl_nlmsg_put_header(nl->req);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = CTRL_CMD_GETFAMILY;
+	genl->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DPU_GENL_NAME);
+	ret = dpu_nl_talk(nl, nlh, family_cb, nl);
+	if (ret == -ENOENT) {
+		set_err(err, errlen,
+			"generic netlink family \"%s\" not found: is dpu.ko loaded?",
+			DPU_GENL_NAME);
+		errno = ENOENT;
+		return -1;
+	}
+	if (ret < 0 || !nl->family) {
+		set_err(err, errlen, "cannot resolve netlink family \"%s\": %s",
+			DPU_GENL_NAME, strerror(ret < 0 ? -ret : EBADMSG));
+		errno = ret < 0 ? -ret : EBADMSG;
+		return -1;
+	}
+	return 0;
+}
+
 struct dpu_nl *dpu_nl_open(char *err, size_t errlen)
 {
-	struct nlmsghdr *nlh;
-	struct genlmsghdr *genl;
 	struct dpu_nl *nl;
 	int one = 1, ret;
 
@@ -267,26 +297,8 @@ struct dpu_nl *dpu_nl_open(char *err, size_t errlen)
 	nl->portid = mnl_socket_get_portid(nl->sk);
 	nl->seq = (uint32_t)rand();
 
-	nlh = mnl_nlmsg_put_header(nl->req);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = CTRL_CMD_GETFAMILY;
-	genl->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DPU_GENL_NAME);
-	ret = dpu_nl_talk(nl, nlh, family_cb, nl);
-	if (ret == -ENOENT) {
-		set_err(err, errlen,
-			"generic netlink family \"%s\" not found: is dpu.ko loaded?",
-			DPU_GENL_NAME);
-		errno = ENOENT;
+	if (resolve_family(nl, err, errlen))
 		goto fail;
-	}
-	if (ret < 0 || !nl->family) {
-		set_err(err, errlen, "cannot resolve netlink family \"%s\": %s",
-			DPU_GENL_NAME, strerror(ret < 0 ? -ret : EBADMSG));
-		errno = ret < 0 ? -ret : EBADMSG;
-		goto fail;
-	}
 	return nl;
 
 fail_errno:
@@ -296,6 +308,27 @@ fail:
 	dpu_nl_close(nl);
 	errno = ret;
 	return NULL;
+}
+
+int dpu_nl_reopen(struct dpu_nl *nl, char *err, size_t errlen)
+{
+	uint32_t old_family = nl->family, old_grp = nl->mcgrp_events;
+	int grp;
+
+	if (resolve_family(nl, err, errlen))
+		return -errno;
+	if (!nl->joined || nl->mcgrp_events == old_grp)
+		return nl->family != old_family;
+	grp = (int)old_grp;
+	mnl_socket_setsockopt(nl->sk, NETLINK_DROP_MEMBERSHIP, &grp, sizeof(grp));
+	grp = (int)nl->mcgrp_events;
+	if (!grp || mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
+					  sizeof(grp)) < 0) {
+		set_err(err, errlen, "cannot join the \"%s\" group again: %s",
+			DPU_GENL_MCGRP_EVENTS, grp ? strerror(errno) : "no such group");
+		return grp ? -errno : -ENOENT;
+	}
+	return 1;
 }
 
 void dpu_nl_close(struct dpu_nl *nl)
@@ -330,6 +363,7 @@ struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen)
 		return NULL;
 	}
 	grp = (int)nl->mcgrp_events;
+	nl->joined = true;
 	if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
 				  sizeof(grp)) < 0) {
 		ret = errno;

@@ -2,6 +2,7 @@
 #ifndef LIBDPU_NL_PRIV_H
 #define LIBDPU_NL_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -15,6 +16,7 @@ struct dpu_nl {
 	uint16_t family;
 	uint32_t version;
 	uint32_t mcgrp_events;	/* group id of "events", 0 if unknown */
+	bool joined;		/* an events socket (joined mcgrp_events) */
 	char *buf;		/* receive buffer */
 	size_t buflen;
 	char *req;		/* request being built */

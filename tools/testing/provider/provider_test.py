@@ -33,10 +33,14 @@ def tap(ok, desc, diag=None):
 
 
 def check(desc, fn):
+    """fn passes only by returning True; a string says what is wrong, and
+    None (a branch that forgot its return) is a failure too."""
     try:
         r = fn()
-        if r is None or r is True:
+        if r is True:
             return tap(True, desc)
+        if r is None:
+            return tap(False, desc, "the check returned nothing (a missing return?)")
         return tap(False, desc, r)
     except Exception as e:  # noqa: BLE001 - a failed check is reported, not raised
         return tap(False, desc, "%s: %s" % (type(e).__name__, e))
@@ -210,7 +214,7 @@ def tls_tests(binary, tmp, grpc, pb):
         except grpc.RpcError as e:
             if e.code() != grpc.StatusCode.UNAVAILABLE:
                 return "got %s (%r), want UNAVAILABLE" % (e.code(), e.details())
-            return None
+            return True
         return "call succeeded"
 
     try:
@@ -226,6 +230,7 @@ def tls_tests(binary, tmp, grpc, pb):
                     chan.close()
                 if sorted(g.id for g in r.nodeGroups) != ["big", "small"]:
                     return "%s: groups %r" % (host, r)
+            return True
         check("mTLS: client with a certificate from the CA is served (127.0.0.1 and localhost)", t_ok)
         check("mTLS: client without a certificate fails with UNAVAILABLE",
               lambda: expect_unavailable(grpc.ssl_channel_credentials(root_certificates=pem["ca.crt"])))
@@ -242,6 +247,7 @@ def tls_tests(binary, tmp, grpc, pb):
             for why in ("peer did not return a certificate", "certificate verify failed"):
                 if why not in log:
                     return "provider log lacks %r" % why
+            return True
         check("mTLS: the server refused the handshakes (no client cert; cert not from the CA)", t_reasons)
 
         def t_half():
@@ -251,10 +257,11 @@ def tls_tests(binary, tmp, grpc, pb):
                                capture_output=True, text=True)
             if r.returncode != 2 or "needs all of --tls-cert, --tls-key and --tls-ca" not in r.stderr:
                 return "rc %d, stderr %r" % (r.returncode, r.stderr)
+            return True
         check("--tls-cert without --tls-key/--tls-ca rejected, exit 2", t_half)
     finally:
         rc = prov.stop()
-    check("TLS provider: SIGTERM, exit status 0", lambda: None if rc == 0 else "exit status %r" % rc)
+    check("TLS provider: SIGTERM, exit status 0", lambda: True if rc == 0 else "exit status %r" % rc)
 
 
 AGENT_CONFIG = """\
@@ -386,6 +393,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                 starts = [ln for ln in hook_lines(s) if ln[2:3] != ["done"]]
                 if len(starts) != 1:
                     return "hook of %s run %d times" % (s, len(starts))
+            return True
         check("agent: hook exit 0 with hook_waits_for_agent leaves instances creating, hook not re-run", t_waits)
 
         def t_template_config():
@@ -394,6 +402,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                 return "capacity %r" % cap
             if dpupool_res(cap) or dpupool_res(alloc):
                 return "reported resources without reports: %r %r" % (cap, alloc)
+            return True
         check("agent: TemplateNodeInfo uses the configured shape while no host reported", t_template_config)
 
         def t_register():
@@ -406,6 +415,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                 return "dpu-0001 %r" % st["dpupool://dpu-0001"]
             if st["dpupool://dpu-0002"].instanceState != S.instanceCreating:
                 return "dpu-0002 %r" % st["dpupool://dpu-0002"]
+            return True
         check("agent: Register of a creating instance -> JOIN, instance running", t_register)
 
         def t_register_functions():
@@ -415,6 +425,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             rows = functions_row("dpu-0001")
             if rows != want:
                 return "functions row %r, want %r" % (rows, want)
+            return True
         check("agent: Register stores the host's functions (reports.functions, functions_ready,"
               " functions_total)", t_register_functions)
 
@@ -431,6 +442,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                           "dpupool.io/batch-cpu": "0", "dpupool.io/batch-memory": "1073741824"}
             if dpupool_res(cap) != want_cap or dpupool_res(alloc) != want_alloc:
                 return "dpupool resources: capacity %r allocatable %r" % (dpupool_res(cap), dpupool_res(alloc))
+            return True
         check("agent: TemplateNodeInfo uses the capacity, function slots and headroom the group's hosts"
               " report", t_template_reported)
 
@@ -462,6 +474,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                     {"dpupool.io/dpu-nvme": "3", "dpupool.io/batch-cpu": "5000",
                      "dpupool.io/batch-memory": "1073741824"},) * 2:
                 return "dpupool resources: capacity %r allocatable %r" % (dpupool_res(cap), dpupool_res(alloc))
+            return True
         check("agent: Report answered JOIN; last report per serial stored in SQLite", t_report_db)
 
         def t_free():
@@ -471,6 +484,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             d = register(host("dpu-0099", group="dpu"))
             if d.disposition != ag.STAY_FREE:
                 return "unknown instance: %r" % d
+            return True
         check("agent: hosts outside every group -> STAY_FREE", t_free)
 
         def t_expire():
@@ -481,6 +495,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             left = sorted(r[0] for r in db_query("SELECT serial FROM reports"))
             if left != ["dpu-0001", "dpu-0099"]:
                 return "reports after Refresh: %r" % left
+            return True
         check("agent: Refresh forgets reports of free hosts older than 10 report intervals,"
               " keeps recent ones and those of instances", t_expire)
 
@@ -490,7 +505,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             except grpc.RpcError as e:
                 if e.code() != code or text not in (e.details() or ""):
                     return "got %s %r" % (e.code(), e.details())
-                return None
+                return True
             return "call succeeded"
         check("agent: empty serial -> INVALID_ARGUMENT",
               lambda: expect(lambda: register(host("")), grpc.StatusCode.INVALID_ARGUMENT,
@@ -526,6 +541,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             d = report(host("dpu-0001"))
             if d.disposition != ag.STAY_FREE:
                 return "after deletion: %r" % d
+            return True
         check("agent: instance being deleted -> LEAVE; once deleted -> STAY_FREE", t_leave)
 
         def t_restart():
@@ -544,6 +560,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
             d = register(host("dpu-0002", group="dpu"))
             if d.disposition != ag.JOIN or nodes()["dpupool://dpu-0002"].instanceState != S.instanceRunning:
                 return "after Register: %r %r" % (d, nodes())
+            return True
         check("agent: kill -9 and restart: instance waiting for its agent is kept, not re-provisioned;"
               " Register then makes it running", t_restart)
 
@@ -576,6 +593,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                 return "capacity %r" % cap
             if alloc != want_alloc:
                 return "allocatable %r" % alloc
+            return True
         check("agent: two hosts -> template dpu-<type> capacity = smallest total, allocatable = largest"
               " free; batch-cpu/batch-memory = largest headroom, capped at allocatable", t_two_hosts)
 
@@ -596,6 +614,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                      "dpupool.io/batch-cpu": "30000", "dpupool.io/batch-memory": "21474836480"})
             if (dpupool_res(cap), dpupool_res(alloc)) != want or cap.get("cpu") != "32":
                 return "capacity %r allocatable %r" % (cap, alloc)
+            return True
         check("agent: deleted instance's report removed with it; template from the remaining host", t_deleted_report)
 
         def t_bad_functions():
@@ -613,6 +632,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                              " FROM reports WHERE serial = 'dpu-0002'")
             if not before or after != before:
                 return "report row changed: %r -> %r" % (before, after)
+            return True
         check("agent: Report with a function index listed twice -> INVALID_ARGUMENT, exact message,"
               " stored report unchanged", t_bad_functions)
         check("agent: bad function slots -> INVALID_ARGUMENT",
@@ -623,7 +643,7 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
         if chan:
             chan.close()
         rc = prov.stop()
-    check("agent provider: SIGTERM, exit status 0", lambda: None if rc == 0 else "exit status %r" % rc)
+    check("agent provider: SIGTERM, exit status 0", lambda: True if rc == 0 else "exit status %r" % rc)
 
 
 def tap_main(name, run, cleanup):
@@ -677,6 +697,7 @@ def run(binary, tmp):
         r = subprocess.run([binary, "--help"], capture_output=True, text=True)
         if r.returncode != 0 or "--provision-hook" not in r.stdout:
             return "rc %d, stdout %r" % (r.returncode, r.stdout)
+        return True
     check("--help prints usage and exits 0", t_help)
 
     def t_badconf():
@@ -688,6 +709,7 @@ def run(binary, tmp):
         want = "%s:4: \"cpu\": \"lots\" is not a CPU quantity" % bad
         if r.returncode != 2 or want not in r.stderr:
             return "rc %d, stderr %r" % (r.returncode, r.stderr)
+        return True
     check("bad config rejected with file:line and exit 2", t_badconf)
 
     tls_tests(binary, tmp, grpc, pb)
@@ -711,7 +733,7 @@ def run(binary, tmp):
                 return "got %s (%r), want %s" % (e.code(), e.details(), code)
             if text not in (e.details() or ""):
                 return "message %r lacks %r" % (e.details(), text)
-            return None
+            return True
         return "call succeeded, want %s" % code
 
     def nodes(group):
@@ -741,6 +763,7 @@ def run(binary, tmp):
         rpc("Refresh", pb.RefreshRequest(), pb.RefreshResponse)
         if time.time() - t0 > 0.5:
             return "Refresh took %.3fs" % (time.time() - t0)
+        return True
     check("Refresh succeeds quickly", t_refresh)
 
     def t_groups():
@@ -750,6 +773,7 @@ def run(binary, tmp):
             return got
         if not all(g.debug for g in gs):
             return "empty debug"
+        return True
     check("NodeGroups lists both groups with min/max", t_groups)
 
     def t_min():
@@ -758,6 +782,7 @@ def run(binary, tmp):
         ins = wait_states("small", lambda i: len(i) == 1 and all_running(i))
         if not ins or ins[0].id != "dpupool://small-0001":
             return "instances %r" % nodes("small")
+        return True
     check("group brought up to min: small-0001 provisioned and running", t_min)
 
     def t_increase():
@@ -772,12 +797,14 @@ def run(binary, tmp):
         creating = [i.id for i in ins if i.status.instanceState == S.instanceCreating]
         if creating != ["dpupool://small-0002", "dpupool://small-0003"]:
             return "creating %r" % creating
+        return True
     check("IncreaseSize returns at once, target 3, new instances creating", t_increase)
 
     def t_running():
         ins = wait_states("small", lambda i: len(i) == 3 and all_running(i))
         if not ins:
             return "instances %r" % nodes("small")
+        return True
     check("NodeGroupNodes: creating -> running once the hook succeeds", t_running)
 
     def t_for_node():
@@ -790,6 +817,7 @@ def run(binary, tmp):
             g = rpc("NodeGroupForNode", pb.NodeGroupForNodeRequest(node=n), pb.NodeGroupForNodeResponse)
             if g.nodeGroup.id != "":
                 return "%r -> %r" % (pid, g.nodeGroup.id)
+        return True
     check("NodeGroupForNode: ours by provider id, others get empty id", t_for_node)
 
     def t_template():
@@ -822,6 +850,7 @@ def run(binary, tmp):
             return "conditions %r" % c
         if not node.metadata.name:
             return "no name"
+        return True
     check("TemplateNodeInfo: v1.Node decoded, capacity/allocatable/labels/taints/Ready", t_template)
 
     def t_gpu():
@@ -830,6 +859,7 @@ def run(binary, tmp):
                     pb.GetAvailableGPUTypesResponse).gpuTypes
         if lab != "dpupool.io/gpu" or sorted(types.keys()) != ["a100", "l4"]:
             return "label %r types %r" % (lab, list(types.keys()))
+        return True
     check("GPULabel and GetAvailableGPUTypes from the config", t_gpu)
 
     def t_price():
@@ -927,6 +957,7 @@ def run(binary, tmp):
     def t_unchanged():
         if target("small") != 3 or len(nodes("small")) != 3 or not all_running(nodes("small")):
             return "target %d nodes %r" % (target("small"), nodes("small"))
+        return True
     check("rejected requests changed nothing", t_unchanged)
 
     # --- provisioning failures, DecreaseTargetSize, DeleteNodes ---------
@@ -949,6 +980,7 @@ def run(binary, tmp):
         if b.errorInfo.instanceErrorClass != 1 or b.errorInfo.errorCode != "OutOfResources" or \
                 "no free host for small-0005" not in b.errorInfo.errorMessage:
             return "small-0005 %r" % b
+        return True
     check("failed hooks: OtherErrorClass and OutOfResourcesErrorClass with the hook's message", t_fail)
 
     def t_decrease():
@@ -959,6 +991,7 @@ def run(binary, tmp):
         ins = wait_states("small", lambda i: len(i) == 3)
         if not ins or sorted(i.id for i in ins) != ["dpupool://small-000%d" % i for i in (1, 2, 3)]:
             return "instances %r" % nodes("small")
+        return True
     check("DecreaseTargetSize -2 cancels the two unfulfilled instances", t_decrease)
 
     def t_delete():
@@ -974,6 +1007,7 @@ def run(binary, tmp):
         g = rpc("NodeGroupForNode", pb.NodeGroupForNodeRequest(node=n), pb.NodeGroupForNodeResponse)
         if g.nodeGroup.id != "":
             return "deleted node still in group %r" % g.nodeGroup.id
+        return True
     check("DeleteNodes removes the node and lowers the target", t_delete)
 
     # --- kill -9 during a scale-up --------------------------------------
@@ -1009,6 +1043,7 @@ def run(binary, tmp):
         after = sorted((i.id, i.status.instanceState) for i in nodes("small"))
         if [a[0] for a in after] != [b[0] for b in before]:
             return "before %r after %r" % (before, after)
+        return True
     check("after restart: targets and instances unchanged (nothing lost)", t_after_kill)
 
     def t_rerun():
@@ -1023,12 +1058,14 @@ def run(binary, tmp):
         for s in ("small-0006", "small-0007", "big-0001"):
             if "provision %s 2 " % s not in log:
                 return "%s not re-run with attempt 2:\n%s" % (s, log)
+        return True
     check("interrupted provisions re-run after restart (attempt 2) and reach running", t_rerun)
 
     def t_term():
         rc = prov.stop()
         if rc != 0:
             return "exit status %r" % rc
+        return True
     check("SIGTERM: clean shutdown, exit status 0", t_term)
     chan.close()
     return prov

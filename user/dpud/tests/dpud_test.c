@@ -256,6 +256,77 @@ static void agent_messages(void **state)
 	assert_non_null(strstr(txt, "disposition = leave\ngroup = g1\nprovider_id = dpupool://s1\n"));
 	/* truncated input */
 	assert_int_equal(dpud_directive_unpack(dir, 5, &d), -EBADMSG);
+
+	/* strings that would inject lines into the directive file or env */
+	{
+		Dpupool__Agent__V1__Directive m = DPUPOOL__AGENT__V1__DIRECTIVE__INIT;
+		static const char *const bad[][3] = {
+			{ "g1\ndisposition = join", "dpupool://s1", "" },
+			{ "g 1", "dpupool://s1", "" },
+			{ "g1", "dpupool://s1\nx", "" },
+			{ "g1", "dpupool:// s1", "" },
+			{ "g1", "dpupool://s1", "line\nbreak" },
+			{ "g1", "dpupool://s\xc3\xa9", "" },
+			{ "g1234567890123456789012345678901234567890123456789012345678901234", "p", "" },
+		};
+		uint8_t out[512];
+		size_t i, n;
+
+		m.disposition = DPUPOOL__AGENT__V1__DISPOSITION__JOIN;
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			m.group = (char *)bad[i][0];
+			m.provider_id = (char *)bad[i][1];
+			m.message = (char *)bad[i][2];
+			n = dpupool__agent__v1__directive__pack(&m, out);
+			assert_int_equal(dpud_directive_unpack(out, n, &d), -EINVAL);
+		}
+		m.group = "pool-a_1.x";
+		m.provider_id = "dpupool://s1";
+		m.message = "welcome, host s1 (group pool-a_1.x)";
+		n = dpupool__agent__v1__directive__pack(&m, out);
+		assert_int_equal(dpud_directive_unpack(out, n, &d), 0);
+		assert_string_equal(d.message, m.message);
+	}
+}
+
+/* a failed dump shows no stale functions and says so */
+static void metrics_dpu_down(void **state)
+{
+	struct dpud_hist h = { 0 };
+	struct dpud_headroom hr = { 0 };
+	struct dpud_metrics m = { .device = "dpu0", .attach = &h,
+				  .headroom = &hr, .dump_age_s = -1 };
+	size_t len;
+	char *out;
+
+	(void)state;
+	out = dpud_metrics_render(&m, &len);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "\ndpud_dpu_up 0\n"));
+	assert_non_null(strstr(out, "\ndpud_state_ok 0\n"));
+	assert_null(strstr(out, "dpu_functions{"));
+	assert_null(strstr(out, "dpud_dpu_dump_age_seconds "));
+	free(out);
+}
+
+static void config_hook_and_empty(void **state)
+{
+	char err[DPUD_ERR_LEN] = "";
+	struct dpud_config c;
+
+	(void)state;
+	dpud_config_defaults(&c);
+	assert_int_equal(c.hook_timeout_ms, 60000);
+	assert_false(c.delete_on_empty_start);
+	assert_int_equal(dpud_config_parse("t.conf", "hook_timeout = 5s\ndelete_on_empty_start = yes\n",
+					   &c, err, sizeof(err)), 0);
+	assert_int_equal(c.hook_timeout_ms, 5000);
+	assert_true(c.delete_on_empty_start);
+	assert_int_equal(dpud_config_parse("t.conf", "delete_on_empty_start = 1\n",
+					   &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:1: 'delete_on_empty_start' takes yes or no, not '1'");
+	assert_int_equal(dpud_config_parse("t.conf", "hook_timeout = 0s\n",
+					   &c, err, sizeof(err)), -EINVAL);
 }
 
 static void small_parsers(void **state)
@@ -665,6 +736,7 @@ static void records_on_disk(void **state)
 				  .type = DPU_FN_TYPE_NET, .has_mac = true,
 				  .mac = { 2, 1, 2, 3, 4, 5 } };
 	struct dpud_record *recs = NULL;
+	char err[PATH_MAX + 64] = "";
 	size_t n = 0;
 	FILE *f;
 
@@ -679,7 +751,12 @@ static void records_on_disk(void **state)
 	assert_non_null(f);
 	fputs("garbage\n", f);
 	fclose(f);
-	assert_int_equal(dpud_records_load(dir, &recs, &n), 0);
+	/* a bad record stops the load, naming it: nothing may be planned */
+	assert_int_equal(dpud_records_load(dir, &recs, &n, err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "junk.fn: not a state record"));
+	unlink(path);
+	assert_int_equal(dpud_records_load(dir, &recs, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 2);
 	if (strcmp(recs[0].name, "nic0") == 0) {
 		struct dpud_record t = recs[0];
@@ -692,10 +769,9 @@ static void records_on_disk(void **state)
 	free(recs);
 	assert_int_equal(dpud_record_remove(dir, "disk-db"), 0);
 	assert_int_equal(dpud_record_remove(dir, "disk-db"), 0);
-	assert_int_equal(dpud_records_load(dir, &recs, &n), 0);
+	assert_int_equal(dpud_records_load(dir, &recs, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 1);
 	free(recs);
-	unlink(path);
 	assert_int_equal(dpud_record_remove(dir, "nic0"), 0);
 	assert_int_equal(rmdir(dir), 0);
 }
@@ -776,7 +852,9 @@ static void metrics_format(void **state)
 	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
 				  .have_actual = true, .attach = &h,
 				  .reconciles = 3, .managed = 2,
-				  .headroom = &hr };
+				  .headroom = &hr, .dpu_up = true,
+				  .state_ok = true, .dump_age_s = 1.5,
+				  .conn_timeouts = 4 };
 	size_t len;
 	char *out;
 
@@ -788,6 +866,10 @@ static void metrics_format(void **state)
 	assert_non_null(out);
 	assert_int_equal(strlen(out), len);
 #define HAS(s) assert_non_null(strstr(out, s))
+	HAS("\ndpud_dpu_up 1\n");
+	HAS("\ndpud_dpu_dump_age_seconds 1.5\n");
+	HAS("\ndpud_state_ok 1\n");
+	HAS("\ndpud_http_timeouts_total 4\n");
 	HAS("# HELP dpu_functions Functions of the DPU by type and state.\n"
 	    "# TYPE dpu_functions gauge\n"
 	    "dpu_functions{device=\"dpu0\",type=\"blk\",state=\"creating\"} 0\n"
@@ -974,6 +1056,8 @@ int main(void)
 		cmocka_unit_test(records_on_disk),
 		cmocka_unit_test(desired_dir),
 		cmocka_unit_test(metrics_format),
+		cmocka_unit_test(metrics_dpu_down),
+		cmocka_unit_test(config_hook_and_empty),
 		cmocka_unit_test(metrics_escape),
 		cmocka_unit_test(metrics_agent),
 		cmocka_unit_test(headroom_besteffort_floor),

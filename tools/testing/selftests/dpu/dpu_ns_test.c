@@ -106,6 +106,8 @@ static int foreign_checks(const char *dev, int go_fd, int done_fd)
 			return 11;
 	} else if (write(go_fd, &c, 1) != 1 || read(done_fd, &c, 1) != 1) {
 		return 12;
+	} else {
+		return 50;	/* could not join: nothing to listen to */
 	}
 	return 0;
 }
@@ -160,6 +162,8 @@ static void run_foreign(struct __test_metadata *_metadata,
 	ASSERT_EQ(1, write(done[1], &c, 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 50)
+		SKIP(return, "the events group could not be joined there: no event check");
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("check %d failed in the other namespace", WEXITSTATUS(status));
 }

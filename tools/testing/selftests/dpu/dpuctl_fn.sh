@@ -9,7 +9,7 @@ dev=$(sim_dpu 6002)
 sim_knob 6002 attach_delay_ms 20
 # functions belong to existing tenants
 for t in acme globex batch; do
-	"$DPUCTL" tenant add "$dev/$t" >/dev/null || echo "# tenant add $dev/$t failed"
+	check "tenant add $dev/$t" quiet "$DPUCTL" tenant add "$dev/$t"
 done
 mon=/tmp/dpuctl-monitor.$$
 "$DPUCTL" monitor > "$mon" 2>&1 &

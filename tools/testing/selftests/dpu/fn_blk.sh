@@ -54,7 +54,9 @@ timeout 30 tail --pid=$fio_pid -f /dev/null
 check "fio ends within 30 s of the surprise removal" test $(($(date +%s) - start)) -lt 30
 wait $fio_pid
 rc=$?
-check "fio reports the I/O errors (exit $rc)" test $rc -ne 0
+# exit 1 with the I/O error in its report; not a crash, a kill or bad usage
+check "fio reports the I/O errors (exit $rc)" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'error=Input/output error' /tmp/surprise.out"
 check "function state is gone" \
 	test "$(cat /sys/class/dpu_fn/${dev}fn$idx/state)" = gone
 check "a gone function can be deleted" "$DPUCTL" fn del "$dev/$idx"

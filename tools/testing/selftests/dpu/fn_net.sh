@@ -21,7 +21,7 @@ check "NIC $nic and representor $rep exist" test -e "/sys/class/net/$nic" -a -e 
 check "NIC MAC is the function's" \
 	test "$(cat /sys/class/net/$nic/address)" = "$(cat /sys/class/dpu_fn/${dev}fn$idx/mac)"
 
-netns_pair "$nic" "$rep" dpu_a dpu_b 10.200.0
+check "NIC and representor into two namespaces" netns_pair "$nic" "$rep" dpu_a dpu_b 10.200.0 || finish
 
 check "ping across the function" ip netns exec dpu_a ping -c 3 -W 2 -q 10.200.0.2
 ip netns exec dpu_b iperf3 -s -1 -D -B 10.200.0.2 >/dev/null
@@ -41,10 +41,11 @@ check "and the representor from the other" \
 
 # a namespace that dies with the NIC in it
 read -r idx nic < <(fn_add "$dev" net - acme)
-ip netns add dpu_a 2>/dev/null
-ip link set "$nic" netns dpu_a
+check "a namespace for the NIC" ip netns add dpu_a
+check "the NIC moves into it" ip link set "$nic" netns dpu_a
+check "  and is there, not here" sh -c "ip -n dpu_a link show '$nic' >/dev/null && [ ! -e '/sys/class/net/$nic' ]"
 ip netns del dpu_a
 sleep 0.5
-check "NIC returns to the initial namespace when its namespace goes" test -e "/sys/class/net/$nic"
+check "NIC returns to the initial namespace when its namespace goes" wait_for_path "/sys/class/net/$nic"
 check "and deletes cleanly" "$DPUCTL" fn del "$dev/$idx"
 finish

@@ -25,6 +25,19 @@ check() {	# check DESCRIPTION COMMAND...
 	fi
 }
 
+wait_for_path() {	# wait_for_path PATH: up to 3 s for it to exist
+	local i
+	for i in $(seq 1 30); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+quiet() {	# quiet COMMAND...: its exit status, without its output
+	"$@" >/dev/null
+}
+
 finish() {
 	echo "# $n_pass passed, $n_fail failed"
 	[ "$n_fail" -eq 0 ] && exit $KSFT_PASS

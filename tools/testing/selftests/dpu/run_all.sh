@@ -6,7 +6,7 @@
 # kselftest's "make run_tests" runs the same programs.
 cd "$(dirname "$0")" || exit 1
 tests=${*:-$(make -s --no-print-directory print-tests 2>/dev/null)}
-timeout=$(sed -n 's/^timeout=//p' settings)
+timeout=${DPU_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' settings)}
 for t in $tests; do
 	echo "# selftest: $t"
 	timeout "${timeout:-300}" "./$t" 2>&1

@@ -31,18 +31,16 @@ pct() {		# pct VALUE TARGET: signed deviation in percent
 	awk -v v="$1" -v t="$2" 'BEGIN { printf "%+.1f%%", (v - t) / t * 100 }'
 }
 
-tenant() {	# tenant add|set NAME ARGS...: quiet, failures reported
+tenant() {	# tenant add|set NAME ARGS...: a refusal fails the test
 	local cmd=$1 name=$2
 	shift 2
-	"$DPUCTL" tenant "$cmd" "$dev/$name" "$@" >/dev/null ||
-		echo "# dpuctl tenant $cmd $dev/$name $* failed"
+	check "dpuctl tenant $cmd $dev/$name $*" quiet "$DPUCTL" tenant "$cmd" "$dev/$name" "$@"
 }
 
 fnset() {	# fnset INDEX ARGS...
 	local idx=$1
 	shift
-	"$DPUCTL" fn set "$dev/$idx" "$@" >/dev/null ||
-		echo "# dpuctl fn set $dev/$idx $* failed"
+	check "dpuctl fn set $dev/$idx $*" quiet "$DPUCTL" fn set "$dev/$idx" "$@"
 }
 
 # fio_json OUT DISK RW BS SECONDS IODEPTH [JOBS]: a time-based run after a
@@ -126,13 +124,15 @@ sleep 1
 start=$(date +%s%N)
 start0=$start
 fio --name=burst --filename="/dev/$sblk" --rw=randread --bs=4k --ioengine=io_uring \
-	--iodepth=16 --direct=1 --number_ios=1000 --size=200M --output-format=json >/dev/null
+	--iodepth=16 --direct=1 --number_ios=1000 --size=200M --output-format=json >/dev/null ||
+	check "fio (burst) exits 0" false
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "# tenant burst 1000 at 100 IOPS: 1000 I/Os in $ms ms"
 check "a tenant's full bucket passes its burst of 1000 at once (${ms} ms, not 10 s)" test $ms -lt 3000
 start=$(date +%s%N)
 fio --name=burst2 --filename="/dev/$sblk" --rw=randread --bs=4k --ioengine=io_uring \
-	--iodepth=16 --direct=1 --number_ios=400 --size=200M --output-format=json >/dev/null
+	--iodepth=16 --direct=1 --number_ios=400 --size=200M --output-format=json >/dev/null ||
+	check "fio (burst2) exits 0" false
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 total=$(( ($(date +%s%N) - start0) / 1000000 ))
 echo "# then 400 more I/Os in $ms ms, $total ms since the burst began"
@@ -224,7 +224,7 @@ fio --name=move --filename="/dev/$ablk" --rw=randread --bs=4k --ioengine=io_urin
 pm=$!
 sleep 1.5
 before=$(rate "$ablk" 1)
-"$DPUCTL" fn set "$dev/$ai" tenant tb >/dev/null || echo "# fn set tenant tb failed"
+fnset "$ai" tenant tb
 sleep 0.5
 after=$(rate "$ablk")	# from 0.5 s to 1 s after the move
 wait $pm
@@ -255,7 +255,9 @@ check "and no I/O failed ($(jq '.jobs[0].error' "$out/storm.json"))" \
 	test "$(jq '.jobs[0].error' "$out/storm.json")" = 0
 tenant set tb iops 5000
 
-# changing a tenant's limit under load takes effect within 100 ms
+# changing a tenant's limit under load: the new limit holds (5%) over the
+# 250 ms from 100 ms after the change (a change landing later than ~120 ms
+# drags that average below 4750)
 fio --name=change --filename="/dev/$bblk" --rw=randread --bs=4k --ioengine=io_uring \
 	--iodepth=16 --direct=1 --time_based --runtime=6 --size=200M \
 	--output-format=json > "$out/change.json" 2>/dev/null &
@@ -265,11 +267,11 @@ sleep 1.5
 before=$(rate "$bblk" 1)
 tenant set tb iops 5000
 sleep 0.1
-after=$(rate "$bblk")
+after=$(rate "$bblk" 0.25)
 wait $pc
-echo "# tenant limit changed under load: $before IOPS before, $after IOPS from 100 ms after 2000 -> 5000"
+echo "# tenant limit changed under load: $before IOPS before, $after IOPS from 100 to 350 ms after 2000 -> 5000"
 check "before the change the tenant's old limit holds ($before)" within "$before" 2000 15
-check "100 ms after it the new one does ($after)" within "$after" 5000 15
+check "from 100 ms after it the new one holds within 5% ($after)" within "$after" 5000 5
 check "no I/O failed across the change" test "$(jq '.jobs[0].error' "$out/change.json")" = 0
 
 # ---------------------------------------------------------------- counters
