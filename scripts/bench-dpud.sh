@@ -74,11 +74,11 @@ state_dir = $T/state
 device = $dev
 cgroup_root = kubepods
 reserve_cpu = 250m
-reserve_memory = 64M
+reserve_memory = 64Mi
 sample_interval = 1s
 EOC
 printf 'limits = iops 5k bps 100M\n' > "$D/tenant-t0.conf"
-printf 'tenant = t0\ntype = blk\nsize = 16M\n' > "$D/disk-0.conf"
+printf 'tenant = t0\ntype = blk\nsize = 16Mi\n' > "$D/disk-0.conf"
 printf 'tenant = t0\ntype = net\n' > "$D/nic-0.conf"
 
 ready() {	# ready N: N functions on the device, all ready
@@ -149,7 +149,7 @@ stop
 # (b) 200 functions, 200 cgroups
 for i in $(seq 1 9); do printf 'limits = iops 10k\n' > "$D/tenant-t$i.conf"; done
 for i in $(seq 1 99); do
-	printf 'tenant = t%d\ntype = blk\nsize = 16M\n' $((i % 10)) > "$D/disk-$i.conf"
+	printf 'tenant = t%d\ntype = blk\nsize = 16Mi\n' $((i % 10)) > "$D/disk-$i.conf"
 	printf 'tenant = t%d\ntype = net\n' $((i % 10)) > "$D/nic-$i.conf"
 done
 for i in $(seq 1 200); do
@@ -186,6 +186,7 @@ stop
 cat > "$T/provider.conf" <<EOC
 listen = 127.0.0.1:9901
 db = $T/provider.db
+insecure_agents = yes
 agent_report_interval = 1s
 [group g]
 min = 0

@@ -172,7 +172,7 @@ if want debug; then
 		tail -n 30 "$logs/debug-kernel.log"
 		record debug 0 1
 	else
-		scripts/vm --debug-kernel -t 2400 -- env DPU_FUZZ_SECONDS=${DPU_FUZZ_SECONDS:-60} DPU_TEST_TIMEOUT=900 \
+		scripts/vm --debug-kernel -t 2400 -- env DPU_FUZZ_SECONDS=${DPU_FUZZ_SECONDS:-60} DPU_RACE_SECONDS=8 DPU_TEST_TIMEOUT=900 \
 			tools/testing/selftests/dpu/run_all.sh $dtests 2>&1 | tee "$logs/debug.log"
 		selftest_count debug "$logs/debug.log" "${PIPESTATUS[0]}" $dtests
 	fi

@@ -75,7 +75,7 @@ d=/tmp/dpud; rm -rf $d; mkdir -p $d/desired.d $d/state /sys/fs/cgroup/kubepods
 echo "+cpu +memory" > /sys/fs/cgroup/cgroup.subtree_control
 printf "listen = 127.0.0.1:9477\ndesired_dir = $d/desired.d\nstate_dir = $d/state\ndevice = dpu0\ncgroup_root = kubepods\nreserve_cpu = 250m\nsample_interval = 1s\n" > $d/dpud.conf
 printf "limits = iops 5k bps 100M\n" > $d/desired.d/tenant-initech.conf
-printf "tenant = initech\ntype = blk\nsize = 64M\n" > $d/desired.d/disk-db.conf
+printf "tenant = initech\ntype = blk\nsize = 64Mi\n" > $d/desired.d/disk-db.conf
 printf "tenant = initech\ntype = net\nmac = 02:00:00:aa:bb:01\nmtu = 9000\n" > $d/desired.d/nic0.conf
 head -n 20 $d/dpud.conf $d/desired.d/*
 say "dpud --config $d/dpud.conf &      # attaches both, reconciles on every event"
@@ -98,7 +98,7 @@ kill -TERM $dpud_pid; wait $dpud_pid && echo "dpud exited 0"
 grep -E "msg=\"(starting|action done|exiting)\"" $d/dpud.log | sed -E "s/^ts=[^ ]* //" | head -n 8
 say "dpu-provider: cluster-autoscaler externalgrpc provider, two node groups"
 p=/tmp/provider; rm -rf $p; mkdir -p $p/py
-printf "agent_report_interval = 1s\n\n[group dpu-16c]\nmin = 1\nmax = 5\ncpu = 16\nmemory = 64Gi\n\n[group dpu-64c]\nmin = 0\nmax = 2\ncpu = 64\nmemory = 256Gi\n" > $p/provider.conf
+printf "insecure_agents = yes\nagent_report_interval = 1s\n\n[group dpu-16c]\nmin = 1\nmax = 5\ncpu = 16\nmemory = 64Gi\n\n[group dpu-64c]\nmin = 0\nmax = 2\ncpu = 64\nmemory = 256Gi\n" > $p/provider.conf
 printf "#!/bin/sh\n# provision hook: a real site powers the host on and attaches its boot disk\nsleep 1\nexit 0\n" > $p/hook.sh
 chmod +x $p/hook.sh
 cat $p/provider.conf

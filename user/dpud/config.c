@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dpud.h"
+#include "quantity.h"
 
 static int fail(char *err, size_t errlen, const char *file, unsigned int line,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -127,28 +128,24 @@ int dpud_parse_duration_ms(const char *s, uint32_t *ms)
 	return 0;
 }
 
+/* Kubernetes quantities (lib/quantity.c), as dpu-provider reads them */
 int dpud_parse_cpu_milli(const char *s, uint64_t *milli)
 {
-	size_t n = strlen(s);
-	char *end;
-	double v;
+	int64_t v;
 
-	if (!n || !(isdigit((unsigned char)*s)))
+	if (dpu_quantity_parse(s, 1000, &v))
 		return -EINVAL;
-	if (s[n - 1] == 'm') {
-		unsigned long long m;
+	*milli = (uint64_t)v;
+	return 0;
+}
 
-		errno = 0;
-		m = strtoull(s, &end, 10);
-		if (errno || end != s + n - 1)
-			return -EINVAL;
-		*milli = m;
-		return 0;
-	}
-	v = strtod(s, &end);
-	if (*end || !isfinite(v) || v < 0 || v > 1e9)
+int dpud_parse_bytes(const char *s, uint64_t *bytes)
+{
+	int64_t v;
+
+	if (dpu_quantity_parse(s, 1, &v))
 		return -EINVAL;
-	*milli = (uint64_t)llround(v * 1000);
+	*bytes = (uint64_t)v;
 	return 0;
 }
 
@@ -386,14 +383,15 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 	if (!strcmp(key, "reserve_cpu")) {
 		if (dpud_parse_cpu_milli(val, &c->reserve_cpu_milli))
 			return fail(err, errlen, file, line,
-				    "bad cpu amount '%s' (e.g. 500m, 1.5)",
+				    "bad cpu quantity '%s' (Kubernetes: 500m, 1.5)",
 				    val);
 		return 0;
 	}
 	if (!strcmp(key, "reserve_memory")) {
-		if (dpu_parse_size(val, &c->reserve_memory))
+		if (dpud_parse_bytes(val, &c->reserve_memory))
 			return fail(err, errlen, file, line,
-				    "bad size '%s' (e.g. 512M, 2G)", val);
+				    "bad quantity '%s' (Kubernetes: 512Mi, 2Gi, 2G = 2*10^9)",
+				    val);
 		return 0;
 	}
 	if (!strcmp(key, "hook_timeout")) {
@@ -658,9 +656,13 @@ static int att_kv(const char *file, unsigned int line, const char *key,
 				    "bad type '%s' (blk or net)", val);
 		a->type = (uint8_t)t;
 	} else if (!strcmp(key, "size")) {
-		if (dpu_parse_size(val, &a->size) || !a->size)
+		if (dpud_parse_bytes(val, &a->size) || !a->size)
 			return fail(err, errlen, file, line,
-				    "bad size '%s' (e.g. 10G)", val);
+				    "bad size '%s' (e.g. 10Gi)", val);
+		if (a->size % 4096)
+			return fail(err, errlen, file, line,
+				    "size '%s' is %llu bytes, not a multiple of 4096 (Kubernetes quantities: 10G = 10^10 bytes, 10Gi = 10 * 2^30)",
+				    val, (unsigned long long)a->size);
 	} else if (!strcmp(key, "mac")) {
 		if (dpu_parse_mac(val, a->mac) || (a->mac[0] & 1) ||
 		    !memcmp(a->mac, "\0\0\0\0\0\0", 6))

@@ -57,7 +57,9 @@ int dpud_config_load(const char *path, struct dpud_config *c, char *err,
 
 /* Small parsers (public for tests): 0 or -EINVAL */
 int dpud_parse_duration_ms(const char *s, uint32_t *ms);	/* 500ms 10s 1m */
+/* Kubernetes quantities, as dpu-provider reads them (lib/quantity.h) */
 int dpud_parse_cpu_milli(const char *s, uint64_t *milli);	/* 500m 1.5 2 */
+int dpud_parse_bytes(const char *s, uint64_t *bytes);	/* 64Mi, 1G = 10^9 */
 /* "host:port" or "[v6]:port" -> host, port; 0 or -EINVAL */
 int dpud_split_hostport(const char *t, char *host, size_t hlen, char *port,
 			size_t plen);

@@ -2,6 +2,7 @@
 /* dpu-provider config parser: "key = value" lines, '#' or ';' comments,
  * "[group NAME]" sections.  Every error names file:line and the reason. */
 #include "config.h"
+#include "quantity.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,8 @@ void pcfg_defaults(struct pcfg *cfg)
 	cfg->max_attempts = 3;
 	cfg->agent_report_interval_s = 30;
 	cfg->max_parallel_hooks = 16;
+	cfg->nautoscaler_names = 1;
+	snprintf(cfg->autoscaler_names[0], PCFG_NAME_MAX, "cluster-autoscaler");
 }
 
 void pcfg_free(struct pcfg *cfg)
@@ -47,55 +50,17 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Integer with an optional suffix table; returns 0 on success. */
-static int parse_scaled(const char *s, int64_t *out, int64_t unit_mult,
-			int allow_milli)
-{
-	static const struct { const char *sfx; int64_t mult; } sfx[] = {
-		{ "Ki", 1LL << 10 }, { "Mi", 1LL << 20 }, { "Gi", 1LL << 30 },
-		{ "Ti", 1LL << 40 }, { "Pi", 1LL << 50 },
-		{ "k", 1000LL }, { "M", 1000000LL }, { "G", 1000000000LL },
-		{ "T", 1000000000000LL }, { "P", 1000000000000000LL },
-	};
-	char *end;
-	if (!*s || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno)
-		return -1;
-	if (!*end) {
-		if (__builtin_mul_overflow(v, unit_mult, out))
-			return -1;
-		return 0;
-	}
-	if (allow_milli && !strcmp(end, "m")) {
-		if (unit_mult != 1000)
-			return -1;
-		*out = v;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		if (strcmp(end, sfx[i].sfx))
-			continue;
-		int64_t t;
-		if (__builtin_mul_overflow(v, sfx[i].mult, &t) ||
-		    __builtin_mul_overflow(t, unit_mult, out))
-			return -1;
-		return 0;
-	}
-	return -1;
-}
-
+/* Kubernetes quantities, the same parser as dpud's (lib/quantity.c) */
 int pcfg_parse_cpu(const char *s, int64_t *milli)
 {
-	/* "16" -> 16000, "500m" -> 500 */
-	return parse_scaled(s, milli, 1000, 1);
+	/* "16" -> 16000, "500m" -> 500, "1.5" -> 1500 */
+	return dpu_quantity_parse(s, 1000, milli) ? -1 : 0;
 }
 
 int pcfg_parse_bytes(const char *s, int64_t *bytes)
 {
-	return parse_scaled(s, bytes, 1, 0);
+	/* "64Gi" -> 64 * 2^30, "64G" -> 64 * 10^9 */
+	return dpu_quantity_parse(s, 1, bytes) ? -1 : 0;
 }
 
 int pcfg_parse_duration(const char *s, int64_t *seconds)
@@ -361,6 +326,26 @@ static int global_key(struct parser *p, const char *k, char *v)
 	}
 	if (!strcmp(k, "hook_waits_for_agent"))
 		return parse_bool(p, k, v, &c->hook_waits_for_agent);
+	if (!strcmp(k, "insecure_agents"))
+		return parse_bool(p, k, v, &c->insecure_agents);
+	if (!strcmp(k, "autoscaler_names")) {
+		char *save = NULL;
+		c->nautoscaler_names = 0;
+		for (char *t = strtok_r(v, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			t = trim(t);
+			if (!*t)
+				continue;
+			if (!valid_value(t) || strlen(t) >= PCFG_NAME_MAX)
+				return fail(p, p->line, "\"autoscaler_names\": invalid name \"%s\"", t);
+			if (c->nautoscaler_names >= PCFG_KV_MAX)
+				return fail(p, p->line, "\"autoscaler_names\": more than %d names",
+					    PCFG_KV_MAX);
+			strcpy(c->autoscaler_names[c->nautoscaler_names++], t);
+		}
+		if (!c->nautoscaler_names)
+			return fail(p, p->line, "\"autoscaler_names\": no name");
+		return 0;
+	}
 	if (!strcmp(k, "agent_report_interval")) {
 		int64_t s;
 		if (pcfg_parse_duration(v, &s) || s <= 0 || s > 3600)

@@ -60,6 +60,11 @@ struct pcfg {
 	int hook_waits_for_agent;	/* hook exit 0 leaves the instance creating
 					 * until its agent registers */
 	int agent_report_interval_s;
+	/* mTLS: certificate names (CN or a SAN) that may call the autoscaler's
+	 * methods; an agent's certificate must name the serial it reports */
+	size_t nautoscaler_names;
+	char autoscaler_names[PCFG_KV_MAX][PCFG_NAME_MAX];
+	int insecure_agents;		/* plaintext: agents accepted anyway */
 	int max_attempts;
 	int max_parallel_hooks;
 	char gpu_label[PCFG_STR_MAX];

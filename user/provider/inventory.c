@@ -706,6 +706,52 @@ int inv_recover(struct inv *inv, int max_attempts, int *failed, struct inv_statu
 	return commit(inv, st);
 }
 
+/* What a host serial may hold: it becomes a file name, an env value, a
+ * log word and part of a provider id. */
+int inv_serial_valid(const char *s)
+{
+	if (!*s || !isalnum((unsigned char)*s))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return 0;
+	return 1;
+}
+
+/*
+ * Serials that firmware ships when nobody set one: many hosts would share
+ * them, so one could report as another. Compared without case, spaces,
+ * dots, dashes and underscores ("To be filled by O.E.M." and
+ * "TO_BE_FILLED_BY_OEM" alike); strings of one repeated character too.
+ */
+int inv_serial_placeholder(const char *s)
+{
+	static const char *const known[] = {
+		"tobefilledbyoem", "defaultstring", "systemserialnumber",
+		"chassisserialnumber", "serialnumber", "notspecified",
+		"notapplicable", "na", "none", "null", "unknown", "invalid",
+		"empty", "oem", "123456789", "0123456789", "1234567890",
+		"12345678", "none0", "notavailable", "notset", "default",
+	};
+	char n[128];
+	size_t k = 0, i;
+
+	for (; *s && k < sizeof(n) - 1; s++)
+		if (isalnum((unsigned char)*s))
+			n[k++] = (char)tolower((unsigned char)*s);
+	n[k] = '\0';
+	if (!k)
+		return 1;
+	for (i = 1; i < k && n[i] == n[0]; i++)
+		;
+	if (i == k)	/* "0000000", "xxxxxxxx", "FFFFFFFF" */
+		return 1;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(n, known[i]))
+			return 1;
+	return 0;
+}
+
 int inv_slot_type_valid(const char *t)
 {
 	size_t n = t ? strlen(t) : 0;
@@ -947,6 +993,15 @@ int inv_agent_report(struct inv *inv, const struct inv_report *r, int is_registe
 		return set(st, INV_INVALID, "host serial is empty");
 	if (strlen(r->serial) >= sizeof(((struct inv_instance *)0)->serial))
 		return set(st, INV_INVALID, "host serial is too long");
+	if (!inv_serial_valid(r->serial))
+		return set(st, INV_INVALID,
+			   "host serial has characters other than A-Z a-z 0-9 . _ - (refused, not escaped)");
+	if (inv_serial_placeholder(r->serial))
+		return set(st, INV_INVALID,
+			   "host serial \"%s\" is a firmware placeholder, not this host's: set serial in dpud.conf",
+			   r->serial);
+	if (r->group && r->group[0] && !inv_fn_token_valid(r->group))
+		return set(st, INV_INVALID, "host \"%s\": invalid node group name", r->serial);
 	if (join_slots(slots, sizeof(slots), r, st) ||
 	    join_functions(&fns, &ready, r, st))
 		return -1;

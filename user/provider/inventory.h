@@ -154,6 +154,10 @@ struct inv_directive {
 
 /* 1 if type is a valid function slot type (see struct inv_slot). */
 int inv_slot_type_valid(const char *type);
+/* A host serial: [A-Za-z0-9._-], starting with a letter or digit */
+int inv_serial_valid(const char *s);
+/* A serial firmware ships when nobody set one ("To Be Filled By O.E.M.") */
+int inv_serial_placeholder(const char *s);
 
 /* 1 if s is a valid function type or state (see struct inv_function). */
 int inv_fn_token_valid(const char *s);

@@ -458,12 +458,102 @@ static void join_pairs(char *buf, size_t len, size_t n, const char *const *k,
 	}
 }
 
-static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
+/*
+ * Who called: under mTLS the names of the client's verified certificate
+ * (its CN and SANs); plaintext has none.
+ */
+#define PEER_NAMES 8
+struct peer {
+	int tls;
+	size_t n;
+	char names[PEER_NAMES][256];
+};
+
+static void peer_of(grpc_call *call, struct peer *p)
+{
+	grpc_auth_context *ctx = grpc_call_auth_context(call);
+	const grpc_auth_property *prop;
+	grpc_auth_property_iterator it;
+
+	memset(p, 0, sizeof(*p));
+	if (!ctx)
+		return;
+	p->tls = grpc_auth_context_peer_is_authenticated(ctx);
+	it = grpc_auth_context_property_iterator(ctx);
+	while ((prop = grpc_auth_property_iterator_next(&it)) && p->n < PEER_NAMES) {
+		if (strcmp(prop->name, GRPC_X509_CN_PROPERTY_NAME) &&
+		    strcmp(prop->name, GRPC_X509_SAN_PROPERTY_NAME))
+			continue;
+		snprintf(p->names[p->n++], sizeof(p->names[0]), "%.*s",
+			 (int)prop->value_length, prop->value);
+	}
+	grpc_auth_context_release(ctx);
+}
+
+static int peer_is(const struct peer *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->names[i], name))
+			return 1;
+	return 0;
+}
+
+static int peer_is_autoscaler(const struct srv *s, const struct peer *p)
+{
+	for (size_t i = 0; i < s->cfg.nautoscaler_names; i++)
+		if (peer_is(p, s->cfg.autoscaler_names[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The autoscaler's methods under mTLS: only for the autoscaler's
+ * certificate, never an agent's. Plaintext (loopback, a sidecar) is
+ * trusted as the operator chose it.
+ */
+static int allow_autoscaler(struct srv *s, const struct peer *p, struct reply *r)
+{
+	if (!p->tls || peer_is_autoscaler(s, p))
+		return 1;
+	fail(r, GRPC_STATUS_PERMISSION_DENIED,
+	     "this method is the cluster autoscaler's: the certificate names %s, not %s",
+	     p->n ? p->names[0] : "nothing", s->cfg.autoscaler_names[0]);
+	return 0;
+}
+
+/* An agent speaks only for the host its certificate names. */
+static int allow_agent(struct srv *s, const struct peer *p, const char *serial,
 		       struct reply *r)
+{
+	if (!p->tls) {
+		if (s->cfg.insecure_agents)
+			return 1;
+		fail(r, GRPC_STATUS_PERMISSION_DENIED,
+		     "agents must present a certificate naming their serial (mTLS);"
+		     " insecure_agents = yes accepts them without (testing only)");
+		return 0;
+	}
+	if (peer_is_autoscaler(s, p)) {
+		fail(r, GRPC_STATUS_PERMISSION_DENIED,
+		     "the autoscaler's certificate cannot report as a host");
+		return 0;
+	}
+	if (serial && peer_is(p, serial))
+		return 1;
+	fail(r, GRPC_STATUS_PERMISSION_DENIED,
+	     "a host reports only as itself: the certificate names %s, the report claims %s",
+	     p->n ? p->names[0] : "nothing", serial ? serial : "no serial");
+	return 0;
+}
+
+static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
+		       const struct peer *peer, struct reply *r)
 {
 	const char *what = is_register ? "Register" : "Report";
 	if (!h)
 		return fail(r, GRPC_STATUS_INVALID_ARGUMENT, "%s request has no host", what);
+	if (!allow_agent(s, peer, h->serial, r))
+		return;
 	size_t nl = h->n_labels < PCFG_KV_MAX ? h->n_labels : PCFG_KV_MAX;
 	const char *lk[PCFG_KV_MAX], *lv[PCFG_KV_MAX];
 	for (size_t i = 0; i < nl; i++) {
@@ -551,45 +641,50 @@ static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
 	answer(r, &resp.base);
 }
 
-static void h_agent_register(struct srv *s, const ProtobufCMessage *in, struct reply *r)
+static void h_agent_register(struct srv *s, const ProtobufCMessage *in,
+			     const struct peer *p, struct reply *r)
 {
-	agent_call(s, ((const AG(RegisterRequest) *)in)->host, 1, r);
+	agent_call(s, ((const AG(RegisterRequest) *)in)->host, 1, p, r);
 }
 
-static void h_agent_report(struct srv *s, const ProtobufCMessage *in, struct reply *r)
+static void h_agent_report(struct srv *s, const ProtobufCMessage *in,
+			   const struct peer *p, struct reply *r)
 {
-	agent_call(s, ((const AG(ReportRequest) *)in)->host, 0, r);
+	agent_call(s, ((const AG(ReportRequest) *)in)->host, 0, p, r);
 }
 
 typedef void (*handler)(struct srv *, const ProtobufCMessage *, struct reply *);
+typedef void (*agent_handler)(struct srv *, const ProtobufCMessage *,
+			      const struct peer *, struct reply *);
 
 static const struct method {
 	const char *svc;
 	const char *name;
 	const ProtobufCMessageDescriptor *req;
 	handler fn;
+	agent_handler afn;
 } methods[] = {
-	{ SERVICE, "NodeGroups", &eg(node_groups_request__descriptor), h_node_groups },
-	{ SERVICE, "NodeGroupForNode", &eg(node_group_for_node_request__descriptor), h_group_for_node },
-	{ SERVICE, "PricingNodePrice", &eg(pricing_node_price_request__descriptor), h_node_price },
-	{ SERVICE, "PricingPodPrice", &eg(pricing_pod_price_request__descriptor), h_pod_price },
-	{ SERVICE, "GPULabel", &eg(gpulabel_request__descriptor), h_gpu_label },
-	{ SERVICE, "GetAvailableGPUTypes", &eg(get_available_gputypes_request__descriptor), h_gpu_types },
-	{ SERVICE, "Cleanup", &eg(cleanup_request__descriptor), h_cleanup },
-	{ SERVICE, "Refresh", &eg(refresh_request__descriptor), h_refresh },
-	{ SERVICE, "NodeGroupTargetSize", &eg(node_group_target_size_request__descriptor), h_target_size },
-	{ SERVICE, "NodeGroupIncreaseSize", &eg(node_group_increase_size_request__descriptor), h_increase },
-	{ SERVICE, "NodeGroupDeleteNodes", &eg(node_group_delete_nodes_request__descriptor), h_delete },
-	{ SERVICE, "NodeGroupDecreaseTargetSize", &eg(node_group_decrease_target_size_request__descriptor), h_decrease },
-	{ SERVICE, "NodeGroupNodes", &eg(node_group_nodes_request__descriptor), h_nodes },
-	{ SERVICE, "NodeGroupTemplateNodeInfo", &eg(node_group_template_node_info_request__descriptor), h_template },
-	{ SERVICE, "NodeGroupGetOptions", &eg(node_group_autoscaling_options_request__descriptor), h_options },
-	{ AGENT_SERVICE, "Register", &dpupool__agent__v1__register_request__descriptor, h_agent_register },
-	{ AGENT_SERVICE, "Report", &dpupool__agent__v1__report_request__descriptor, h_agent_report },
+	{ SERVICE, "NodeGroups", &eg(node_groups_request__descriptor), h_node_groups, NULL },
+	{ SERVICE, "NodeGroupForNode", &eg(node_group_for_node_request__descriptor), h_group_for_node, NULL },
+	{ SERVICE, "PricingNodePrice", &eg(pricing_node_price_request__descriptor), h_node_price, NULL },
+	{ SERVICE, "PricingPodPrice", &eg(pricing_pod_price_request__descriptor), h_pod_price, NULL },
+	{ SERVICE, "GPULabel", &eg(gpulabel_request__descriptor), h_gpu_label, NULL },
+	{ SERVICE, "GetAvailableGPUTypes", &eg(get_available_gputypes_request__descriptor), h_gpu_types, NULL },
+	{ SERVICE, "Cleanup", &eg(cleanup_request__descriptor), h_cleanup, NULL },
+	{ SERVICE, "Refresh", &eg(refresh_request__descriptor), h_refresh, NULL },
+	{ SERVICE, "NodeGroupTargetSize", &eg(node_group_target_size_request__descriptor), h_target_size, NULL },
+	{ SERVICE, "NodeGroupIncreaseSize", &eg(node_group_increase_size_request__descriptor), h_increase, NULL },
+	{ SERVICE, "NodeGroupDeleteNodes", &eg(node_group_delete_nodes_request__descriptor), h_delete, NULL },
+	{ SERVICE, "NodeGroupDecreaseTargetSize", &eg(node_group_decrease_target_size_request__descriptor), h_decrease, NULL },
+	{ SERVICE, "NodeGroupNodes", &eg(node_group_nodes_request__descriptor), h_nodes, NULL },
+	{ SERVICE, "NodeGroupTemplateNodeInfo", &eg(node_group_template_node_info_request__descriptor), h_template, NULL },
+	{ SERVICE, "NodeGroupGetOptions", &eg(node_group_autoscaling_options_request__descriptor), h_options, NULL },
+	{ AGENT_SERVICE, "Register", &dpupool__agent__v1__register_request__descriptor, NULL, h_agent_register },
+	{ AGENT_SERVICE, "Report", &dpupool__agent__v1__report_request__descriptor, NULL, h_agent_report },
 };
 
 static void dispatch(struct srv *s, const char *path, size_t plen,
-		     grpc_byte_buffer *payload, struct reply *r)
+		     grpc_byte_buffer *payload, const struct peer *peer, struct reply *r)
 {
 	const struct method *m = NULL;
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]) && !m; i++) {
@@ -601,6 +696,10 @@ static void dispatch(struct srv *s, const char *path, size_t plen,
 	}
 	if (!m)
 		return fail(r, GRPC_STATUS_UNIMPLEMENTED, "unknown method %.*s", (int)plen, path);
+	if (m->fn && !allow_autoscaler(s, peer, r)) {
+		prov_log("%s: %s", m->name, r->msg);
+		return;
+	}
 	grpc_slice sl = grpc_empty_slice();
 	if (payload) {
 		grpc_byte_buffer_reader rd;
@@ -614,7 +713,10 @@ static void dispatch(struct srv *s, const char *path, size_t plen,
 	grpc_slice_unref(sl);
 	if (!req)
 		return fail(r, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode %s request", m->name);
-	m->fn(s, req, r);
+	if (m->fn)
+		m->fn(s, req, r);
+	else
+		m->afn(s, req, peer, r);
 	protobuf_c_message_free_unpacked(req, NULL);
 	if (r->code != GRPC_STATUS_OK)
 		prov_log("%s: %s", m->name, r->msg);
@@ -695,8 +797,10 @@ static void on_event(struct srv *s, struct call *c, int success, int shutting_do
 			return;
 		}
 		struct reply r = { .code = GRPC_STATUS_OK };
+		struct peer peer;
+		peer_of(c->call, &peer);
 		dispatch(s, (const char *)GRPC_SLICE_START_PTR(c->details.method),
-			 GRPC_SLICE_LENGTH(c->details.method), c->req, &r);
+			 GRPC_SLICE_LENGTH(c->details.method), c->req, &peer, &r);
 		size_t n = 0;
 		if (r.code == GRPC_STATUS_OK && r.buf) {
 			grpc_slice sl = grpc_slice_from_copied_buffer((const char *)r.buf, r.len);

@@ -18,7 +18,7 @@ PROV_GRPC_CFLAGS := $(shell pkg-config --cflags grpc)
 PROV_LIBS := $(shell pkg-config --libs libprotobuf-c sqlite3) -lpthread
 PROV_GRPC_LIBS := $(shell pkg-config --libs grpc)
 
-PROV_CORE := provider/config.c provider/inventory.c provider/template.c
+PROV_CORE := provider/config.c provider/inventory.c provider/template.c lib/quantity.c
 PROV_SRCS := $(PROV_CORE) provider/provision.c provider/main.c
 PROV_HDRS := $(wildcard provider/*.h)
 

@@ -43,6 +43,7 @@ mkdir -p "$A/desired" "$A/state"
 cat > "$A/provider.conf" <<EOC
 listen = 127.0.0.1:$PPORT
 db = $A/provider.db
+insecure_agents = yes
 agent_report_interval = 1s
 [group g1]
 min = 0
@@ -128,8 +129,11 @@ if command -v openssl >/dev/null; then
 		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
 	 printf 'subjectAltName=DNS:provider.test\nextendedKeyUsage=serverAuth\n' > s.ext &&
 	 printf 'extendedKeyUsage=clientAuth\n' > c.ext &&
-	 for n in s c; do
-		openssl req $ec -keyout $n.key -out $n.csr -subj "/CN=$n" &&
+	 cp c.ext o.ext &&
+	 for n in s c o; do
+		# the agent's certificate names its serial; o names another host
+		cn=$n; [ $n = c ] && cn=free-host-1; [ $n = o ] && cn=other-host
+		openssl req $ec -keyout $n.key -out $n.csr -subj "/CN=$cn" &&
 		openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
 			-out $n.crt -days 2 -extfile $n.ext || exit 1
 	 done) >/dev/null 2>&1
@@ -141,6 +145,17 @@ provider_server_name = provider.test"
 	"$DPUD" --config "$A/dpud.conf" 2>>"$A/dpud.log" &
 	APID=$!
 	check "agent: registers over mTLS (server name provider.test)" wait_for 30 registered
+	check "  SIGTERM: exit 0" term "$APID"
+	# a certificate of another host: the provider refuses the report
+	agent_conf "provider_ca = $C/ca.crt
+provider_cert = $C/o.crt
+provider_key = $C/o.key
+provider_server_name = provider.test"
+	"$DPUD" --config "$A/dpud.conf" 2>>"$A/dpud.log" &
+	APID=$!
+	denied() { grep -q 'provider call failed.*code=7 error="a host reports only as itself: the certificate names other-host, the report claims free-host-1"' "$A/dpud.log"; }
+	check "agent: another host's certificate: PERMISSION_DENIED, named" wait_for 20 denied
+	check "  never registered" eval '[ "$(mval dpud_agent_registered)" = 0 ]'
 	check "  SIGTERM: exit 0" term "$APID"
 	# a certificate for another name than the one expected: refused
 	agent_conf "provider_ca = $C/ca.crt

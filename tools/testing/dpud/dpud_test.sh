@@ -50,7 +50,7 @@ device = $DEV
 sample_interval = 1s
 cgroup_root = dpud-test
 reserve_cpu = 250m
-reserve_memory = 64M
+reserve_memory = 64Mi
 EOC
 cat > "$D/tenant-acme.conf" <<EOC
 limits = iops 5k bps 100M
@@ -61,7 +61,7 @@ EOC
 cat > "$D/disk-db.conf" <<EOC
 tenant = acme
 type = blk
-size = 64M
+size = 64Mi
 EOC
 cat > "$D/nic0.conf" <<EOC
 tenant = web
@@ -98,7 +98,7 @@ printf 'tenant = acme\ntype = blk\nsize = lots\n' > "$T/bad.d/d.conf"
 printf 'desired_dir = %s\n' "$T/bad.d" > "$T/bad2.conf"
 out=$("$DPUD" --config "$T/bad2.conf" 2>&1); rc=$?
 check "bad desired file: exit 2 and FILE:LINE" \
-	eq "$rc:$out" "2:$T/bad.d/d.conf:3: bad size 'lots' (e.g. 10G)"
+	eq "$rc:$out" "2:$T/bad.d/d.conf:3: bad size 'lots' (e.g. 10Gi)"
 check "--check accepts the good config" sh -c "'$DPUD' --config '$T/dpud.conf' --check >/dev/null"
 
 # a function dpud did not create: never touched
@@ -165,7 +165,7 @@ m=$(metrics)
 t=$(awk '/^dpud_http_timeouts_total /{print $2}' <<<"$m")
 check "  the timeouts counted (${t})" test "${t:-0}" -ge 60
 for fd in "${idle[@]}"; do exec {fd}>&-; done
-check "metrics: dpud_dpu_up 1, dpud_state_ok 1" sh -c "grep -q '^dpud_dpu_up 1' <<<'$m' && grep -q '^dpud_state_ok 1' <<<'$m'"
+check "metrics: dpud_dpu_up 1, dpud_state_ok 1" eval 'grep -q "^dpud_dpu_up 1" <<<"$m" && grep -q "^dpud_state_ok 1" <<<"$m"'
 
 # ----------------- an unreadable state record stops the reconcile
 printf 'garbage\n' > "$T/state/zz-junk.fn"
@@ -173,7 +173,7 @@ n0=$(nfns)
 cat > "$D/disk9.conf" <<EOC
 tenant = acme
 type = blk
-size = 8M
+size = 8Mi
 EOC
 kill -HUP "$PID"
 stopped() { grep -q 'cannot read the state directory, reconcile stopped.*zz-junk.fn: not a state record' "$T/dpud.log"; }
@@ -213,7 +213,7 @@ echo 2000 > "$DBG/attach_delay_ms"
 cat > "$D/disk2.conf" <<EOC
 tenant = acme
 type = blk
-size = 32M
+size = 32Mi
 EOC
 cat > "$D/nic1.conf" <<EOC
 tenant = web
@@ -254,7 +254,7 @@ rm "$D/broken.conf"
 
 # ------------------- crash between the state record and FN_NEW
 kill -TERM "$PID"; wait "$PID"
-printf 'tenant = acme\ntype = blk\nsize = 16M\n' > "$D/disk3.conf"
+printf 'tenant = acme\ntype = blk\nsize = 16Mi\n' > "$D/disk3.conf"
 { DPUD_TEST_CRASH_AT=record-saved "$DPUD" --config "$T/dpud.conf" 2>>"$T/dpud.log"; } 2>/dev/null
 rc=$?
 check "crash right after saving the record (killed: $rc)" eq "$rc" 137

@@ -161,12 +161,16 @@ def make_certs(d):
         "server": "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
         "client": "extendedKeyUsage=clientAuth\n",
     }
+    # the autoscaler's certificate is named cluster-autoscaler (the default
+    # autoscaler_names); an agent's names its host's serial
+    cns = {"server": "localhost", "client": "cluster-autoscaler", "foreign": "dpupool-foreign",
+           "agent": "tls-host-1"}
     for name, ca, kind in (("server", "ca", "server"), ("client", "ca", "client"),
-                           ("foreign", "otherca", "client")):
+                           ("foreign", "otherca", "client"), ("agent", "ca", "client")):
         with open(os.path.join(d, name + ".ext"), "w") as f:
             f.write(exts[kind])
         openssl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr",
-                "-subj", "/CN=" + ("localhost" if kind == "server" else "dpupool-" + name), cwd=d)
+                "-subj", "/CN=" + cns[name], cwd=d)
         openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key",
                 "-CAcreateserial", "-out", name + ".crt", "-days", "2",
                 "-extfile", name + ".ext", cwd=d)
@@ -174,10 +178,11 @@ def make_certs(d):
     def rd(n):
         with open(os.path.join(d, n), "rb") as f:
             return f.read()
-    return {n: rd(n) for n in ("ca.crt", "client.key", "client.crt", "foreign.key", "foreign.crt")}
+    return {n: rd(n) for n in ("ca.crt", "client.key", "client.crt", "foreign.key", "foreign.crt",
+                               "agent.key", "agent.crt")}
 
 
-def tls_tests(binary, tmp, grpc, pb):
+def tls_tests(binary, tmp, grpc, pb, ag):
     d = os.path.join(tmp, "certs")
     try:
         pem = make_certs(d)
@@ -259,13 +264,58 @@ def tls_tests(binary, tmp, grpc, pb):
                 return "rc %d, stderr %r" % (r.returncode, r.stderr)
             return True
         check("--tls-cert without --tls-key/--tls-ca rejected, exit 2", t_half)
+
+        # identities: the autoscaler's methods for its certificate only, an
+        # agent reports only as the host its certificate names
+        def creds(who):
+            return grpc.ssl_channel_credentials(root_certificates=pem["ca.crt"],
+                                                private_key=pem[who + ".key"],
+                                                certificate_chain=pem[who + ".crt"])
+
+        def register(who, serial):
+            chan = grpc.secure_channel(addr, creds(who))
+            try:
+                f = chan.unary_unary(AGENT + "Register",
+                                     request_serializer=lambda m: m.SerializeToString(),
+                                     response_deserializer=ag.Directive.FromString)
+                return f(ag.RegisterRequest(host=ag.HostReport(serial=serial)), timeout=5)
+            finally:
+                chan.close()
+
+        def denied(fn, text):
+            try:
+                fn()
+            except grpc.RpcError as e:
+                if e.code() != grpc.StatusCode.PERMISSION_DENIED or text not in (e.details() or ""):
+                    return "got %s %r, want PERMISSION_DENIED with %r" % (e.code(), e.details(), text)
+                return True
+            return "the call succeeded"
+
+        def t_agent_self():
+            d = register("agent", "tls-host-1")
+            if d.disposition != ag.STAY_FREE:
+                return "directive %r" % d
+            return True
+        check("mTLS: an agent certificate named tls-host-1 registers as tls-host-1", t_agent_self)
+        check("mTLS: the same certificate cannot report as another host",
+              lambda: denied(lambda: register("agent", "tls-host-2"),
+                             "a host reports only as itself: the certificate names tls-host-1,"
+                             " the report claims tls-host-2"))
+        check("mTLS: an agent certificate cannot call the autoscaler's methods",
+              lambda: denied(lambda: call_with(creds("agent")),
+                             "this method is the cluster autoscaler's: the certificate names tls-host-1"))
+        check("mTLS: the autoscaler's certificate cannot report as a host",
+              lambda: denied(lambda: register("client", "cluster-autoscaler"),
+                             "the autoscaler's certificate cannot report as a host"))
     finally:
         rc = prov.stop()
     check("TLS provider: SIGTERM, exit status 0", lambda: True if rc == 0 else "exit status %r" % rc)
 
 
 AGENT_CONFIG = """\
-# agents register: the hook only boots the host
+# agents register: the hook only boots the host; plaintext agents on
+# loopback for the test
+insecure_agents = yes
 hook_waits_for_agent = yes
 agent_report_interval = 7s
 
@@ -417,6 +467,28 @@ def agent_tests(binary, tmp, grpc, pb, core, ag):
                 return "dpu-0002 %r" % st["dpupool://dpu-0002"]
             return True
         check("agent: Register of a creating instance -> JOIN, instance running", t_register)
+
+        def t_placeholder():
+            for serial in ("To_Be_Filled_By_O.E.M.", "Default-string", "0000000000", "123456789"):
+                try:
+                    rpc(AGENT, "Register", ag.RegisterRequest(host=host(serial)), ag.Directive)
+                except grpc.RpcError as e:
+                    if e.code() != grpc.StatusCode.INVALID_ARGUMENT or \
+                            "is a firmware placeholder" not in (e.details() or ""):
+                        return "%s: got %s %r" % (serial, e.code(), e.details())
+                    continue
+                return "%s was accepted" % serial
+            for serial in ("a\nb", "x y", "-lead", "caf\u00e9"):
+                try:
+                    rpc(AGENT, "Register", ag.RegisterRequest(host=host(serial)), ag.Directive)
+                except grpc.RpcError as e:
+                    if e.code() != grpc.StatusCode.INVALID_ARGUMENT or \
+                            "host serial has characters other than" not in (e.details() or ""):
+                        return "%r: got %s %r" % (serial, e.code(), e.details())
+                    continue
+                return "%r was accepted" % serial
+            return True
+        check("agent: placeholder DMI serials and serials with other characters refused", t_placeholder)
 
         def t_register_functions():
             # INDEX:TYPE:STATE:TENANT:SIZE:MAC, sorted by index; ready 2 of 4
@@ -712,7 +784,7 @@ def run(binary, tmp):
         return True
     check("bad config rejected with file:line and exit 2", t_badconf)
 
-    tls_tests(binary, tmp, grpc, pb)
+    tls_tests(binary, tmp, grpc, pb, ag)
     agent_tests(binary, tmp, grpc, pb, core, ag)
 
     prov = Provider(binary, tmp)

@@ -33,7 +33,7 @@ static void config_ok(void **state)
 		"# comment\n\n  listen = 0.0.0.0:9100  \n"
 		"desired_dir = /tmp/des\nstate_dir=/tmp/st\n"
 		"cgroup_root = kubepods/burstable\nreserve_cpu = 500m\n"
-		"reserve_memory = 1G\nsample_interval = 500ms\n"
+		"reserve_memory = 1Gi\nsample_interval = 500ms\n"
 		"device = dpu3\nheadroom_margin = 1.5\n", &c, err,
 		sizeof(err)), 0);
 	assert_string_equal(c.listen, "0.0.0.0:9100");
@@ -99,9 +99,9 @@ static void config_errors(void **state)
 	config_err("desired_dir = rel/dir\n",
 		   "/etc/dpud/dpud.conf:1: 'desired_dir' must be an absolute path");
 	config_err("reserve_cpu = lots\n",
-		   "/etc/dpud/dpud.conf:1: bad cpu amount 'lots' (e.g. 500m, 1.5)");
+		   "/etc/dpud/dpud.conf:1: bad cpu quantity 'lots' (Kubernetes: 500m, 1.5)");
 	config_err("reserve_memory = 1X\n",
-		   "/etc/dpud/dpud.conf:1: bad size '1X' (e.g. 512M, 2G)");
+		   "/etc/dpud/dpud.conf:1: bad quantity '1X' (Kubernetes: 512Mi, 2Gi, 2G = 2*10^9)");
 	config_err("sample_interval = 0s\n",
 		   "/etc/dpud/dpud.conf:1: bad duration '0s' (e.g. 500ms, 10s, 1m)");
 	config_err("device = eth0\n",
@@ -342,7 +342,28 @@ static void small_parsers(void **state)
 	assert_int_equal(dpud_parse_cpu_milli("250m", &m), 0);
 	assert_int_equal(m, 250);
 	assert_int_equal(dpud_parse_cpu_milli("-1", &m), -EINVAL);
-	assert_int_equal(dpud_parse_cpu_milli("1.5m", &m), -EINVAL);
+	/* Kubernetes rounds a fraction of a milli up, so do we */
+	assert_int_equal(dpud_parse_cpu_milli("1.5m", &m), 0);
+	assert_int_equal(m, 2);
+	assert_int_equal(dpud_parse_cpu_milli("1.5x", &m), -EINVAL);
+	{
+		uint64_t b;
+
+		/* the same quantities as dpu-provider: G is 10^9, Gi 2^30 */
+		assert_int_equal(dpud_parse_bytes("1G", &b), 0);
+		assert_int_equal(b, 1000000000ULL);
+		assert_int_equal(dpud_parse_bytes("1Gi", &b), 0);
+		assert_int_equal(b, 1ULL << 30);
+		assert_int_equal(dpud_parse_bytes("1.5Gi", &b), 0);
+		assert_int_equal(b, 3ULL << 29);
+		assert_int_equal(dpud_parse_bytes("500m", &b), 0);
+		assert_int_equal(b, 1);
+		assert_int_equal(dpud_parse_bytes("1e3", &b), 0);
+		assert_int_equal(b, 1000);
+		assert_int_equal(dpud_parse_bytes("9Ei", &b), -EINVAL);
+		assert_int_equal(dpud_parse_bytes("-1", &b), -EINVAL);
+		assert_int_equal(dpud_parse_bytes("1 Gi", &b), -EINVAL);
+	}
 	assert_int_equal(dpud_parse_duration_ms("10s", &ms), 0);
 	assert_int_equal(ms, 10000);
 	assert_int_equal(dpud_parse_duration_ms("2m", &ms), 0);
@@ -369,7 +390,7 @@ static void desired_ok(void **state)
 	assert_int_equal(dpud_desired_parse("/d/tenant-web.conf",
 		"tenant-web.conf", "parent = acme\n", &d, err, sizeof(err)), 0);
 	assert_int_equal(dpud_desired_parse("/d/disk-db.conf", "disk-db.conf",
-		"tenant = acme\ntype = blk\nsize = 10G\n", &d, err,
+		"tenant = acme\ntype = blk\nsize = 10Gi\n", &d, err,
 		sizeof(err)), 0);
 	assert_int_equal(dpud_desired_parse("/d/nic0.conf", "nic0.conf",
 		"# a NIC\ntenant = web\ntype = net\nmac = 02:00:00:00:00:07\n"
@@ -415,16 +436,16 @@ static void desired_errors(void **state)
 	desired_err("a.conf", "tenant = acme\ntype = disk\n",
 		    "/d/a.conf:2: bad type 'disk' (blk or net)");
 	desired_err("a.conf", "tenant = acme\ntype = blk\nsize = 10Q\n",
-		    "/d/a.conf:3: bad size '10Q' (e.g. 10G)");
+		    "/d/a.conf:3: bad size '10Q' (e.g. 10Gi)");
 	desired_err("a.conf", "tenant = acme\ntype = blk\n",
 		    "/d/a.conf:2: missing 'size' for type blk");
-	desired_err("a.conf", "type = blk\nsize = 1G\n",
+	desired_err("a.conf", "type = blk\nsize = 1Gi\n",
 		    "/d/a.conf:2: missing 'tenant'");
 	desired_err("a.conf", "tenant = acme\n\n",
 		    "/d/a.conf:2: missing 'type' (blk or net)");
-	desired_err("a.conf", "tenant = acme\nmtu = 1500\ntype = blk\nsize = 1G\n",
+	desired_err("a.conf", "tenant = acme\nmtu = 1500\ntype = blk\nsize = 1Gi\n",
 		    "/d/a.conf:2: 'mtu' is only for type net");
-	desired_err("a.conf", "tenant = acme\ntype = net\nsize = 1G\n",
+	desired_err("a.conf", "tenant = acme\ntype = net\nsize = 1Gi\n",
 		    "/d/a.conf:3: 'size' is only for type blk");
 	desired_err("a.conf", "tenant = acme\ntype = net\ntype = blk\n",
 		    "/d/a.conf:3: duplicate key 'type' (first on line 2)");
@@ -448,7 +469,7 @@ static void desired_errors(void **state)
 		    "/d/tenant-t.conf:1: bad rate 'fast' for 'iops'");
 	desired_err("tenant-t.conf", "parent = t\n",
 		    "/d/tenant-t.conf:1: tenant 't' cannot be its own parent");
-	desired_err("tenant-t.conf", "size = 1G\n",
+	desired_err("tenant-t.conf", "size = 1Gi\n",
 		    "/d/tenant-t.conf:1: unknown key 'size'");
 	desired_err("tenant-a b.conf", "",
 		    "/d/tenant-a b.conf:0: bad tenant name 'a b' in the file name");

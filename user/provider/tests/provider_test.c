@@ -181,10 +181,20 @@ static void test_quantities(void **state)
 	assert_int_equal(v, 2000);
 	assert_int_equal(pcfg_parse_cpu("250m", &v), 0);
 	assert_int_equal(v, 250);
-	assert_int_equal(pcfg_parse_cpu("1.5", &v), -1);
+	/* Kubernetes quantities, the same as dpud's (lib/quantity.c) */
+	assert_int_equal(pcfg_parse_cpu("1.5", &v), 0);
+	assert_int_equal(v, 1500);
+	assert_int_equal(pcfg_parse_cpu("1.5x", &v), -1);
 	assert_int_equal(pcfg_parse_bytes("3Ki", &v), 0);
 	assert_int_equal(v, 3072);
-	assert_int_equal(pcfg_parse_bytes("1m", &v), -1);
+	assert_int_equal(pcfg_parse_bytes("1G", &v), 0);
+	assert_int_equal(v, 1000000000);
+	assert_int_equal(pcfg_parse_bytes("1.5Gi", &v), 0);
+	assert_int_equal(v, 3LL << 29);
+	/* a milli-byte rounds up to one byte, as Kubernetes' Value() does */
+	assert_int_equal(pcfg_parse_bytes("1m", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(pcfg_parse_bytes("-1", &v), -1);
 	assert_int_equal(pcfg_parse_bytes("99999999999999999999", &v), -1);
 	assert_int_equal(pcfg_parse_duration("2h", &v), 0);
 	assert_int_equal(v, 7200);
