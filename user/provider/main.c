@@ -368,10 +368,20 @@ static void h_node_price(struct srv *s, const ProtobufCMessage *in, struct reply
 	const struct pcfg_group *g = pcfg_group(&s->cfg, gid);
 	if (!g || !g->has_price)
 		return fail(r, GRPC_STATUS_UNIMPLEMENTED, "no price configured for node group \"%s\"", gid);
-	if (!req->starttimestamp || !req->endtimestamp)
-		return fail(r, GRPC_STATUS_INVALID_ARGUMENT, "start and end timestamps are required");
-	double secs = (double)(req->endtimestamp->seconds - req->starttimestamp->seconds) +
-		      (req->endtimestamp->nanos - req->starttimestamp->nanos) / 1e9;
+	/* startTimestamp/endTimestamp, or older autoscalers' startTime/endTime */
+	int64_t s0, s1;
+	int32_t n0, n1;
+	if (req->starttimestamp && req->endtimestamp) {
+		s0 = req->starttimestamp->seconds, n0 = req->starttimestamp->nanos;
+		s1 = req->endtimestamp->seconds, n1 = req->endtimestamp->nanos;
+	} else if (req->starttime && req->endtime) {
+		s0 = req->starttime->seconds, n0 = req->starttime->nanos;
+		s1 = req->endtime->seconds, n1 = req->endtime->nanos;
+	} else {
+		return fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+			    "start and end times are required (fields 4 and 5, or 2 and 3)");
+	}
+	double secs = (double)(s1 - s0) + (n1 - n0) / 1e9;
 	if (secs < 0)
 		return fail(r, GRPC_STATUS_INVALID_ARGUMENT, "end timestamp before start timestamp");
 	EG(PricingNodePriceResponse) resp = CLUSTERAUTOSCALER__CLOUDPROVIDER__V1__EXTERNALGRPC__PRICING_NODE_PRICE_RESPONSE__INIT;

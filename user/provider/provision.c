@@ -147,9 +147,20 @@ static int spawn(struct prov *p, struct job *j, const char *hook,
 		return -1;
 	}
 	if (pid == 0) {
-		/* only async-signal-safe calls until exec */
+		/*
+		 * A guardian: leader of the hook's process group, it runs the
+		 * hook and takes the whole group down when the provider dies
+		 * (even by kill -9: PR_SET_PDEATHSIG), so what a hook started
+		 * in its group does not outlive the provider. Only
+		 * async-signal-safe calls from here on.
+		 */
 		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigset_t term, none;
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		sigaddset(&term, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &term, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(127);
 		/* no O_CLOEXEC: it may itself land on fd 0 */
@@ -160,16 +171,39 @@ static int spawn(struct prov *p, struct job *j, const char *hook,
 		dup2(pfd[1], 2);
 		if (nul > 2)
 			close(nul);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		char *argv[] = { (char *)hook, (char *)action, (char *)in->serial,
-				 (char *)in->provider_id, (char *)in->group, NULL };
-		execve(hook, argv, envp);
-		static const char m[] = "cannot execute hook\n";
-		ssize_t w = write(2, m, sizeof(m) - 1);
-		(void)w;
-		_exit(126);
+		pid_t hook_pid = fork();
+		if (hook_pid == 0) {
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+			char *argv[] = { (char *)hook, (char *)action, (char *)in->serial,
+					 (char *)in->provider_id, (char *)in->group, NULL };
+			execve(hook, argv, envp);
+			static const char m[] = "cannot execute hook\n";
+			ssize_t w = write(2, m, sizeof(m) - 1);
+			(void)w;
+			_exit(126);
+		}
+		if (hook_pid < 0)
+			_exit(126);
+		for (;;) {
+			int sig = 0, st;
+			sigwait(&term, &sig);
+			if (sig == SIGTERM) {
+				/* the provider died or stops: the group goes */
+				kill(0, SIGKILL);
+				_exit(128 + SIGKILL);
+			}
+			if (waitpid(hook_pid, &st, WNOHANG) != hook_pid)
+				continue;
+			if (WIFEXITED(st))
+				_exit(WEXITSTATUS(st));
+			/* killed: die the same way, for the provider to see */
+			signal(WTERMSIG(st), SIG_DFL);
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+			kill(getpid(), WTERMSIG(st));
+			_exit(128 + WTERMSIG(st));
+		}
 	}
 	close(pfd[1]);
 	free(envp);

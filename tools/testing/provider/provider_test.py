@@ -80,6 +80,8 @@ HOOK = """\
 # test provision hook: log the call, sleep, fail for chosen serials
 d=%(dir)s
 echo "$1 $2 $DPUPOOL_ATTEMPT $DPUPOOL_GROUP $DPUPOOL_CPU" >> $d/hook.log
+# the hook's process group, for the test that kills the provider
+cut -d' ' -f5 /proc/$$/stat >> $d/pgids
 s=$(cat $d/sleep 2>/dev/null || echo 0.3)
 sleep "$s"
 if grep -qx "$2" $d/fail 2>/dev/null; then
@@ -941,9 +943,22 @@ def run(binary, tmp):
         p = rpc("PricingNodePrice", req, pb.PricingNodePriceResponse).price
         if abs(p - 5.0) > 1e-9:
             return "price %r" % p
+        # an older autoscaler: metav1.Time startTime/endTime (fields 2, 3)
+        old = pb.PricingNodePriceRequest(node=pb.ExternalGrpcNode(providerID="dpupool://small-0001"))
+        old.startTime.seconds = 1000
+        old.endTime.seconds = 1000 + 3600
+        p = rpc("PricingNodePrice", old, pb.PricingNodePriceResponse).price
+        if abs(p - 2.5) > 1e-9:
+            return "price %r from startTime/endTime (want 2.5)" % p
+        none = pb.PricingNodePriceRequest(node=pb.ExternalGrpcNode(providerID="dpupool://small-0001"))
+        r = expect_error("PricingNodePrice", none, pb.PricingNodePriceResponse,
+                         grpc.StatusCode.INVALID_ARGUMENT, "start and end times are required")
+        if r is not True:
+            return r
         return expect_error("PricingPodPrice", pb.PricingPodPriceRequest(), pb.PricingPodPriceResponse,
                             grpc.StatusCode.UNIMPLEMENTED, "not supported")
-    check("PricingNodePrice from price_per_hour; PricingPodPrice UNIMPLEMENTED", t_price)
+    check("PricingNodePrice from price_per_hour (new and old time fields); PricingPodPrice UNIMPLEMENTED",
+          t_price)
 
     def t_options():
         d = pb.NodeGroupAutoscalingOptions(scaleDownUtilizationThreshold=0.5,
@@ -1085,14 +1100,38 @@ def run(binary, tmp):
     # --- kill -9 during a scale-up --------------------------------------
     def t_kill():
         with open(os.path.join(tmp, "sleep"), "w") as f:
-            f.write("2\n")
+            f.write("4\n")
         rpc("NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="small", delta=2),
             pb.NodeGroupIncreaseSizeResponse)
         rpc("NodeGroupIncreaseSize", pb.NodeGroupIncreaseSizeRequest(id="big", delta=1),
             pb.NodeGroupIncreaseSizeResponse)
         before = sorted((i.id, i.status.instanceState) for i in nodes("small"))
         time.sleep(0.5)  # hooks are running now
+        with open(os.path.join(tmp, "pgids")) as f:
+            pgids = {int(x) for x in f.read().split()}
         prov.kill9()
+        # the hooks' process groups (their 4 s sleeps too) die with the
+        # provider, not when the sleeps end
+        deadline = time.time() + 1.5
+        def running(groups):
+            """groups with a process that is not a zombie (an orphaned
+            zombie waits for a reaper that a container may not have)"""
+            out = set()
+            for pid in os.listdir("/proc"):
+                try:
+                    with open("/proc/%s/stat" % pid) as f:
+                        st = f.read().rsplit(")", 1)[1].split()
+                except (OSError, IndexError):
+                    continue
+                if st[0] != "Z" and int(st[2]) in groups:
+                    out.add(int(st[2]))
+            return out
+        alive = running(pgids)
+        while alive and time.time() < deadline:
+            time.sleep(0.1)
+            alive = running(alive)
+        if alive:
+            raise RuntimeError("hook process groups %r outlived the provider" % sorted(alive))
         with open(os.path.join(tmp, "sleep"), "w") as f:
             f.write("0.2\n")
         prov.start()
@@ -1104,9 +1143,9 @@ def run(binary, tmp):
         chan2, before = t_kill()
         chan.close()
         chan = chan2
-        tap(True, "provider killed with SIGKILL mid scale-up and restarted")
+        tap(True, "provider killed with SIGKILL mid scale-up (the hooks' process groups died with it) and restarted")
     except Exception as e:  # noqa: BLE001
-        tap(False, "provider killed with SIGKILL mid scale-up and restarted", e)
+        tap(False, "provider killed with SIGKILL mid scale-up (the hooks' process groups died with it) and restarted", e)
         return prov
 
     def t_after_kill():
