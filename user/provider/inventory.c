@@ -41,6 +41,7 @@ static const char *schema =
 	"  created_at INTEGER NOT NULL,"
 	"  updated_at INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS instances_group ON instances(group_id, state);"
+	"CREATE INDEX IF NOT EXISTS instances_state ON instances(state, created_at);"
 	"CREATE TABLE IF NOT EXISTS reports ("
 	"  serial TEXT PRIMARY KEY,"
 	"  group_id TEXT NOT NULL DEFAULT '',"
@@ -1111,6 +1112,19 @@ int inv_group_reported(struct inv *inv, const char *group, struct inv_reported *
 	}
 	o->nslots = na;
 	return ok(st);
+}
+
+int inv_purge_deleted(struct inv *inv, int64_t max_age_ms, int *purged,
+		      struct inv_status *st)
+{
+	if (begin(inv, st))
+		return -1;
+	if (run(inv, st, "DELETE FROM instances WHERE state = 'deleted' AND updated_at <= ?",
+		"i", now_ms() - max_age_ms))
+		return rollback(inv);
+	if (purged)
+		*purged = sqlite3_changes(inv->db);
+	return commit(inv, st);
 }
 
 int inv_expire_reports(struct inv *inv, int64_t max_age_ms, int *deleted,

@@ -195,6 +195,10 @@ int inv_group_reported(struct inv *inv, const char *group, struct inv_reported *
  * deleted one: hosts told STAY_FREE) last reported max_age_ms or more
  * ago.  Reports of live instances are kept however old; an instance's
  * report is deleted with it (inv_deprovision_done). */
+/* Forget instances deleted more than max_age_ms ago (their serials are
+ * never reused: the group's sequence goes on). */
+int inv_purge_deleted(struct inv *inv, int64_t max_age_ms, int *purged,
+		      struct inv_status *st);
 int inv_expire_reports(struct inv *inv, int64_t max_age_ms, int *deleted,
 		       struct inv_status *st);
 

@@ -93,6 +93,8 @@ static void h_empty(struct reply *r)
 /* Reports of hosts outside every group are forgotten after this many
  * report intervals without a report. */
 #define REPORT_EXPIRY_INTERVALS 10
+/* deleted instances are kept this long (for NodeGroupNodes' history), then purged */
+#define DELETED_RETENTION_MS (3600 * 1000LL)
 
 static void h_refresh(struct srv *s, const ProtobufCMessage *in, struct reply *r)
 {
@@ -104,6 +106,10 @@ static void h_refresh(struct srv *s, const ProtobufCMessage *in, struct reply *r
 		prov_log("Refresh: expiring reports: %s", st.msg);	/* not fatal */
 	else if (n)
 		prov_log("Refresh: forgot %d report(s) of hosts outside every group", n);
+	if (inv_purge_deleted(s->inv, DELETED_RETENTION_MS, &n, &st))
+		prov_log("Refresh: purging deleted instances: %s", st.msg);	/* not fatal */
+	else if (n)
+		prov_log("Refresh: purged %d instance(s) deleted over an hour ago", n);
 	h_empty(r);
 }
 

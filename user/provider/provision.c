@@ -394,6 +394,27 @@ static void schedule(struct prov *p)
 	}
 }
 
+/*
+ * How long the worker may sleep: it wakes for a kick (IncreaseSize,
+ * DeleteNodes, a decrease, shutdown) and for hook output. While hooks run
+ * it checks their timeouts each second; a back-off wakes it when it ends;
+ * otherwise it rescans the inventory only every 30 s, not 10 times a
+ * second.
+ */
+static int worker_timeout_ms(struct prov *p)
+{
+	time_t now = time(NULL), next = 0;
+	for (int i = 0; i < p->njobs; i++)
+		if (p->jobs[i].used)
+			return 1000;
+	for (size_t i = 0; i < 64; i++)
+		if (p->bo[i].until > now && (!next || p->bo[i].until < next))
+			next = p->bo[i].until;
+	if (next)
+		return (int)(next - now) * 1000 + 50;
+	return 30000;
+}
+
 static void *worker(void *arg)
 {
 	struct prov *p = arg;
@@ -409,7 +430,7 @@ static void *worker(void *arg)
 				pf[n].fd = p->jobs[i].fd;
 				pf[n++].events = POLLIN;
 			}
-		if (poll(pf, n, 100) > 0 && (pf[0].revents & POLLIN)) {
+		if (poll(pf, n, worker_timeout_ms(p)) > 0 && (pf[0].revents & POLLIN)) {
 			uint64_t x;
 			ssize_t r = read(p->efd, &x, sizeof(x));
 			(void)r;

@@ -326,6 +326,8 @@ static void test_inv_min_and_increase(void **state)
 	assert_int_equal(target(f, "g"), 3);
 }
 
+static void sql_exec(struct fx *f, const char *sql);
+
 static void test_inv_provision_and_decrease(void **state)
 {
 	struct fx *f = *state;
@@ -376,6 +378,18 @@ static void test_inv_provision_and_decrease(void **state)
 	assert_int_equal(inv_provision_done(f->inv, "g-0003", 0, NULL, NULL, &st), 0);
 	assert_int_equal(inv_get_instance(f->inv, "g-0003", &in, &st), 0);
 	assert_int_equal(in.state, INV_DELETED);
+	/* deleted instances are purged once old enough, not before */
+	int purged = -1;
+	assert_int_equal(inv_purge_deleted(f->inv, 3600000, &purged, &st), 0);
+	assert_int_equal(purged, 0);
+	sql_exec(f, "UPDATE instances SET updated_at = 0 WHERE serial = 'g-0003'");
+	assert_int_equal(inv_purge_deleted(f->inv, 3600000, &purged, &st), 0);
+	assert_int_equal(purged, 1);
+	check_status(inv_get_instance(f->inv, "g-0003", &in, &st), &st, INV_NOT_FOUND,
+		     "instance \"g-0003\" not found");
+	/* and its serial is not handed out again */
+	assert_int_equal(inv_increase(f->inv, "g", 1, &st), 0);
+	assert_int_equal(inv_get_instance(f->inv, "g-0005", &in, &st), 0);
 }
 
 static void test_inv_delete_nodes(void **state)
