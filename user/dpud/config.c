@@ -162,6 +162,7 @@ void dpud_config_defaults(struct dpud_config *c)
 	c->headroom_margin = 1.2;
 	c->pods = 110;
 	c->hook_timeout_ms = 60000;
+	c->drop_capabilities = true;
 }
 
 static int copy_str(char *dst, size_t len, const char *file, unsigned int line,
@@ -399,6 +400,13 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 		    !c->hook_timeout_ms)
 			return fail(err, errlen, file, line,
 				    "bad duration '%s' (e.g. 30s, 5m)", val);
+		return 0;
+	}
+	if (!strcmp(key, "drop_capabilities")) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			return fail(err, errlen, file, line,
+				    "'%s' takes yes or no, not '%s'", key, val);
+		c->drop_capabilities = !strcmp(val, "yes");
 		return 0;
 	}
 	if (!strcmp(key, "delete_on_empty_start")) {

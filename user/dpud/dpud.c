@@ -1335,6 +1335,17 @@ int main(int argc, char **argv)
 	D.lfd = listen_on(D.cfg.listen);
 	if (D.lfd < 0)
 		return DPUD_EXIT_RUNTIME;
+	if (D.cfg.drop_capabilities) {
+		uint64_t kept;
+
+		ret = dpud_drop_caps(&kept, err, sizeof(err));
+		if (ret) {
+			dpud_log("error", "cannot drop capabilities", "error=\"%s\"", err);
+			return DPUD_EXIT_RUNTIME;
+		}
+		dpud_log("info", "capabilities dropped", "kept=%#llx (CAP_NET_ADMIN, CAP_SYS_ADMIN)",
+			 (unsigned long long)kept);
+	}
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

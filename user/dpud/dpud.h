@@ -45,6 +45,7 @@ struct dpud_config {
 	char directive_hook[PATH_MAX];	/* run when the directive changes */
 	uint32_t hook_timeout_ms;	/* the hook is killed after this */
 	bool delete_on_empty_start;	/* an empty desired dir deletes */
+	bool drop_capabilities;		/* keep only what dpud uses (default) */
 };
 
 void dpud_config_defaults(struct dpud_config *c);
@@ -360,6 +361,11 @@ void dpud_agent_close(struct dpud_agent *a);
 /* ----------------------------------------------------------------- NIC */
 int dpud_nic_setup(uint32_t ifindex, const struct dpud_attach_spec *a,
 		   char *err, size_t errlen);
+
+/* caps.c: keep CAP_NET_ADMIN and CAP_SYS_ADMIN only (bounding set too;
+ * securebits so that exec gives nothing back; no_new_privs). 0 with the
+ * mask kept, or -errno with err set. */
+int dpud_drop_caps(uint64_t *kept, char *err, size_t errlen);
 
 /* Test hook: if $DPUD_TEST_CRASH_AT names this point ("record-saved",
  * "nic-moved"), die by SIGKILL right there, as a kill -9 would. */

@@ -1,6 +1,6 @@
 # dpud, the node daemon (included by user/Makefile; paths relative to user/)
 DPUD_PURE := dpud/config.c dpud/plan.c dpud/metrics.c dpud/agent_msg.c
-DPUD_SRCS := dpud/dpud.c dpud/nic.c dpud/agent.c $(DPUD_PURE)
+DPUD_SRCS := dpud/dpud.c dpud/nic.c dpud/agent.c dpud/caps.c $(DPUD_PURE)
 DPUD_HDRS := dpud/dpud.h
 NL_ROUTE_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
 NL_ROUTE_LIBS := $(shell pkg-config --libs libnl-route-3.0)
@@ -17,7 +17,7 @@ $(DPUD_GEN_STAMP): provider/proto/agent_messages.proto
 $(DPUD_GEN)/agent_messages.pb-c.c $(DPUD_GEN)/agent_messages.pb-c.h: $(DPUD_GEN_STAMP)
 $(O)/dpud/genobj/agent_messages.o: $(DPUD_GEN_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DPUD_AGENT_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
+	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(DPUD_AGENT_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
 $(O)/san/dpud/genobj/agent_messages.o: $(DPUD_GEN_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $(DPUD_AGENT_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
@@ -29,7 +29,7 @@ $(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/tests/dpud
 
 $(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(O)/dpud/genobj/agent_messages.o $(O)/libdpu.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(LDLIBS_MNL) -lm
+	$(CC) $(LDFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(LDLIBS_MNL) -lm
 
 $(O)/san/dpud_test: $(O)/san/dpud/tests/dpud_test.o $(DPUD_PURE:%.c=$(O)/san/%.o) $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_MNL) $(shell pkg-config --libs libprotobuf-c) -lcmocka -lm

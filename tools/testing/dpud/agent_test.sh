@@ -54,6 +54,7 @@ EOC
 cat > "$A/hook.sh" <<'EOC'
 #!/bin/sh
 echo "$1 $DPUPOOL_SERIAL $DPUPOOL_DISPOSITION" >> "$(dirname "$0")/directive.log"
+awk '$1 == "CapEff:" || $1 == "CapBnd:" {print}' /proc/self/status >> "$(dirname "$0")/hook-caps.log"
 EOC
 chmod +x "$A/hook.sh"
 agent_conf() {	# agent_conf EXTRA-LINES
@@ -105,6 +106,8 @@ has_row() { grep -qF -- "$1" <<<"$row" || { echo "# report row '$row' lacks '$1'
 check "  the provider stored labels, slots ($free of $maxf free) and capacity" \
 	eval 'has_row topology.kubernetes.io/zone=rack7 && has_row "blk=$free" && has_row "net=$free" && has_row " $(($(nproc) * 1000))"'
 check "  the hook did not run again for the same directive" eq "$(wc -l < "$A/directive.log")" 1
+check "  the hook ran without capabilities (root, but CapEff 0)" \
+	grep -qx "CapEff:[[:space:]]*0000000000000000" "$A/hook-caps.log"
 kill -9 "$PPID_"; wait "$PPID_" 2>/dev/null
 failed() { [ "$(calls report error)" -ge 1 ] 2>/dev/null || [ "$(calls register error)" -ge 1 ] 2>/dev/null; }
 check "agent: provider killed -9: calls fail, registered drops to 0" \

@@ -152,6 +152,12 @@ fi
 check "404 for other paths" eq "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/nope)" 404
 
 # -------------------------------------------------- restart: idempotent
+# ------------------------------------------------ least privilege
+caps() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$PID/status"; }
+check "dpud keeps CAP_NET_ADMIN and CAP_SYS_ADMIN only ($(caps CapEff))" eq "$(caps CapEff)" 0000000000201000
+check "  in its bounding set too ($(caps CapBnd))" eq "$(caps CapBnd)" 0000000000201000
+check "  with no_new_privs" eq "$(awk '$1 == "NoNewPrivs:" {print $2}' /proc/$PID/status)" 1
+
 # ------------------------------------------ one dpud per state dir
 out=$("$DPUD" --config "$T/dpud.conf" 2>&1); rc=$?
 check "a second dpud on the same state dir: exit 1" eq "$rc" 1
