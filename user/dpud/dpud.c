@@ -1228,8 +1228,8 @@ static void usage(FILE *f)
 "  besteffort_root = kubepods/besteffort   the best-effort tier's cgroup\n"
 "                                   (default none); below cgroup_root its\n"
 "                                   usage is not online usage\n"
-"  reserve_cpu = 500m               system reserve (cores or millicores)\n"
-"  reserve_memory = 1Gi\n"
+"  reserve_cpu = 500m               system reserve (Kubernetes quantities:\n"
+"  reserve_memory = 1Gi             1Gi = 2^30, 1G = 10^9, 500m, 1.5)\n"
 "  sample_interval = 10s            headroom sample period (reconcile runs on\n"
 "                                   events, SIGHUP and every 60 s)\n"
 "  headroom_margin = 1.2            usage estimate safety factor\n"
@@ -1243,6 +1243,10 @@ static void usage(FILE *f)
 "  pods = 110                       pod capacity reported\n"
 "  directive_hook = FILE            run with join|leave|stay_free when the\n"
 "                                   provider's directive changes\n"
+"  hook_timeout = 60s               the hook's process group is killed after\n"
+"  delete_on_empty_start = no       an empty desired dir at start deletes\n"
+"                                   nothing unless yes\n"
+"  drop_capabilities = yes          keep CAP_NET_ADMIN, CAP_SYS_ADMIN only\n"
 "\n"
 "Desired state: one file per attachment, NAME.conf:\n"
 "  tenant = acme; type = blk; size = 10Gi\n"
@@ -1256,7 +1260,8 @@ static void usage(FILE *f)
 "\n"
 "Exit codes:\n"
 "  0  clean exit (signal), or --check passed\n"
-"  1  runtime error: netlink, listen socket, state directory, io_uring\n"
+"  1  runtime error: netlink, listen socket, state directory (or another\n"
+"     dpud holding it), capabilities, io_uring\n"
 "  2  bad command line, config or desired state\n");
 }
 
