@@ -165,6 +165,16 @@ static int valid_value(const char *s)
 	return 1;
 }
 
+int pcfg_label_key_valid(const char *s)
+{
+	return valid_key(s);
+}
+
+int pcfg_label_value_valid(const char *s)
+{
+	return valid_value(s);
+}
+
 static int copy_str(struct parser *p, char *dst, size_t dlen, const char *key,
 		    const char *v)
 {

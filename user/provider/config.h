@@ -86,6 +86,10 @@ char *pcfg_slurp(const char *path, size_t *len, char *err, size_t errlen);
 void pcfg_free(struct pcfg *cfg);
 const struct pcfg_group *pcfg_group(const struct pcfg *cfg, const char *id);
 
+/* Kubernetes label syntax: [prefix/]name, and values */
+int pcfg_label_key_valid(const char *s);
+int pcfg_label_value_valid(const char *s);
+
 /* Kubernetes quantity helpers (exported for tests and the template). */
 int pcfg_parse_cpu(const char *s, int64_t *milli);
 int pcfg_parse_bytes(const char *s, int64_t *bytes);

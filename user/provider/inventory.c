@@ -772,7 +772,7 @@ static const char *quoted(char *buf, size_t len, const char *s)
 	s = s ? s : "";
 	for (size_t i = 0; s[i] && i < 80 && o + 5 < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
+		if (c < 0x20 || c >= 0x7f)	/* control and non-ASCII bytes */
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
 		else if (c == '"' || c == '\\')
 			o += (size_t)snprintf(buf + o, len - o, "\\%c", c);
@@ -828,10 +828,13 @@ int inv_fn_token_valid(const char *t)
 }
 
 /* no ',' or ':' (the separators of reports.functions), no control chars */
+/* the kernel's tenant names: [A-Za-z0-9_.-], not starting with . or - */
 static int fn_tenant_chars_valid(const char *t)
 {
+	if (*t == '.' || *t == '-')
+		return 0;
 	for (const unsigned char *p = (const unsigned char *)t; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == ',' || *p == ':')
+		if (!isalnum(*p) && *p != '_' && *p != '.' && *p != '-')
 			return 0;
 	return 1;
 }

@@ -575,6 +575,12 @@ static void agent_call(struct srv *s, const AG(HostReport) *h, int is_register,
 	for (size_t i = 0; i < nl; i++) {
 		lk[i] = h->labels[i]->key;
 		lv[i] = h->labels[i]->value;
+		/* stored as "k=v,k=v" and put on the template Node */
+		if (!lk[i] || !pcfg_label_key_valid(lk[i]) ||
+		    !lv[i] || !pcfg_label_value_valid(lv[i]))
+			return fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+				    "host \"%s\": label %zu is not a Kubernetes label (key [prefix/]name, value [A-Za-z0-9._-], 63 at most)",
+				    inv_serial_valid(h->serial) ? h->serial : "?", i + 1);
 	}
 	/* more than INV_SLOT_TYPES_MAX is refused by inv_agent_report */
 	struct inv_slot sl[INV_SLOT_TYPES_MAX];

@@ -877,6 +877,10 @@ static void test_inv_report_bad_functions(void **state)
 		{ 2, "a:b", "host \"g-0001\": function 5: invalid tenant \"a:b\"" },
 		{ 2, "a,b", "host \"g-0001\": function 5: invalid tenant \"a,b\"" },
 		{ 2, "a\tb\x7f\"\\", "host \"g-0001\": function 5: invalid tenant \"a\\x09b\\x7f\\\"\\\\\"" },
+		/* the kernel's set only: no Latin-1 or UTF-8 letters, no space */
+		{ 2, "caf\xe9", "host \"g-0001\": function 5: invalid tenant \"caf\\xe9\"" },
+		{ 2, "a b", "host \"g-0001\": function 5: invalid tenant \"a b\"" },
+		{ 2, "-x", "host \"g-0001\": function 5: invalid tenant \"-x\"" },
 		{ 2, NULL, "host \"g-0001\": function 5: tenant \""
 		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		  "\" longer than 63 characters" },
