@@ -3,7 +3,9 @@
  * KUnit tests for the GCRA token bucket.
  */
 #include <kunit/test.h>
+#include <linux/bits.h>
 #include <linux/limits.h>
+#include <linux/string.h>
 
 #include "dpu_limits.h"
 #include "dpu_tb.h"
@@ -248,6 +250,50 @@ static void limits_check_and_burst(struct kunit *test)
 			(unsigned int)DPU_A_LIMIT_NET_TX_BPS_BURST);
 }
 
+/* a change applies to the limits in force: only what it names, or nothing */
+static void limits_apply(struct kunit *test)
+{
+	struct dpu_limits lim = {}, before;
+	struct dpu_limits_change chg = {};
+	const struct nlattr *bad = NULL;
+	const struct nlattr *marker = (const struct nlattr *)&chg;
+
+	lim.l[DPU_LIM_BLK_BPS].rate = 1000000;
+	lim.l[DPU_LIM_BLK_BPS].burst = 2000000;
+	/* iops set: bps untouched */
+	chg.lim.l[DPU_LIM_BLK_IOPS].rate = 500;
+	chg.rate = BIT(DPU_LIM_BLK_IOPS);
+	KUNIT_EXPECT_NULL(test, dpu_limits_apply(&lim, &chg, &bad));
+	KUNIT_EXPECT_EQ(test, lim.l[DPU_LIM_BLK_IOPS].rate, 500ULL);
+	KUNIT_EXPECT_EQ(test, lim.l[DPU_LIM_BLK_BPS].rate, 1000000ULL);
+	KUNIT_EXPECT_EQ(test, lim.l[DPU_LIM_BLK_BPS].burst, 2000000ULL);
+	/* a rate of 0 removes the limit and its burst */
+	memset(&chg, 0, sizeof(chg));
+	chg.rate = BIT(DPU_LIM_BLK_BPS);
+	KUNIT_EXPECT_NULL(test, dpu_limits_apply(&lim, &chg, &bad));
+	KUNIT_EXPECT_EQ(test, lim.l[DPU_LIM_BLK_BPS].rate, 0ULL);
+	KUNIT_EXPECT_EQ(test, lim.l[DPU_LIM_BLK_BPS].burst, 0ULL);
+	/* a burst alone on a kind with a rate keeps the rate */
+	memset(&chg, 0, sizeof(chg));
+	chg.lim.l[DPU_LIM_BLK_IOPS].burst = 50;
+	chg.burst = BIT(DPU_LIM_BLK_IOPS);
+	KUNIT_EXPECT_NULL(test, dpu_limits_apply(&lim, &chg, &bad));
+	KUNIT_EXPECT_EQ(test, lim.l[DPU_LIM_BLK_IOPS].rate, 500ULL);
+	KUNIT_EXPECT_EQ(test, lim.l[DPU_LIM_BLK_IOPS].burst, 50ULL);
+	/* one bad kind: nothing changes, the bad attribute is named */
+	before = lim;
+	memset(&chg, 0, sizeof(chg));
+	chg.lim.l[DPU_LIM_BLK_IOPS].rate = 700;
+	chg.lim.l[DPU_LIM_NET_TX_BPS].burst = 10;	/* burst without a rate */
+	chg.rate = BIT(DPU_LIM_BLK_IOPS);
+	chg.burst = BIT(DPU_LIM_NET_TX_BPS);
+	chg.attr[DPU_LIM_NET_TX_BPS] = marker;
+	KUNIT_EXPECT_STREQ(test, dpu_limits_apply(&lim, &chg, &bad),
+			   "limit burst given without a rate");
+	KUNIT_EXPECT_PTR_EQ(test, bad, marker);
+	KUNIT_EXPECT_EQ(test, memcmp(&lim, &before, sizeof(lim)), 0);
+}
+
 static struct kunit_case dpu_tb_cases[] = {
 	KUNIT_CASE(tb_unlimited),
 	KUNIT_CASE(tb_burst_then_rate),
@@ -259,6 +305,7 @@ static struct kunit_case dpu_tb_cases[] = {
 	KUNIT_CASE(tb_refund_after_limit_change),
 	KUNIT_CASE(tb_saturates),
 	KUNIT_CASE(limits_check_and_burst),
+	KUNIT_CASE(limits_apply),
 	{}
 };
 

@@ -205,6 +205,10 @@ void cli_print_fn_fields(struct out *o, const struct dpu_fn_info *f)
 	if (f->netdev[0]) {
 		out_str(o, "netdev", " netdev %s", f->netdev);
 		out_u64(o, "ifindex", NULL, f->ifindex);
+	} else if (f->has_netns_id) {
+		/* in a pod's namespace: its ifindex there, no name here */
+		out_u64(o, "ifindex", " ifindex %" PRIu64, f->ifindex);
+		out_s64(o, "netns_id", " netns-id %" PRId64, f->netns_id);
 	}
 	if (f->has_error) {
 		out_s64(o, "error", " error %" PRId64, f->error);

@@ -104,6 +104,7 @@ int refresh_actual(void)
 		if (dpu_nl_reopen(D.nl, err, sizeof(err)) > 0) {
 			dpud_log("info", "the dpu family came back, resolved again",
 				 "family=%u", dpu_nl_family_id(D.nl));
+			D.dirty = true;	/* what it lost is attached again */
 			if (dpu_nl_reopen(D.ev, err, sizeof(err)) < 0)
 				dpud_log("error", "cannot follow the events again",
 					 "error=\"%s\"", err);

@@ -144,6 +144,12 @@ int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out)
 				return -EBADMSG;
 			out->ifindex = mnl_attr_get_u32(a);
 			break;
+		case DPU_A_FN_NETNS_ID:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->has_netns_id = true;
+			out->netns_id = (int32_t)mnl_attr_get_u32(a);
+			break;
 		case DPU_A_FN_LIMITS:
 			err = parse_limits(a, out->limit_rate, out->limit_burst);
 			break;

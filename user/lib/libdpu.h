@@ -111,8 +111,10 @@ struct dpu_fn_info {
 	bool has_mac;
 	uint8_t mac[6];
 	char blkdev[DPU_DISK_NAME_LEN];
-	char netdev[DPU_IFNAME_LEN];
-	uint32_t ifindex;
+	char netdev[DPU_IFNAME_LEN];	/* "" in another netns */
+	uint32_t ifindex;		/* in the netns of netns_id, if set */
+	bool has_netns_id;		/* the NIC is in another namespace */
+	int32_t netns_id;		/* its id there, -1 if none */
 	bool has_numa_node;
 	int32_t numa_node;
 	uint64_t limit_rate[DPU_LIMIT_KINDS];	/* 0: none */

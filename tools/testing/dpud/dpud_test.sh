@@ -360,6 +360,21 @@ EOC
 	PROM=
 fi
 
+# ------------------------- dpu.ko reloaded under a running dpud
+# (its family and events group get new ids; the DPU comes back empty)
+ndpud=$(count '.tenant != "other"')
+KMOD=${DPU_KMOD:-$REPO/kmod}
+if rmmod dpu_sim && rmmod dpu && insmod "$KMOD/dpu.ko" && insmod "$KMOD/dpu_sim.ko" &&
+	echo $SIMID > $SIM/new_device && [ "$(sim_device $SIMID)" = "$DEV" ]; then
+	back() { [ "$(nfns)" = "$ndpud" ] && [ "$(count '.state == "ready"')" = "$ndpud" ]; }
+	check "dpu.ko reloaded: dpud follows the family again, $ndpud functions back" wait_for 60 back
+	check "  the NIC set up again in its netns" wait_for 20 nic_up
+	check "  logged" grep -q 'the dpu family came back, resolved again' "$T/dpud.log"
+	check "  dpud still running" kill -0 "$PID"
+else
+	check "module reload (the DPU did not come back as $DEV) # SKIP" true
+fi
+
 kill -TERM "$PID"; wait "$PID"; rc=$?
 PID=
 check "SIGTERM: exit 0" eq "$rc" 0
