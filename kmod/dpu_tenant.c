@@ -311,9 +311,14 @@ void dpu_dev_del_tenants(struct dpu_dev *ddev)
 	unsigned long id;
 
 	mutex_lock(&ddev->lock);
+	/*
+	 * Unlink them all first: a child's DEL event (its depth) must not
+	 * walk to a parent removed, and freed after a grace period, before it.
+	 */
 	xa_for_each(&ddev->tenants, id, tn) {
 		tn->parent = NULL;
 		tn->num_children = 0;
+		RCU_INIT_POINTER(tn->rate.parent, NULL);
 	}
 	xa_for_each(&ddev->tenants, id, tn) {
 		dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_DEL);
