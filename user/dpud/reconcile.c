@@ -105,7 +105,7 @@ int refresh_actual(void)
 			dpud_log("info", "the dpu family came back, resolved again",
 				 "family=%u", dpu_nl_family_id(D.nl));
 			D.dirty = true;	/* what it lost is attached again */
-			if (dpu_nl_reopen(D.ev, err, sizeof(err)) < 0)
+			if (dpu_nl_events_follow(D.ev, D.nl, err, sizeof(err)) < 0)
 				dpud_log("error", "cannot follow the events again",
 					 "error=\"%s\"", err);
 			ret = collect(&a);

@@ -20,9 +20,15 @@ struct dpu_nl;
 struct dpu_nl *dpu_nl_open(char *err, size_t errlen);
 void dpu_nl_close(struct dpu_nl *nl);
 /* Resolve the family again on the same socket (dpu.ko was reloaded: its
- * id and group ids may have changed); an events socket joins the events
- * group again. 1 if anything changed, 0 if not, -errno with err set. */
+ * id and group ids may have changed). 1 if anything changed, 0 if not,
+ * -errno with err set. An events socket follows with
+ * dpu_nl_events_follow(). */
 int dpu_nl_reopen(struct dpu_nl *nl, char *err, size_t errlen);
+/* An events socket follows what dpu_nl_reopen() found on another socket
+ * (no request on it: its receives may be in flight elsewhere). 1 if it
+ * joined the new group, 0 if nothing changed, -errno with err set. */
+int dpu_nl_events_follow(struct dpu_nl *ev, const struct dpu_nl *nl,
+			 char *err, size_t errlen);
 uint16_t dpu_nl_family_id(const struct dpu_nl *nl);
 uint32_t dpu_nl_family_version(const struct dpu_nl *nl);
 

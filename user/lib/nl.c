@@ -313,16 +313,29 @@ fail:
 int dpu_nl_reopen(struct dpu_nl *nl, char *err, size_t errlen)
 {
 	uint32_t old_family = nl->family, old_grp = nl->mcgrp_events;
-	int grp;
 
 	if (resolve_family(nl, err, errlen))
 		return -errno;
-	if (!nl->joined || nl->mcgrp_events == old_grp)
-		return nl->family != old_family;
-	grp = (int)old_grp;
-	mnl_socket_setsockopt(nl->sk, NETLINK_DROP_MEMBERSHIP, &grp, sizeof(grp));
-	grp = (int)nl->mcgrp_events;
-	if (!grp || mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
+	return nl->family != old_family || nl->mcgrp_events != old_grp;
+}
+
+int dpu_nl_events_follow(struct dpu_nl *ev, const struct dpu_nl *nl,
+			 char *err, size_t errlen)
+{
+	int grp;
+
+	if (ev->family == nl->family && ev->mcgrp_events == nl->mcgrp_events)
+		return 0;
+	if (ev->mcgrp_events) {
+		grp = (int)ev->mcgrp_events;
+		mnl_socket_setsockopt(ev->sk, NETLINK_DROP_MEMBERSHIP, &grp,
+				      sizeof(grp));
+	}
+	ev->family = nl->family;
+	ev->version = nl->version;
+	ev->mcgrp_events = nl->mcgrp_events;
+	grp = (int)ev->mcgrp_events;
+	if (!grp || mnl_socket_setsockopt(ev->sk, NETLINK_ADD_MEMBERSHIP, &grp,
 					  sizeof(grp)) < 0) {
 		set_err(err, errlen, "cannot join the \"%s\" group again: %s",
 			DPU_GENL_MCGRP_EVENTS, grp ? strerror(errno) : "no such group");
@@ -363,7 +376,6 @@ struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen)
 		return NULL;
 	}
 	grp = (int)nl->mcgrp_events;
-	nl->joined = true;
 	if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
 				  sizeof(grp)) < 0) {
 		ret = errno;

@@ -16,7 +16,6 @@ struct dpu_nl {
 	uint16_t family;
 	uint32_t version;
 	uint32_t mcgrp_events;	/* group id of "events", 0 if unknown */
-	bool joined;		/* an events socket (joined mcgrp_events) */
 	char *buf;		/* receive buffer */
 	size_t buflen;
 	char *req;		/* request being built */

@@ -364,12 +364,14 @@ fi
 # (its family and events group get new ids; the DPU comes back empty)
 ndpud=$(count '.tenant != "other"')
 KMOD=${DPU_KMOD:-$REPO/kmod}
-if rmmod dpu_sim && rmmod dpu && insmod "$KMOD/dpu.ko" && insmod "$KMOD/dpu_sim.ko" &&
-	echo $SIMID > $SIM/new_device && [ "$(sim_device $SIMID)" = "$DEV" ]; then
+check "rmmod dpu_sim, dpu under a running dpud" sh -c 'rmmod dpu_sim && rmmod dpu'
+check "  insmod again" sh -c "insmod '$KMOD/dpu.ko' && insmod '$KMOD/dpu_sim.ko'"
+if [ "$(sim_device $SIMID)" = "$DEV" ]; then
 	back() { [ "$(nfns)" = "$ndpud" ] && [ "$(count '.state == "ready"')" = "$ndpud" ]; }
 	check "dpu.ko reloaded: dpud follows the family again, $ndpud functions back" wait_for 60 back
 	check "  the NIC set up again in its netns" wait_for 20 nic_up
 	check "  logged" grep -q 'the dpu family came back, resolved again' "$T/dpud.log"
+	check "  the events followed too" sh -c "! grep -q 'cannot follow the events again' '$T/dpud.log'"
 	check "  dpud still running" kill -0 "$PID"
 else
 	check "module reload (the DPU did not come back as $DEV) # SKIP" true
