@@ -87,23 +87,6 @@ FIXTURE_TEARDOWN(race)
 	nl_close(self->nl);
 }
 
-/* FN_NEW at a fixed index; a reply describes the function asked for */
-static int fn_new_at(struct nl *nl, const char *dev, uint32_t index,
-		     uint64_t size, const char *tenant, struct fn_reply *f)
-{
-	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_FN_NEW, 0);
-
-	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
-	mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, index);
-	mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, size ? DPU_FN_TYPE_BLK : DPU_FN_TYPE_NET);
-	if (size)
-		mnl_attr_put_u64(nlh, DPU_A_FN_SIZE, size);
-	mnl_attr_put_strz(nlh, DPU_A_FN_TENANT, tenant);
-	nl->cb = grab_fn;
-	nl->arg = f;
-	return nl_talk(nl, nlh);
-}
-
 static void *creator(void *arg)
 {
 	struct race *r = arg;

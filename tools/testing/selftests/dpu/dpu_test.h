@@ -418,13 +418,16 @@ static int grab_fn(const struct nlmsghdr *nlh, void *arg)
 	return parse_fn(nlh, arg);
 }
 
-/* FN_NEW of a blk (size != 0) or net (size == 0) function */
-static inline int fn_new(struct nl *nl, const char *dev, uint64_t size,
-			 const char *tenant, struct fn_reply *f)
+/* FN_NEW of a blk (size != 0) or net (size == 0) function, at index
+ * (or anywhere: index < 0) */
+static inline int fn_new_at(struct nl *nl, const char *dev, long index,
+			    uint64_t size, const char *tenant, struct fn_reply *f)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_FN_NEW, 0);
 
 	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	if (index >= 0)
+		mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, (uint32_t)index);
 	mnl_attr_put_u8(nlh, DPU_A_FN_TYPE, size ? DPU_FN_TYPE_BLK : DPU_FN_TYPE_NET);
 	if (size)
 		mnl_attr_put_u64(nlh, DPU_A_FN_SIZE, size);
@@ -432,6 +435,12 @@ static inline int fn_new(struct nl *nl, const char *dev, uint64_t size,
 	nl->cb = grab_fn;
 	nl->arg = f;
 	return nl_talk(nl, nlh);
+}
+
+static inline int fn_new(struct nl *nl, const char *dev, uint64_t size,
+			 const char *tenant, struct fn_reply *f)
+{
+	return fn_new_at(nl, dev, -1, size, tenant, f);
 }
 
 static inline int fn_get(struct nl *nl, const char *dev, uint32_t index,
