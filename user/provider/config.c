@@ -175,6 +175,25 @@ int pcfg_label_value_valid(const char *s)
 	return valid_value(s);
 }
 
+/* "a, b, c": names of [A-Za-z0-9._-] into out (replacing what was there) */
+static int parse_names(struct parser *p, const char *k, char *v,
+		       char (*out)[PCFG_NAME_MAX], size_t *n)
+{
+	char *save = NULL;
+	*n = 0;
+	for (char *t = strtok_r(v, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		if (!*t)
+			continue;
+		if (!valid_value(t) || strlen(t) >= PCFG_NAME_MAX)
+			return fail(p, p->line, "\"%s\": invalid entry \"%s\"", k, t);
+		if (*n >= PCFG_KV_MAX)
+			return fail(p, p->line, "\"%s\": more than %d entries", k, PCFG_KV_MAX);
+		strcpy(out[(*n)++], t);
+	}
+	return 0;
+}
+
 static int copy_str(struct parser *p, char *dst, size_t dlen, const char *key,
 		    const char *v)
 {
@@ -311,22 +330,8 @@ static int global_key(struct parser *p, const char *k, char *v)
 			return fail(p, p->line, "\"gpu_label\": invalid label key \"%s\"", v);
 		return copy_str(p, c->gpu_label, sizeof(c->gpu_label), k, v);
 	}
-	if (!strcmp(k, "gpu_types")) {
-		char *save = NULL;
-		c->ngpu_types = 0;
-		for (char *t = strtok_r(v, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			t = trim(t);
-			if (!*t)
-				continue;
-			if (!valid_value(t) || strlen(t) >= PCFG_NAME_MAX)
-				return fail(p, p->line, "\"gpu_types\": invalid type \"%s\"", t);
-			if (c->ngpu_types >= PCFG_KV_MAX)
-				return fail(p, p->line, "\"gpu_types\": more than %d entries",
-					    PCFG_KV_MAX);
-			strcpy(c->gpu_types[c->ngpu_types++], t);
-		}
-		return 0;
-	}
+	if (!strcmp(k, "gpu_types"))
+		return parse_names(p, k, v, c->gpu_types, &c->ngpu_types);
 	if (!strcmp(k, "hook_timeout")) {
 		int64_t s;
 		if (pcfg_parse_duration(v, &s) || s <= 0 || s > 86400)
@@ -339,19 +344,8 @@ static int global_key(struct parser *p, const char *k, char *v)
 	if (!strcmp(k, "insecure_agents"))
 		return parse_bool(p, k, v, &c->insecure_agents);
 	if (!strcmp(k, "autoscaler_names")) {
-		char *save = NULL;
-		c->nautoscaler_names = 0;
-		for (char *t = strtok_r(v, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			t = trim(t);
-			if (!*t)
-				continue;
-			if (!valid_value(t) || strlen(t) >= PCFG_NAME_MAX)
-				return fail(p, p->line, "\"autoscaler_names\": invalid name \"%s\"", t);
-			if (c->nautoscaler_names >= PCFG_KV_MAX)
-				return fail(p, p->line, "\"autoscaler_names\": more than %d names",
-					    PCFG_KV_MAX);
-			strcpy(c->autoscaler_names[c->nautoscaler_names++], t);
-		}
+		if (parse_names(p, k, v, c->autoscaler_names, &c->nautoscaler_names))
+			return -1;
 		if (!c->nautoscaler_names)
 			return fail(p, p->line, "\"autoscaler_names\": no name");
 		return 0;
