@@ -402,18 +402,15 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 				    "bad duration '%s' (e.g. 30s, 5m)", val);
 		return 0;
 	}
-	if (!strcmp(key, "drop_capabilities")) {
+	if (!strcmp(key, "drop_capabilities") ||
+	    !strcmp(key, "delete_on_empty_start")) {
+		bool *dst = !strcmp(key, "drop_capabilities") ?
+			    &c->drop_capabilities : &c->delete_on_empty_start;
+
 		if (strcmp(val, "yes") && strcmp(val, "no"))
 			return fail(err, errlen, file, line,
 				    "'%s' takes yes or no, not '%s'", key, val);
-		c->drop_capabilities = !strcmp(val, "yes");
-		return 0;
-	}
-	if (!strcmp(key, "delete_on_empty_start")) {
-		if (strcmp(val, "yes") && strcmp(val, "no"))
-			return fail(err, errlen, file, line,
-				    "'%s' takes yes or no, not '%s'", key, val);
-		c->delete_on_empty_start = !strcmp(val, "yes");
+		*dst = !strcmp(val, "yes");
 		return 0;
 	}
 	if (!strcmp(key, "sample_interval")) {
