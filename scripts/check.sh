@@ -62,7 +62,7 @@ if want lint; then
 	p=0 f=0
 	make -s -C "$KDIR" M="$repo" W=1 C=2 modules >"$logs/kcheck.log" 2>&1
 	if grep -E 'warning:|error:' "$logs/kcheck.log"; then f=$((f + 1)); else p=$((p + 1)); fi
-	for file in $(git ls-files "kmod/*.[ch]" "include/*.h"); do
+	for file in $(git ls-files "kmod/*.[ch]" "kmod/*/*.[ch]" "include/*.h"); do
 		if perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet -f "$file" \
 			>"$logs/checkpatch.log" 2>&1; then
 			p=$((p + 1))

@@ -50,8 +50,8 @@ mkdir -p "$mdir"
 rm -rf "$mdir"/kmod "$mdir"/include
 cp "$repo/Kbuild" "$mdir/"
 cp -r "$repo/include" "$mdir/"
-mkdir -p "$mdir/kmod/tests"
-cp "$repo"/kmod/Kbuild "$repo"/kmod/*.[ch] "$mdir/kmod/"
+cp -r "$repo/kmod" "$mdir/"
+find "$mdir/kmod" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name '*.mod' -o -name '*.mod.c' \) -delete
 make -s -C "$out" M="$mdir" -j"$jobs" modules >"$out/dpupool-build.log" 2>&1 ||
 	{ cat "$out/dpupool-build.log" >&2; exit 1; }
 

@@ -11,8 +11,8 @@ repo=$(cd "$here/.." && pwd)
 eval "$("$here/kernel.sh" --env)"
 
 # sources of dpu.ko/dpu_sim.ko that build on UML, and the tests
-srcs=(kmod/sim_parse.c kmod/dpu_sim.h kmod/dpu_fn_lib.h kmod/dpu_fn_state.c kmod/dpu_attr.c
-      kmod/dpu_tb.h kmod/dpu_tb.c kmod/dpu_limits.h kmod/dpu_limits.c kmod/dpu_rate.h kmod/dpu_rate.c
+srcs=(kmod/dpu_sim/sim_parse.c kmod/dpu_sim/dpu_sim.h kmod/dpu/dpu_fn_lib.h kmod/dpu/dpu_fn_state.c kmod/dpu/dpu_attr.c
+      kmod/dpu/dpu_tb.h kmod/dpu/dpu_tb.c kmod/dpu/dpu_limits.h kmod/dpu/dpu_limits.c kmod/dpu/dpu_rate.h kmod/dpu/dpu_rate.c
       kmod/tests/sim_parse_kunit.c kmod/tests/dpu_fn_kunit.c kmod/tests/dpu_tb_kunit.c
       kmod/tests/dpu_rate_kunit.c)
 

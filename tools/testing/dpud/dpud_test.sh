@@ -365,7 +365,7 @@ fi
 ndpud=$(count '.tenant != "other"')
 KMOD=${DPU_KMOD:-$REPO/kmod}
 check "rmmod dpu_sim, dpu under a running dpud" sh -c 'rmmod dpu_sim && rmmod dpu'
-check "  insmod again" sh -c "insmod '$KMOD/dpu.ko' && insmod '$KMOD/dpu_sim.ko'"
+check "  insmod again" sh -c "insmod '$KMOD/dpu/dpu.ko' && insmod '$KMOD/dpu_sim/dpu_sim.ko'"
 if [ "$(sim_device $SIMID)" = "$DEV" ]; then
 	back() { [ "$(nfns)" = "$ndpud" ] && [ "$(count '.state == "ready"')" = "$ndpud" ]; }
 	check "dpu.ko reloaded: dpud follows the family again, $ndpud functions back" wait_for 60 back

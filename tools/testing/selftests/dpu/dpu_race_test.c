@@ -535,9 +535,9 @@ TEST_F(race, set_vs_rmmod)
 	int i, fd;
 
 	if (kmod)
-		snprintf(path, sizeof(path), "%s/dpu_sim.ko", kmod);
+		snprintf(path, sizeof(path), "%s/dpu_sim/dpu_sim.ko", kmod);
 	else
-		snprintf(path, sizeof(path), "%s/kmod/dpu_sim.ko", repo ? repo : ".");
+		snprintf(path, sizeof(path), "%s/kmod/dpu_sim/dpu_sim.ko", repo ? repo : ".");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		SKIP(return, "no %s to load again", path);

@@ -81,5 +81,5 @@ bad=$(grep -v -E 'function is being removed|no DPU device with this name|no func
 	/tmp/race-set.log | sort | uniq -c | head -n 5)
 [ -n "$bad" ] && echo "$bad" | sed 's/^/# unexpected: /'
 check "refused commands say why, cleanly" test -z "$bad"
-check "reload dpu_sim" insmod "$KMOD/dpu_sim.ko"
+check "reload dpu_sim" insmod "$KMOD/dpu_sim/dpu_sim.ko"
 finish

@@ -33,6 +33,6 @@ check "the disks are gone" test ! -e "/sys/block/$b0" -a ! -e "/sys/block/$b1"
 check "the NIC is gone" test ! -e "/sys/class/net/$n2"
 check "no function objects remain" test -z "$(ls /sys/class/dpu_fn 2>/dev/null)"
 check "dpu unloads too" rmmod dpu
-check "reload dpu" insmod "${DPU_KMOD:-$DPU_REPO/kmod}/dpu.ko"
-check "reload dpu_sim" insmod "${DPU_KMOD:-$DPU_REPO/kmod}/dpu_sim.ko"
+check "reload dpu" insmod "${DPU_KMOD:-$DPU_REPO/kmod}/dpu/dpu.ko"
+check "reload dpu_sim" insmod "${DPU_KMOD:-$DPU_REPO/kmod}/dpu_sim/dpu_sim.ko"
 finish
