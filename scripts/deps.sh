@@ -13,6 +13,8 @@ PKGS=(
 	# userspace libraries
 	libmnl-dev libnl-3-dev libnl-route-3-dev liburing-dev libbpf-dev
 	bpftool libcmocka-dev
+	# the emulated DPU (tools/testing/dpu-emu): QMP is JSON
+	libjson-c-dev
 	# dpud and the autoscaler provider: gRPC C core, protobuf-c, SQLite
 	libgrpc-dev libnghttp2-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	libsqlite3-dev sqlite3

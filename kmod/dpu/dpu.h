@@ -5,6 +5,7 @@
 #ifndef _DPU_H
 #define _DPU_H
 
+#include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/etherdevice.h>
 #include <linux/mutex.h>
@@ -21,33 +22,69 @@
 
 struct dpu_dev;
 struct dpu_fn;
+struct dpu_tenant;
 
 /**
  * struct dpu_backend_ops - what a backend provides to the core
  * @name: short backend name reported to userspace ("sim", "pci")
- * @fn_create: start attaching @fn (type, size or MAC, index are set). Must
- *	not wait for the attach: report the outcome with dpu_fn_attach_done(),
- *	from any process context, possibly before returning. A non-zero
- *	return fails the function at once and dpu_fn_attach_done() must not
- *	be called.
+ * @fn_create: start attaching @fn (type, size or MAC, index are set;
+ *	@fn->adopted if the DPU already has it, see dpu_fn_adopt()). Must
+ *	not wait for the attach: report the outcome with dpu_fn_attach_done()
+ *	or dpu_fn_attach_failed(), from any process context, possibly before
+ *	returning. A non-zero return fails the function at once and no
+ *	outcome must be reported.
+ * @fn_attach_timeout: optional; the attach deadline passed and @fn is now
+ *	failed: cancel the attach so that a late hot-plug brings nothing up
+ *	and the DPU's slot is released. Process context, without locks.
  * @fn_destroy: detach @fn, whatever state it is in (an attach may still be
- *	pending: cancel it). Synchronous; after it returns the backend never
- *	touches @fn again.
+ *	pending: cancel it). Returns 0 once done, or -EINPROGRESS and calls
+ *	dpu_fn_detach_done() later (a slow unplug must not hold the DPU's
+ *	other commands). After that the backend never touches @fn again.
  * @set_limits: @fn's own limits change to @lim: a hardware DPU pushes them
  *	to the device and returns an error if it cannot enforce them. The
  *	limits a function is created with are in @fn->limits at fn_create.
  *	Optional: without it the core's software rate groups are the only
  *	enforcement; a backend whose data path runs in the host (the
  *	simulator) calls dpu_fn_rate_charge() for each request.
+ * @tenant_set: optional; tenant @tn is created or changed: its parent
+ *	becomes @parent (NULL: a root) and its limits @lim. Called before the
+ *	change is made in the core: an error refuses it (message in @extack).
+ * @tenant_del: optional; tenant @tn (no functions, no children) goes.
+ * @fn_set_tenant: optional; @fn moves to tenant @tn, before the core moves
+ *	it: an error refuses the move.
  *
- * The core serializes these per DPU.
+ * The core serializes these per DPU (op_lock), except fn_attach_timeout
+ * and the completion of an asynchronous fn_destroy.
  */
 struct dpu_backend_ops {
 	const char *name;
 	int (*fn_create)(struct dpu_dev *ddev, struct dpu_fn *fn);
-	void (*fn_destroy)(struct dpu_dev *ddev, struct dpu_fn *fn);
+	void (*fn_attach_timeout)(struct dpu_dev *ddev, struct dpu_fn *fn);
+	int (*fn_destroy)(struct dpu_dev *ddev, struct dpu_fn *fn);
 	int (*set_limits)(struct dpu_dev *ddev, struct dpu_fn *fn,
 			  const struct dpu_limits *lim);
+	int (*tenant_set)(struct dpu_dev *ddev, struct dpu_tenant *tn,
+			  struct dpu_tenant *parent, const struct dpu_limits *lim,
+			  struct netlink_ext_ack *extack);
+	void (*tenant_del)(struct dpu_dev *ddev, struct dpu_tenant *tn);
+	int (*fn_set_tenant)(struct dpu_dev *ddev, struct dpu_fn *fn,
+			     struct dpu_tenant *tn,
+			     struct netlink_ext_ack *extack);
+};
+
+/**
+ * struct dpu_caps - what a DPU can do, reported by DEV_GET and enforced
+ *	on requests; set by the backend before registering
+ * @fn_types: bit (1 << &enum dpu_fn_type) per type offered
+ * @rate_max: per &enum dpu_limit_kind, the highest rate enforced
+ * @tenant_depth: tenant levels enforced above a function
+ * @burst_ms_max: longest burst in ms of the rate, 0: any
+ */
+struct dpu_caps {
+	u32 fn_types;
+	u64 rate_max[DPU_LIM_NR];
+	u32 tenant_depth;
+	u32 burst_ms_max;
 };
 
 /**
@@ -67,6 +104,7 @@ struct dpu_backend_ops {
  * @dead: being unregistered: no new functions
  * @tenants: &struct dpu_tenant by id, under @lock
  * @num_tenants: how many
+ * @caps: capabilities, see &struct dpu_caps
  * @priv: backend private data (allocated with the device)
  */
 struct dpu_dev {
@@ -83,6 +121,7 @@ struct dpu_dev {
 	bool dead;
 	struct xarray tenants;
 	u32 num_tenants;
+	struct dpu_caps caps;
 	void *priv;
 };
 
@@ -152,6 +191,12 @@ struct dpu_fn_waiter {
  * @rate_waiter: the data path, as @rate's wait queues see it
  * @waiters: &struct dpu_fn_waiter waiting for the attach, under @ddev->lock
  * @timeout_work: fails the attach after attach_timeout_ms
+ * @reason: why it is failed, gone or unbound, under @ddev->lock
+ * @blk_dev: the disk's device when the backend does not own it (PCI),
+ *	held; its name is read when reported
+ * @bus_dev: the function's own device on its bus (PCI function), held
+ * @adopted: the DPU already had it (dpu_fn_adopt())
+ * @detached: completed when the function is gone for good
  * @priv: backend private data
  */
 struct dpu_fn {
@@ -177,6 +222,11 @@ struct dpu_fn {
 	struct dpu_rate_waiter rate_waiter;
 	struct list_head waiters;
 	struct delayed_work timeout_work;
+	char reason[DPU_REASON_LEN];
+	struct device *blk_dev;
+	struct device *bus_dev;
+	bool adopted;
+	struct completion detached;
 	void *priv;
 };
 
@@ -202,9 +252,15 @@ extern const struct block_device_operations dpu_blk_fops;
 
 /* Functions, for backends */
 void dpu_fn_attach_done(struct dpu_fn *fn, int err);
+void dpu_fn_attach_failed(struct dpu_fn *fn, int err, const char *reason);
 void dpu_fn_surprise_removed(struct dpu_fn *fn);
+void dpu_fn_gone(struct dpu_fn *fn, const char *reason);
+void dpu_fn_set_bound(struct dpu_fn *fn, bool bound, const char *reason);
+void dpu_fn_detach_done(struct dpu_fn *fn);
 void dpu_fn_set_blkdev(struct dpu_fn *fn, const char *name);
+void dpu_fn_set_blk_dev(struct dpu_fn *fn, struct device *disk);
 void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev);
+int dpu_fn_set_bus_dev(struct dpu_fn *fn, struct device *dev);
 
 /* Software enforcement of limits, for backends whose data path is here */
 void dpu_fn_rate_start(struct dpu_fn *fn,
@@ -235,6 +291,7 @@ struct dpu_fn_req {
 	u8 mac[ETH_ALEN];
 	char tenant[DPU_TENANT_LEN];
 	struct dpu_limits limits;
+	bool adopt;
 };
 
 /* Report a message that is not a literal (NL_SET_ERR_MSG needs one). */
@@ -251,6 +308,8 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 			  struct netlink_ext_ack *extack);
 int dpu_fn_del(struct dpu_dev *ddev, u32 index,
 	       struct netlink_ext_ack *extack);
+int dpu_limits_caps_check(struct dpu_dev *ddev, const struct dpu_limits *lim,
+			  bool fn, struct netlink_ext_ack *extack);
 int dpu_fn_set(struct dpu_fn *fn, const char *tenant,
 	       const struct dpu_limits_change *chg,
 	       struct netlink_ext_ack *extack);

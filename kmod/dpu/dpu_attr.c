@@ -5,6 +5,7 @@
  */
 #include <linux/errno.h>
 #include <linux/etherdevice.h>
+#include <linux/export.h>
 #include <linux/string.h>
 
 #include "dpu_fn_lib.h"
@@ -39,6 +40,7 @@ const char *dpu_tenant_name_check(const char *name)
 	}
 	return NULL;
 }
+EXPORT_SYMBOL_GPL(dpu_tenant_name_check);
 
 /**
  * dpu_fn_size_check() - is @size a valid disk size?

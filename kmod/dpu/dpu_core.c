@@ -124,6 +124,7 @@ struct dpu_dev *dpu_dev_alloc(struct device *parent,
 			      size_t priv_size)
 {
 	struct dpu_dev *ddev;
+	unsigned int k;
 	u32 index;
 	int err;
 
@@ -145,6 +146,10 @@ struct dpu_dev *dpu_dev_alloc(struct device *parent,
 	ddev->priv = priv_size ? ddev + 1 : NULL;
 	ddev->max_fns = 4096;
 	ddev->limit_kinds = ops->set_limits ? GENMASK(DPU_LIM_NR - 1, 0) : 0;
+	ddev->caps.fn_types = BIT(DPU_FN_TYPE_BLK) | BIT(DPU_FN_TYPE_NET);
+	for (k = 0; k < DPU_LIM_NR; k++)
+		ddev->caps.rate_max[k] = DPU_LIMIT_RATE_MAX;
+	ddev->caps.tenant_depth = DPU_TENANT_MAX_DEPTH;
 	mutex_init(&ddev->op_lock);
 	mutex_init(&ddev->lock);
 	xa_init_flags(&ddev->fns, XA_FLAGS_ALLOC);

@@ -88,11 +88,25 @@ static ssize_t blkdev_show(struct device *dev, struct device_attribute *attr,
 	ssize_t ret;
 
 	mutex_lock(&fn->ddev->lock);
-	ret = sysfs_emit(buf, "%s\n", fn->blkdev);
+	ret = sysfs_emit(buf, "%s\n",
+			 fn->blk_dev ? dev_name(fn->blk_dev) : fn->blkdev);
 	mutex_unlock(&fn->ddev->lock);
 	return ret;
 }
 static DEVICE_ATTR_RO(blkdev);
+
+static ssize_t reason_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct dpu_fn *fn = to_dpu_fn(dev);
+	ssize_t ret;
+
+	mutex_lock(&fn->ddev->lock);
+	ret = sysfs_emit(buf, "%s\n", fn->reason);
+	mutex_unlock(&fn->ddev->lock);
+	return ret;
+}
+static DEVICE_ATTR_RO(reason);
 
 static ssize_t netdev_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
@@ -117,6 +131,7 @@ static struct attribute *dpu_fn_attrs[] = {
 	&dev_attr_mac.attr,
 	&dev_attr_blkdev.attr,
 	&dev_attr_netdev.attr,
+	&dev_attr_reason.attr,
 	NULL,
 };
 
@@ -174,6 +189,8 @@ static void dpu_fn_release(struct device *dev)
 	struct dpu_fn *fn = to_dpu_fn(dev);
 
 	dpu_rate_group_destroy(&fn->rate);
+	put_device(fn->blk_dev);
+	put_device(fn->bus_dev);
 	put_device(&fn->ddev->dev);
 	kmem_cache_free(dpu_fn_cache, fn);
 }
@@ -201,7 +218,8 @@ EXPORT_SYMBOL_GPL(dpu_fn_get);
  * Move @fn to @to if that is legal from where it is; with ddev->lock held.
  * Returns true if it moved.
  */
-static bool dpu_fn_move_locked(struct dpu_fn *fn, u8 to, int error)
+static bool dpu_fn_move_locked(struct dpu_fn *fn, u8 to, int error,
+			       const char *reason)
 {
 	lockdep_assert_held(&fn->ddev->lock);
 	if (!dpu_fn_state_can_move(fn->state, to))
@@ -209,6 +227,8 @@ static bool dpu_fn_move_locked(struct dpu_fn *fn, u8 to, int error)
 	WRITE_ONCE(fn->state, to);
 	if (to == DPU_FN_STATE_FAILED)
 		WRITE_ONCE(fn->error, error);
+	if (reason || to == DPU_FN_STATE_READY)
+		strscpy(fn->reason, reason ? reason : "", sizeof(fn->reason));
 	return true;
 }
 
@@ -266,16 +286,17 @@ static void dpu_fn_announce(struct dpu_fn *fn)
 	dpu_nl_fn_notify(fn, DPU_CMD_FN_SET);
 }
 
-static bool dpu_fn_move(struct dpu_fn *fn, u8 to, int error)
+static bool dpu_fn_move_reason(struct dpu_fn *fn, u8 to, int error,
+			       const char *reason)
 {
 	LIST_HEAD(waiters);
 	bool moved;
 	int res = 0;
 
 	mutex_lock(&fn->ddev->lock);
-	moved = dpu_fn_move_locked(fn, to, error);
+	moved = dpu_fn_move_locked(fn, to, error, reason);
 	if (moved) {
-		/* every move leaves creating for good: the attach ended */
+		/* the attach ended (a move from creating is for good) */
 		list_splice_init(&fn->waiters, &waiters);
 		res = dpu_fn_attach_result(fn);
 	}
@@ -285,6 +306,11 @@ static bool dpu_fn_move(struct dpu_fn *fn, u8 to, int error)
 		dpu_fn_wake(&waiters, res);
 	}
 	return moved;
+}
+
+static bool dpu_fn_move(struct dpu_fn *fn, u8 to, int error)
+{
+	return dpu_fn_move_reason(fn, to, error, NULL);
 }
 
 /**
@@ -302,15 +328,106 @@ void dpu_fn_attach_done(struct dpu_fn *fn, int err)
 EXPORT_SYMBOL_GPL(dpu_fn_attach_done);
 
 /**
+ * dpu_fn_attach_failed() - the backend's attach of @fn failed
+ * @fn: a function in state creating (otherwise ignored)
+ * @err: a negative errno
+ * @reason: why, in words (DPU_A_FN_REASON)
+ */
+void dpu_fn_attach_failed(struct dpu_fn *fn, int err, const char *reason)
+{
+	if (dpu_fn_move_reason(fn, DPU_FN_STATE_FAILED, err, reason))
+		cancel_delayed_work(&fn->timeout_work);
+}
+EXPORT_SYMBOL_GPL(dpu_fn_attach_failed);
+
+/**
  * dpu_fn_surprise_removed() - the backend lost @fn without being asked
  * @fn: the function; it stays, in state gone, until deleted
  */
 void dpu_fn_surprise_removed(struct dpu_fn *fn)
 {
-	if (dpu_fn_move(fn, DPU_FN_STATE_GONE, 0))
-		cancel_delayed_work(&fn->timeout_work);
+	dpu_fn_gone(fn, "removed by the DPU");
 }
 EXPORT_SYMBOL_GPL(dpu_fn_surprise_removed);
+
+/**
+ * dpu_fn_gone() - @fn vanished (surprise removal, the DPU lost it)
+ * @fn: the function; it stays, in state gone, until deleted
+ * @reason: why, in words
+ */
+void dpu_fn_gone(struct dpu_fn *fn, const char *reason)
+{
+	if (dpu_fn_move_reason(fn, DPU_FN_STATE_GONE, 0, reason))
+		cancel_delayed_work(&fn->timeout_work);
+}
+EXPORT_SYMBOL_GPL(dpu_fn_gone);
+
+/**
+ * dpu_fn_set_bound() - a driver bound to, or left, @fn's bus device
+ * @fn: a ready or unbound function (otherwise ignored)
+ * @bound: true: back to ready; false: unbound
+ * @reason: why it is unbound, in words
+ */
+void dpu_fn_set_bound(struct dpu_fn *fn, bool bound, const char *reason)
+{
+	dpu_fn_move_reason(fn, bound ? DPU_FN_STATE_READY :
+			   DPU_FN_STATE_UNBOUND, 0, bound ? NULL : reason);
+}
+EXPORT_SYMBOL_GPL(dpu_fn_set_bound);
+
+/**
+ * dpu_fn_set_blk_dev() - @fn's disk is a device the backend does not own
+ * @fn: the function
+ * @disk: the gendisk's device (held until replaced or the function goes),
+ *	or NULL; its name is read whenever reported. Linked as "block".
+ */
+void dpu_fn_set_blk_dev(struct dpu_fn *fn, struct device *disk)
+{
+	struct device *old;
+
+	if (disk)
+		get_device(disk);
+	mutex_lock(&fn->ddev->lock);
+	old = fn->blk_dev;
+	fn->blk_dev = disk;
+	mutex_unlock(&fn->ddev->lock);
+	if (old) {
+		sysfs_remove_link(&fn->dev.kobj, "block");
+		put_device(old);
+	}
+	if (disk && sysfs_create_link(&fn->dev.kobj, &disk->kobj, "block"))
+		dev_warn(&fn->dev, "cannot link to %s\n", dev_name(disk));
+}
+EXPORT_SYMBOL_GPL(dpu_fn_set_blk_dev);
+
+/**
+ * dpu_fn_set_bus_dev() - @fn's own device on its bus (a PCI function)
+ * @fn: the function
+ * @dev: the device (held until replaced or the function goes), or NULL.
+ *	Linked as "function"; its name is DPU_A_FN_BUS_ADDR.
+ *
+ * Return: 0 or a negative errno from the link.
+ */
+int dpu_fn_set_bus_dev(struct dpu_fn *fn, struct device *dev)
+{
+	struct device *old;
+	int err = 0;
+
+	if (dev)
+		get_device(dev);
+	mutex_lock(&fn->ddev->lock);
+	old = fn->bus_dev;
+	fn->bus_dev = dev;
+	mutex_unlock(&fn->ddev->lock);
+	if (old) {
+		sysfs_remove_link(&fn->dev.kobj, "function");
+		put_device(old);
+	}
+	if (dev)
+		err = sysfs_create_link(&fn->dev.kobj, &dev->kobj, "function");
+	return err;
+}
+EXPORT_SYMBOL_GPL(dpu_fn_set_bus_dev);
 
 void dpu_fn_set_blkdev(struct dpu_fn *fn, const char *name)
 {
@@ -345,6 +462,7 @@ static void dpu_fn_netdev_drop(struct dpu_fn *fn)
 	ASSERT_RTNL();
 	if (!fn->netdev)
 		return;
+	sysfs_remove_link(&fn->dev.kobj, "net");
 	mutex_lock(&fn->ddev->lock);
 	list_del(&fn->netdev_node);
 	netdev_put(fn->netdev, &fn->netdev_tracker);
@@ -356,8 +474,8 @@ static void dpu_fn_netdev_drop(struct dpu_fn *fn)
 /**
  * dpu_fn_set_netdev() - the backend's net device of @fn, or NULL
  * @fn: the function
- * @netdev: registered; the core holds a reference until it is replaced,
- *	cleared, or unregistered. Name, ifindex and namespace are followed
+ * @netdev: registered (else ignored); the core holds a reference until
+ *	it is replaced, cleared, or unregistered. Name, ifindex and namespace are followed
  *	through renames and namespace moves.
  *
  * Call without RTNL.
@@ -366,13 +484,17 @@ void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev)
 {
 	rtnl_lock();
 	dpu_fn_netdev_drop(fn);
-	if (netdev) {
+	/* one being unregistered would never be let go of */
+	if (netdev && netdev->reg_state == NETREG_REGISTERED) {
 		mutex_lock(&fn->ddev->lock);
 		fn->netdev = netdev;
 		netdev_hold(netdev, &fn->netdev_tracker, GFP_KERNEL);
 		list_add(&fn->netdev_node, &dpu_fn_netdevs);
 		dpu_fn_netdev_snap(fn, true);
 		mutex_unlock(&fn->ddev->lock);
+		if (fn->bus_dev &&
+		    sysfs_create_link(&fn->dev.kobj, &netdev->dev.kobj, "net"))
+			dev_warn(&fn->dev, "cannot link to %s\n", netdev->name);
 	}
 	rtnl_unlock();
 }
@@ -495,9 +617,15 @@ static void dpu_fn_timeout_work(struct work_struct *work)
 	struct dpu_fn *fn = container_of(to_delayed_work(work), struct dpu_fn,
 					 timeout_work);
 
-	if (dpu_fn_move(fn, DPU_FN_STATE_FAILED, -ETIMEDOUT))
-		dev_warn(&fn->dev, "attach timed out after %u ms\n",
-			 attach_timeout_ms);
+	char reason[DPU_REASON_LEN];
+
+	snprintf(reason, sizeof(reason), "attach not complete after %u ms",
+		 attach_timeout_ms);
+	if (dpu_fn_move_reason(fn, DPU_FN_STATE_FAILED, -ETIMEDOUT, reason)) {
+		dev_warn(&fn->dev, "%s\n", reason);
+		if (fn->ddev->ops->fn_attach_timeout)
+			fn->ddev->ops->fn_attach_timeout(fn->ddev, fn);
+	}
 }
 
 /* Does @ddev's backend enforce every kind @lim limits? */
@@ -511,6 +639,47 @@ static bool dpu_fn_limits_supported(struct dpu_dev *ddev,
 		if (lim->l[k].rate && !(kinds & BIT(k)))
 			return false;
 	return true;
+}
+
+/**
+ * dpu_limits_caps_check() - are @lim within what @ddev enforces?
+ * @ddev: the DPU
+ * @lim: function or tenant limits
+ * @fn: @lim are a function's (for the message)
+ * @extack: for the message
+ *
+ * Return: 0, -EOPNOTSUPP (a kind not enforced) or -ERANGE (above the
+ * DPU's maximum, or a burst longer than it keeps).
+ */
+int dpu_limits_caps_check(struct dpu_dev *ddev, const struct dpu_limits *lim,
+			  bool fn, struct netlink_ext_ack *extack)
+{
+	const struct dpu_caps *caps = &ddev->caps;
+	unsigned int k;
+
+	if (!dpu_fn_limits_supported(ddev, lim)) {
+		if (fn)
+			NL_SET_ERR_MSG(extack, "this DPU cannot enforce these function limits");
+		else
+			NL_SET_ERR_MSG(extack, "this DPU cannot enforce these tenant limits");
+		return -EOPNOTSUPP;
+	}
+	for (k = 0; k < DPU_LIM_NR; k++) {
+		const struct dpu_limit *l = &lim->l[k];
+
+		if (!l->rate)
+			continue;
+		if (caps->rate_max[k] && l->rate > caps->rate_max[k]) {
+			NL_SET_ERR_MSG(extack, "limit above the highest rate this DPU enforces");
+			return -ERANGE;
+		}
+		if (caps->burst_ms_max && l->burst &&
+		    div64_u64(l->burst * 1000, l->rate) > caps->burst_ms_max) {
+			NL_SET_ERR_MSG(extack, "burst longer than this DPU keeps");
+			return -ERANGE;
+		}
+	}
+	return 0;
 }
 
 /**
@@ -552,10 +721,13 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 		dpu_extack_set(extack, NULL, msg);
 		return ERR_PTR(-EINVAL);
 	}
-	if (!dpu_fn_limits_supported(ddev, &req->limits)) {
-		NL_SET_ERR_MSG(extack, "this DPU cannot enforce these function limits");
+	if (!(ddev->caps.fn_types & BIT(req->type))) {
+		NL_SET_ERR_MSG(extack, "this DPU does not offer functions of this type");
 		return ERR_PTR(-EOPNOTSUPP);
 	}
+	err = dpu_limits_caps_check(ddev, &req->limits, true, extack);
+	if (err)
+		return ERR_PTR(err);
 
 	fn = kmem_cache_zalloc(dpu_fn_cache, GFP_KERNEL);
 	if (!fn)
@@ -582,6 +754,8 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 	INIT_LIST_HEAD(&fn->waiters);
 	INIT_LIST_HEAD(&fn->netdev_node);
 	INIT_DELAYED_WORK(&fn->timeout_work, dpu_fn_timeout_work);
+	init_completion(&fn->detached);
+	fn->adopted = req->adopt;
 	device_initialize(&fn->dev);
 	fn->dev.class = &dpu_fn_class;
 	fn->dev.parent = &ddev->dev;
@@ -663,16 +837,16 @@ err_unlock:
 	put_device(&fn->dev);
 	return ERR_PTR(err);
 }
+EXPORT_SYMBOL_GPL(dpu_fn_new);
 
-/* With op_lock held; @fn is in ddev->fns. Drops the registry's reference. */
-static void dpu_fn_remove(struct dpu_dev *ddev, struct dpu_fn *fn)
+/* @fn's detach is over: it leaves the DPU. Drops the registry's reference. */
+static void dpu_fn_finish(struct dpu_fn *fn)
 {
-	lockdep_assert_held(&ddev->op_lock);
+	struct dpu_dev *ddev = fn->ddev;
 
-	dpu_fn_move(fn, DPU_FN_STATE_REMOVING, 0);
-	cancel_delayed_work_sync(&fn->timeout_work);
-	ddev->ops->fn_destroy(ddev, fn);
 	dpu_fn_set_netdev(fn, NULL);	/* if the backend did not */
+	dpu_fn_set_blk_dev(fn, NULL);
+	dpu_fn_set_bus_dev(fn, NULL);
 
 	mutex_lock(&ddev->lock);
 	xa_erase(&ddev->fns, fn->index);
@@ -681,7 +855,40 @@ static void dpu_fn_remove(struct dpu_dev *ddev, struct dpu_fn *fn)
 	mutex_unlock(&ddev->lock);
 
 	dpu_nl_fn_notify(fn, DPU_CMD_FN_DEL);
+	complete_all(&fn->detached);
 	device_unregister(&fn->dev);
+}
+
+/**
+ * dpu_fn_detach_done() - an asynchronous fn_destroy of @fn finished
+ * @fn: the function; the backend must not touch it afterwards
+ */
+void dpu_fn_detach_done(struct dpu_fn *fn)
+{
+	dpu_fn_finish(fn);
+}
+EXPORT_SYMBOL_GPL(dpu_fn_detach_done);
+
+/*
+ * With op_lock held; @fn is in ddev->fns and not yet removing. Starts the
+ * detach; the registry's reference goes when it is over (at once unless
+ * the backend detaches asynchronously).
+ */
+static void dpu_fn_remove(struct dpu_dev *ddev, struct dpu_fn *fn)
+{
+	lockdep_assert_held(&ddev->op_lock);
+
+	dpu_fn_move(fn, DPU_FN_STATE_REMOVING, 0);
+	cancel_delayed_work_sync(&fn->timeout_work);
+	if (ddev->ops->fn_destroy(ddev, fn) != -EINPROGRESS)
+		dpu_fn_finish(fn);
+}
+
+/* With ddev->lock held: is @fn's removal already under way? */
+static bool dpu_fn_removing(struct dpu_fn *fn)
+{
+	lockdep_assert_held(&fn->ddev->lock);
+	return fn->state == DPU_FN_STATE_REMOVING;
 }
 
 /**
@@ -690,24 +897,41 @@ static void dpu_fn_remove(struct dpu_dev *ddev, struct dpu_fn *fn)
  * @index: the function
  * @extack: for error messages
  *
- * Return: 0 or a negative errno.
+ * Returns once the function is gone and its slot free. The DPU's other
+ * commands go on meanwhile (a slow unplug holds no lock of the DPU); a
+ * second delete of the same function waits for the same end.
+ *
+ * Return: 0 or a negative errno (-EINTR: a fatal signal came while
+ * waiting; the detach goes on).
  */
 int dpu_fn_del(struct dpu_dev *ddev, u32 index, struct netlink_ext_ack *extack)
 {
 	struct dpu_fn *fn;
+	bool removing;
+	int err;
 
 	mutex_lock(&ddev->op_lock);
 	mutex_lock(&ddev->lock);
 	fn = xa_load(&ddev->fns, index);
+	if (fn) {
+		get_device(&fn->dev);
+		removing = dpu_fn_removing(fn);
+	}
 	mutex_unlock(&ddev->lock);
 	if (!fn) {
 		mutex_unlock(&ddev->op_lock);
 		NL_SET_ERR_MSG(extack, "no function with this index on this DPU");
 		return -ENOENT;
 	}
-	dpu_fn_remove(ddev, fn);
+	if (!removing)
+		dpu_fn_remove(ddev, fn);
 	mutex_unlock(&ddev->op_lock);
-	return 0;
+
+	err = wait_for_completion_killable(&fn->detached);
+	put_device(&fn->dev);
+	if (err)
+		NL_SET_ERR_MSG(extack, "interrupted; the function is still being removed");
+	return err;
 }
 
 /**
@@ -739,7 +963,7 @@ int dpu_fn_set(struct dpu_fn *fn, const char *tenant,
 	/* op_lock: no removal, no tenant deletion, the data path stays */
 	mutex_lock(&ddev->op_lock);
 	mutex_lock(&ddev->lock);
-	if (ddev->dead || !fn->tn) {
+	if (ddev->dead || !fn->tn || fn->state == DPU_FN_STATE_REMOVING) {
 		NL_SET_ERR_MSG(extack, "function is being removed");
 		err = -ENODEV;
 		goto out_unlock;
@@ -765,15 +989,23 @@ int dpu_fn_set(struct dpu_fn *fn, const char *tenant,
 
 	/* the backend may sleep: talk to the DPU without the lock */
 	if (chg) {
-		if (!dpu_fn_limits_supported(ddev, &lim)) {
-			NL_SET_ERR_MSG(extack, "this DPU cannot enforce these function limits");
-			err = -EOPNOTSUPP;
+		err = dpu_limits_caps_check(ddev, &lim, true, extack);
+		if (err)
 			goto out;
-		}
-		if (ddev->ops->set_limits)
-			err = ddev->ops->set_limits(ddev, fn, &lim);
+	}
+	if (tn && tn != fn->tn && ddev->ops->fn_set_tenant) {
+		err = ddev->ops->fn_set_tenant(ddev, fn, tn, extack);
+		if (err)
+			goto out;
+	}
+	if (chg && ddev->ops->set_limits) {
+		err = ddev->ops->set_limits(ddev, fn, &lim);
 		if (err) {
-			NL_SET_ERR_MSG(extack, "the DPU refused the limits");
+			if (!extack || !extack->_msg)
+				NL_SET_ERR_MSG(extack, "the DPU refused the limits");
+			/* all or nothing: back to the tenant it had */
+			if (tn && tn != fn->tn && ddev->ops->fn_set_tenant)
+				ddev->ops->fn_set_tenant(ddev, fn, fn->tn, NULL);
 			goto out;
 		}
 	}
@@ -813,10 +1045,40 @@ void dpu_dev_del_fns(struct dpu_dev *ddev)
 	mutex_lock(&ddev->lock);
 	ddev->dead = true;
 	mutex_unlock(&ddev->lock);
-	/* op_lock held: nobody else adds or removes */
-	xa_for_each(&ddev->fns, index, fn)
-		dpu_fn_remove(ddev, fn);
+	/*
+	 * op_lock held: nobody else adds; detaches run in parallel and an
+	 * asynchronous one may end (and free its function) at any time
+	 */
+	for (index = 0;; index++) {
+		bool removing;
+
+		mutex_lock(&ddev->lock);
+		fn = xa_find(&ddev->fns, &index, ULONG_MAX, XA_PRESENT);
+		if (fn) {
+			get_device(&fn->dev);
+			removing = dpu_fn_removing(fn);
+		}
+		mutex_unlock(&ddev->lock);
+		if (!fn)
+			break;
+		if (!removing)
+			dpu_fn_remove(ddev, fn);
+		put_device(&fn->dev);
+	}
 	mutex_unlock(&ddev->op_lock);
+	/* and wait for every one of them, ours or a FN_DEL's */
+	for (;;) {
+		mutex_lock(&ddev->lock);
+		index = 0;
+		fn = xa_find(&ddev->fns, &index, ULONG_MAX, XA_PRESENT);
+		if (fn)
+			get_device(&fn->dev);
+		mutex_unlock(&ddev->lock);
+		if (!fn)
+			break;
+		wait_for_completion(&fn->detached);
+		put_device(&fn->dev);
+	}
 }
 
 int __init dpu_fn_init(void)

@@ -15,10 +15,14 @@ static const u8 dpu_fn_allowed[] = {
 				  BIT(DPU_FN_STATE_GONE) |
 				  BIT(DPU_FN_STATE_REMOVING),
 	[DPU_FN_STATE_READY] = BIT(DPU_FN_STATE_REMOVING) |
-			       BIT(DPU_FN_STATE_GONE),
+			       BIT(DPU_FN_STATE_GONE) |
+			       BIT(DPU_FN_STATE_UNBOUND),
 	[DPU_FN_STATE_FAILED] = BIT(DPU_FN_STATE_REMOVING),
 	[DPU_FN_STATE_GONE] = BIT(DPU_FN_STATE_REMOVING),
 	[DPU_FN_STATE_REMOVING] = 0,
+	[DPU_FN_STATE_UNBOUND] = BIT(DPU_FN_STATE_READY) |
+				 BIT(DPU_FN_STATE_REMOVING) |
+				 BIT(DPU_FN_STATE_GONE),
 };
 
 /**
@@ -44,6 +48,7 @@ static const char * const dpu_fn_state_names[] = {
 	[DPU_FN_STATE_REMOVING] = "removing",
 	[DPU_FN_STATE_FAILED] = "failed",
 	[DPU_FN_STATE_GONE] = "gone",
+	[DPU_FN_STATE_UNBOUND] = "unbound",
 };
 
 const char *dpu_fn_state_name(unsigned int state)

@@ -164,6 +164,30 @@ static int dpu_nl_dump_check_net(struct netlink_callback *cb)
 	return dpu_nl_check_net(sock_net(cb->skb->sk), cb->extack);
 }
 
+/* What the DPU can do: types, limit kinds and their maxima, depth. */
+static int dpu_nl_caps_fill(struct sk_buff *msg, struct dpu_dev *ddev)
+{
+	unsigned long kinds = READ_ONCE(ddev->limit_kinds);
+	const struct dpu_caps *caps = &ddev->caps;
+	struct nlattr *nest;
+	unsigned int k;
+
+	if (nla_put_u32(msg, DPU_A_DEV_FN_TYPES, caps->fn_types) ||
+	    nla_put_u32(msg, DPU_A_DEV_TENANT_DEPTH, caps->tenant_depth) ||
+	    nla_put_u32(msg, DPU_A_DEV_BURST_MS_MAX, caps->burst_ms_max))
+		return -EMSGSIZE;
+	nest = nla_nest_start(msg, DPU_A_DEV_LIMIT_MAX);
+	if (!nest)
+		return -EMSGSIZE;
+	for (k = 0; k < DPU_LIM_NR; k++)
+		if ((kinds & BIT(k)) &&
+		    nla_put_u64_64bit(msg, dpu_limit_rate_attr(k),
+				      caps->rate_max[k], DPU_A_LIMIT_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int dpu_nl_dev_fill(struct sk_buff *msg, struct dpu_dev *ddev,
 			   u32 portid, u32 seq, int flags)
 {
@@ -186,6 +210,8 @@ static int dpu_nl_dev_fill(struct sk_buff *msg, struct dpu_dev *ddev,
 	    nla_put_string(msg, DPU_A_DEV_BUS_NAME, parent->bus->name))
 		goto nla_put_failure;
 	if (parent && nla_put_string(msg, DPU_A_DEV_PARENT, dev_name(parent)))
+		goto nla_put_failure;
+	if (dpu_nl_caps_fill(msg, ddev))
 		goto nla_put_failure;
 
 	genlmsg_end(msg, hdr);
@@ -461,6 +487,11 @@ static int dpu_nl_fn_fill(struct sk_buff *msg, struct dpu_fn *fn, u8 cmd,
 	if (fn->state == DPU_FN_STATE_FAILED &&
 	    nla_put_s32(msg, DPU_A_FN_ERROR, fn->error))
 		goto nla_put_failure;
+	if (fn->reason[0] && nla_put_string(msg, DPU_A_FN_REASON, fn->reason))
+		goto nla_put_failure;
+	if (fn->bus_dev &&
+	    nla_put_string(msg, DPU_A_FN_BUS_ADDR, dev_name(fn->bus_dev)))
+		goto nla_put_failure;
 	if (dpu_nl_limits_fill(msg, DPU_A_FN_LIMITS, &fn->limits))
 		goto nla_put_failure;
 	if (fn->tn) {
@@ -476,7 +507,10 @@ static int dpu_nl_fn_fill(struct sk_buff *msg, struct dpu_fn *fn, u8 cmd,
 	if (fn->type == DPU_FN_TYPE_BLK) {
 		if (nla_put_u64_64bit(msg, DPU_A_FN_SIZE, fn->size, DPU_A_PAD))
 			goto nla_put_failure;
-		if (fn->blkdev[0] &&
+		if (fn->blk_dev &&
+		    nla_put_string(msg, DPU_A_FN_BLKDEV, dev_name(fn->blk_dev)))
+			goto nla_put_failure;
+		if (!fn->blk_dev && fn->blkdev[0] &&
 		    nla_put_string(msg, DPU_A_FN_BLKDEV, fn->blkdev))
 			goto nla_put_failure;
 	} else {

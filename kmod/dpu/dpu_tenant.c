@@ -20,6 +20,7 @@ struct dpu_tenant *dpu_tenant_find(struct dpu_dev *ddev, const char *name)
 			return tn;
 	return NULL;
 }
+EXPORT_SYMBOL_GPL(dpu_tenant_find);
 
 /* How many levels of tenants are below @tn. */
 static unsigned int dpu_tenant_height(struct dpu_dev *ddev,
@@ -64,6 +65,12 @@ static int dpu_tenant_check_parent(struct dpu_dev *ddev, struct dpu_tenant *tn,
 	}
 	if (dpu_rate_group_level(&parent->rate) + 1 + height > DPU_TENANT_MAX_DEPTH) {
 		NL_SET_ERR_MSG(extack, "tenant hierarchy deeper than 7 levels");
+		return -E2BIG;
+	}
+	/* a DPU that enforces tenants itself may chain fewer levels */
+	if (ddev->ops->tenant_set && ddev->caps.tenant_depth &&
+	    dpu_rate_group_level(&parent->rate) + 2 + height > ddev->caps.tenant_depth) {
+		NL_SET_ERR_MSG(extack, "tenant hierarchy deeper than this DPU enforces");
 		return -E2BIG;
 	}
 	return 0;
@@ -127,6 +134,8 @@ int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
 	tn->limits = lim;
 	dpu_rate_group_set_limits(&tn->rate, &lim, ktime_get_ns());
 
+	/* op_lock: tenants change one at a time, the DPU told in order */
+	mutex_lock(&ddev->op_lock);
 	mutex_lock(&ddev->lock);
 	if (ddev->dead) {
 		NL_SET_ERR_MSG(extack, "DPU device is going away");
@@ -155,9 +164,23 @@ int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
 		err = -ENOSPC;
 		goto err_unlock;
 	}
+	if (ddev->ops->tenant_set) {
+		err = dpu_limits_caps_check(ddev, &lim, false, extack);
+		if (err)
+			goto err_unlock;
+		/* op_lock keeps what was checked; the DPU may sleep */
+		mutex_unlock(&ddev->lock);
+		err = ddev->ops->tenant_set(ddev, tn, p, &lim, extack);
+		mutex_lock(&ddev->lock);
+		if (err)
+			goto err_unlock;
+	}
 	err = xa_alloc(&ddev->tenants, &tn->id, tn, xa_limit_32b, GFP_KERNEL);
-	if (err)
+	if (err) {
+		if (ddev->ops->tenant_del)
+			ddev->ops->tenant_del(ddev, tn);
 		goto err_unlock;
+	}
 	ddev->num_tenants++;
 	if (p) {
 		tn->parent = p;
@@ -166,14 +189,17 @@ int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
 	}
 	dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_NEW);
 	mutex_unlock(&ddev->lock);
+	mutex_unlock(&ddev->op_lock);
 	return 0;
 
 err_unlock:
 	mutex_unlock(&ddev->lock);
+	mutex_unlock(&ddev->op_lock);
 	dpu_rate_group_destroy(&tn->rate);
 	kfree(tn);
 	return err;
 }
+EXPORT_SYMBOL_GPL(dpu_tenant_new);
 
 /* With ddev->lock held; @tn has no functions and no children. */
 static void dpu_tenant_remove(struct dpu_dev *ddev, struct dpu_tenant *tn)
@@ -213,6 +239,12 @@ int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
 		NL_SET_ERR_MSG(extack, "tenant has functions");
 		err = -EBUSY;
 	} else {
+		if (ddev->ops->tenant_del) {
+			/* no function can join it: op_lock is held */
+			mutex_unlock(&ddev->lock);
+			ddev->ops->tenant_del(ddev, tn);
+			mutex_lock(&ddev->lock);
+		}
 		dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_DEL);
 		dpu_tenant_remove(ddev, tn);
 	}
@@ -283,6 +315,18 @@ int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
 		dpu_extack_set(extack, bad, msg);
 		err = -EINVAL;
 		goto out;
+	}
+	if (ddev->ops->tenant_set) {
+		err = dpu_limits_caps_check(ddev, &lim, false, extack);
+		if (err)
+			goto out;
+		/* op_lock keeps what was checked; the DPU may sleep */
+		mutex_unlock(&ddev->lock);
+		err = ddev->ops->tenant_set(ddev, tn, parent ? p : tn->parent,
+					    &lim, extack);
+		mutex_lock(&ddev->lock);
+		if (err)
+			goto out;
 	}
 	if (parent && p != tn->parent) {
 		if (tn->parent)

@@ -89,13 +89,13 @@ static int dpu_sim_fn_create(struct dpu_dev *ddev, struct dpu_fn *fn)
 	return 0;
 }
 
-static void dpu_sim_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
+static int dpu_sim_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
 {
 	struct dpu_sim_dev *sdev = ddev->priv;
 	struct dpu_sim_fn *sfn = fn->priv;
 
 	if (!sfn)
-		return;
+		return 0;
 	cancel_delayed_work_sync(&sfn->attach_work);
 
 	mutex_lock(&sdev->fn_lock);
@@ -110,6 +110,7 @@ static void dpu_sim_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
 	fn->priv = NULL;
 	mutex_unlock(&sdev->fn_lock);
 	kfree(sfn);
+	return 0;
 }
 
 /*

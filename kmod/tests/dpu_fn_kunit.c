@@ -12,6 +12,8 @@
 #define S_REMOVING	DPU_FN_STATE_REMOVING
 #define S_FAILED	DPU_FN_STATE_FAILED
 #define S_GONE		DPU_FN_STATE_GONE
+#define S_UNBOUND	DPU_FN_STATE_UNBOUND
+#define S_LAST		S_UNBOUND
 
 static void fn_state_legal(struct kunit *test)
 {
@@ -20,6 +22,8 @@ static void fn_state_legal(struct kunit *test)
 		{ S_CREATING, S_GONE }, { S_CREATING, S_REMOVING },
 		{ S_READY, S_REMOVING }, { S_READY, S_GONE },
 		{ S_FAILED, S_REMOVING }, { S_GONE, S_REMOVING },
+		{ S_READY, S_UNBOUND }, { S_UNBOUND, S_READY },
+		{ S_UNBOUND, S_REMOVING }, { S_UNBOUND, S_GONE },
 	};
 	int i;
 
@@ -35,8 +39,8 @@ static void fn_state_illegal(struct kunit *test)
 {
 	unsigned int from, to, n_legal = 0;
 
-	for (from = 0; from <= S_GONE + 2; from++) {
-		for (to = 0; to <= S_GONE + 2; to++) {
+	for (from = 0; from <= S_LAST + 2; from++) {
+		for (to = 0; to <= S_LAST + 2; to++) {
 			bool ok = dpu_fn_state_can_move(from, to);
 
 			if (ok)
@@ -47,12 +51,14 @@ static void fn_state_illegal(struct kunit *test)
 				KUNIT_EXPECT_FALSE_MSG(test, ok, "removing -> %u", to);
 			if (to == S_CREATING)
 				KUNIT_EXPECT_FALSE_MSG(test, ok, "%u -> creating", from);
-			if (from == 0 || to == 0 || from > S_GONE || to > S_GONE)
+			if (from == 0 || to == 0 || from > S_LAST || to > S_LAST)
 				KUNIT_EXPECT_FALSE_MSG(test, ok, "%u -> %u", from, to);
 		}
 	}
-	/* exactly the eight legal transitions */
-	KUNIT_EXPECT_EQ(test, n_legal, 8U);
+	/* exactly the twelve legal transitions */
+	KUNIT_EXPECT_EQ(test, n_legal, 12U);
+	KUNIT_EXPECT_FALSE(test, dpu_fn_state_can_move(S_UNBOUND, S_FAILED));
+	KUNIT_EXPECT_FALSE(test, dpu_fn_state_can_move(S_CREATING, S_UNBOUND));
 	KUNIT_EXPECT_FALSE(test, dpu_fn_state_can_move(S_READY, S_FAILED));
 	KUNIT_EXPECT_FALSE(test, dpu_fn_state_can_move(S_FAILED, S_READY));
 	KUNIT_EXPECT_FALSE(test, dpu_fn_state_can_move(S_GONE, S_READY));
@@ -68,6 +74,7 @@ static void fn_names(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, dpu_fn_state_name(S_REMOVING), "removing");
 	KUNIT_EXPECT_STREQ(test, dpu_fn_state_name(S_FAILED), "failed");
 	KUNIT_EXPECT_STREQ(test, dpu_fn_state_name(S_GONE), "gone");
+	KUNIT_EXPECT_STREQ(test, dpu_fn_state_name(S_UNBOUND), "unbound");
 	KUNIT_EXPECT_STREQ(test, dpu_fn_state_name(0), "unknown");
 	KUNIT_EXPECT_STREQ(test, dpu_fn_state_name(99), "unknown");
 	KUNIT_EXPECT_STREQ(test, dpu_fn_type_name(DPU_FN_TYPE_BLK), "blk");

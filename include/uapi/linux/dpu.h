@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define DPU_GENL_NAME		"dpu"
-#define DPU_GENL_VERSION	2
+#define DPU_GENL_VERSION	3
 
 /* Length limits, including the terminating NUL. */
 #define DPU_NAME_LEN		16	/* "dpu4294967295" fits */
@@ -21,6 +21,8 @@
 #define DPU_TENANT_LEN		64	/* [A-Za-z0-9_.-], 1..63 characters */
 #define DPU_IFNAME_LEN		16	/* IFNAMSIZ */
 #define DPU_DISK_NAME_LEN	32	/* DISK_NAME_LEN */
+#define DPU_REASON_LEN		96	/* DPU_A_FN_REASON */
+#define DPU_BUS_ADDR_LEN	32	/* DPU_A_FN_BUS_ADDR */
 
 /* Multicast group announcing function creation, state changes, removal */
 #define DPU_GENL_MCGRP_EVENTS	"events"
@@ -43,10 +45,17 @@ enum dpu_fn_type {
  * @DPU_FN_STATE_FAILED: the attach failed or timed out; delete it to
  *	release the slot (%DPU_A_FN_ERROR says why)
  * @DPU_FN_STATE_GONE: the backend lost it (surprise removal); delete it
+ * @DPU_FN_STATE_UNBOUND: attached, but no driver is bound to its PCIe
+ *	function (unbound by an administrator): no block or net device;
+ *	back to ready when a driver binds again (PCI backend; version 3)
  *
  * Legal transitions: creating -> ready | failed | gone | removing;
- * ready -> removing | gone; failed -> removing; gone -> removing.
- * A function in removing disappears (FN_DEL notification) when done.
+ * ready -> removing | gone | unbound; unbound -> ready | removing | gone;
+ * failed -> removing; gone -> removing.
+ * A function in removing disappears (FN_DEL notification) when done; with
+ * a PCI backend that is once the DPU has unplugged it and freed its slot.
+ * %DPU_A_FN_REASON says in words why a function is failed, gone or
+ * unbound.
  */
 enum dpu_fn_state {
 	DPU_FN_STATE_CREATING = 1,
@@ -54,6 +63,7 @@ enum dpu_fn_state {
 	DPU_FN_STATE_REMOVING,
 	DPU_FN_STATE_FAILED,
 	DPU_FN_STATE_GONE,
+	DPU_FN_STATE_UNBOUND,
 };
 
 /**
@@ -154,6 +164,20 @@ enum dpu_cmd {
  *	than the requester's: its id there (peernet2id, -1 if it has none);
  *	%DPU_A_FN_IFINDEX is then that namespace's and %DPU_A_FN_NETDEV is
  *	not reported (output only)
+ * @DPU_A_FN_REASON: string, why the function is failed, gone or unbound,
+ *	in words ("no PCI function appeared in slot 3") (output only)
+ * @DPU_A_FN_BUS_ADDR: string, the function's own device on its bus, e.g.
+ *	the PCI address "0000:05:00.0" of a hot-plugged function (output
+ *	only; the simulator's functions have none)
+ * @DPU_A_DEV_FN_TYPES: u32, bit (1 << &enum dpu_fn_type) per type of
+ *	function the DPU offers (output only)
+ * @DPU_A_DEV_LIMIT_MAX: nested, &enum dpu_limit_attr: the rate attribute
+ *	of each limit kind the DPU enforces, carrying the highest rate it
+ *	takes; kinds it does not enforce are absent (output only)
+ * @DPU_A_DEV_TENANT_DEPTH: u32, levels of tenants the DPU enforces above
+ *	a function (output only)
+ * @DPU_A_DEV_BURST_MS_MAX: u32, the longest burst, in ms of the rate, the
+ *	DPU keeps; 0: any (output only)
  */
 enum dpu_attr {
 	DPU_A_UNSPEC,
@@ -188,6 +212,12 @@ enum dpu_attr {
 	DPU_A_FN_EFFECTIVE_LIMITS,
 	DPU_A_FN_STATS,
 	DPU_A_FN_NETNS_ID,
+	DPU_A_FN_REASON,
+	DPU_A_FN_BUS_ADDR,
+	DPU_A_DEV_FN_TYPES,
+	DPU_A_DEV_LIMIT_MAX,
+	DPU_A_DEV_TENANT_DEPTH,
+	DPU_A_DEV_BURST_MS_MAX,
 
 	__DPU_A_MAX,
 	DPU_A_MAX = __DPU_A_MAX - 1

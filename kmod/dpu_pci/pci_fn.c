@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dpu_pci: functions. Attaching posts ATTACH; the DPU hot-plugs the
+ * function into a slot and says which; the backend follows the PCI bus to
+ * the function in that slot, waits for its virtio driver and for the disk
+ * or NIC, and only then reports the function ready. Detaching is the other
+ * way round: the host lets go first (removes the PCI function and powers
+ * the slot off through its hot-plug controller), then the DPU unplugs it
+ * and frees the slot. Both run in work items: the core's other commands do
+ * not wait for them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netdevice.h>
+#include <linux/pci.h>
+#include <linux/pci_hotplug.h>
+#include <linux/slab.h>
+
+#include "dpu_pci.h"
+
+/* The slot whose downstream port is @port, or -1. */
+static int dpu_pci_port_slot(struct dpu_pci *dp, struct pci_dev *port)
+{
+	u32 s;
+
+	for (s = 0; s < dp->num_slots; s++)
+		if (dp->ports[s] && dp->ports[s] == port)
+			return s;
+	return -1;
+}
+
+static int dpu_pci_match_bus(struct device *dev, void *bus)
+{
+	return dev->bus && !strcmp(dev->bus->name, bus);
+}
+
+static int dpu_pci_match_class(struct device *dev, void *class)
+{
+	return dev->class && !strcmp(dev->class->name, class);
+}
+
+/*
+ * Is @pfn's PCI function up: a driver bound, its virtio device driven,
+ * the disk or NIC there? Hands them to the core and returns true if so.
+ */
+static bool dpu_pci_pfn_up(struct dpu_pci_pfn *pfn, struct pci_dev *pdev,
+			   char *why, size_t len)
+{
+	struct dpu_fn *fn = pfn->fn;
+	struct device *vdev, *child;
+	bool blk = fn->type == DPU_FN_TYPE_BLK;
+
+	if (!pdev->dev.driver) {
+		snprintf(why, len, "no driver bound to %s", pci_name(pdev));
+		return false;
+	}
+	vdev = device_find_child(&pdev->dev, (void *)"virtio", dpu_pci_match_bus);
+	if (!vdev) {
+		snprintf(why, len, "%s has no virtio device", pci_name(pdev));
+		return false;
+	}
+	if (!vdev->driver) {
+		snprintf(why, len, "no %s driver bound to %s",
+			 blk ? "virtio_blk" : "virtio_net", dev_name(vdev));
+		put_device(vdev);
+		return false;
+	}
+	child = device_find_child(vdev, blk ? (void *)"block" : (void *)"net",
+				  dpu_pci_match_class);
+	put_device(vdev);
+	if (!child) {
+		snprintf(why, len, "%s has no %s yet", pci_name(pdev),
+			 blk ? "disk" : "net device");
+		return false;
+	}
+	dpu_fn_set_bus_dev(fn, &pdev->dev);
+	if (blk)
+		dpu_fn_set_blk_dev(fn, child);
+	else
+		dpu_fn_set_netdev(fn, container_of(child, struct net_device, dev));
+	put_device(child);
+	return true;
+}
+
+/* The host lets go of @pfn's disk or NIC (they stay with their drivers). */
+static void dpu_pci_pfn_drop(struct dpu_pci_pfn *pfn)
+{
+	struct dpu_fn *fn = pfn->fn;
+
+	if (fn->type == DPU_FN_TYPE_BLK)
+		dpu_fn_set_blk_dev(fn, NULL);
+	else
+		dpu_fn_set_netdev(fn, NULL);
+}
+
+static void dpu_pci_check_work(struct work_struct *work)
+{
+	struct dpu_pci_pfn *pfn = container_of(to_delayed_work(work),
+					       struct dpu_pci_pfn, check_work);
+	struct dpu_pci *dp = pfn->dp;
+	struct dpu_fn *fn = pfn->fn;
+	struct pci_dev *pdev;
+	char why[DPU_REASON_LEN];
+	int state;
+
+	mutex_lock(&dp->fn_lock);
+	state = pfn->state;
+	pdev = pfn->pdev ? pci_dev_get(pfn->pdev) : NULL;
+	if (!pdev && pfn->slot >= 0 && dp->ports[pfn->slot] &&
+	    dp->ports[pfn->slot]->subordinate && state == DPU_PCI_PFN_PLUGGED) {
+		pdev = pci_get_slot(dp->ports[pfn->slot]->subordinate,
+				    PCI_DEVFN(0, 0));
+		if (pdev)
+			pfn->pdev = pci_dev_get(pdev);
+	}
+	mutex_unlock(&dp->fn_lock);
+	if (!pdev || state == DPU_PCI_PFN_DOWN || pfn->cancelled)
+		goto out;
+
+	set_dev_node(&fn->dev, dev_to_node(&pdev->dev));
+	if (dpu_pci_pfn_up(pfn, pdev, why, sizeof(why))) {
+		mutex_lock(&dp->fn_lock);
+		if (pfn->state == DPU_PCI_PFN_PLUGGED)
+			pfn->state = DPU_PCI_PFN_UP;
+		mutex_unlock(&dp->fn_lock);
+		if (READ_ONCE(fn->state) == DPU_FN_STATE_CREATING)
+			dpu_fn_attach_done(fn, 0);
+		else
+			dpu_fn_set_bound(fn, true, NULL);
+	} else if (state == DPU_PCI_PFN_UP) {
+		/* an administrator unbound the driver */
+		dpu_pci_pfn_drop(pfn);
+		mutex_lock(&dp->fn_lock);
+		if (pfn->state == DPU_PCI_PFN_UP)
+			pfn->state = DPU_PCI_PFN_PLUGGED;
+		mutex_unlock(&dp->fn_lock);
+		dpu_fn_set_bound(fn, false, why);
+	} else if (READ_ONCE(fn->state) == DPU_FN_STATE_CREATING) {
+		/* the driver may still be loading: look again */
+		mutex_lock(&fn->ddev->lock);
+		strscpy(fn->reason, why, sizeof(fn->reason));
+		mutex_unlock(&fn->ddev->lock);
+		queue_delayed_work(dp->wq, &pfn->check_work, msecs_to_jiffies(50));
+	}
+out:
+	pci_dev_put(pdev);
+}
+
+static void dpu_pci_attach_work(struct work_struct *work)
+{
+	struct dpu_pci_pfn *pfn = container_of(work, struct dpu_pci_pfn,
+					       attach_work);
+	struct dpu_pci *dp = pfn->dp;
+	struct dpu_fn *fn = pfn->fn;
+	struct dpu_pci_req *req;
+	char why[DPU_REASON_LEN];
+	int err, slot;
+
+	if (fn->adopted) {
+		slot = pfn->slot;
+		goto plugged;
+	}
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req) {
+		dpu_fn_attach_failed(fn, -ENOMEM, "out of memory");
+		return;
+	}
+	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_ATTACH);
+	req->cmd.fn = cpu_to_le32(fn->index);
+	req->cmd.type = cpu_to_le32(fn->type);
+	req->cmd.size = cpu_to_le64(fn->size);
+	memcpy(req->cmd.mac, fn->mac, ETH_ALEN);
+	mutex_lock(&fn->ddev->lock);
+	strscpy(req->cmd.tenant, fn->tenant, sizeof(req->cmd.tenant));
+	dpu_pci_limits_to_hw(req->cmd.limits, &fn->limits);
+	mutex_unlock(&fn->ddev->lock);
+
+	err = dpu_pci_cmd_run(dp, req);
+	slot = le32_to_cpu(req->cmd.slot);
+	if (err) {
+		dpu_fn_attach_failed(fn, err, req->cmd.msg);
+		kfree(req);
+		return;
+	}
+	kfree(req);
+	if (slot >= dp->num_slots || !dp->ports[slot]) {
+		snprintf(why, sizeof(why),
+			 "the DPU reported slot %d, it has %u", slot,
+			 dp->num_slots);
+		dev_err(&dp->pdev->dev, "fn %u: %s\n", fn->index, why);
+		dpu_fn_attach_failed(fn, -EPROTO, why);
+		/* the DPU's side is released when the function is deleted */
+		return;
+	}
+plugged:
+	mutex_lock(&dp->fn_lock);
+	if (pfn->cancelled || pfn->state != DPU_PCI_PFN_ATTACHING ||
+	    (dp->slot_fn[slot] && dp->slot_fn[slot] != pfn)) {
+		err = dp->slot_fn[slot] && dp->slot_fn[slot] != pfn;
+		mutex_unlock(&dp->fn_lock);
+		if (err)
+			dpu_fn_attach_failed(fn, -EPROTO,
+					     "the DPU reported a slot in use");
+		return;
+	}
+	pfn->slot = slot;
+	pfn->state = DPU_PCI_PFN_PLUGGED;
+	dp->slot_fn[slot] = pfn;
+	mutex_unlock(&dp->fn_lock);
+	if (fn->adopted && dp->ports[slot]->subordinate) {
+		struct pci_dev *pdev = pci_get_slot(dp->ports[slot]->subordinate,
+						    PCI_DEVFN(0, 0));
+
+		if (!pdev) {
+			snprintf(why, sizeof(why),
+				 "adopted, but no PCI function in slot %d", slot);
+			dpu_fn_gone(fn, why);
+			return;
+		}
+		pci_dev_put(pdev);
+	}
+	/* it may be enumerated already; else the bus notifier calls again */
+	queue_delayed_work(dp->wq, &pfn->check_work, 0);
+}
+
+/* Power @pdev's slot off through its hot-plug controller; remove it. */
+static void dpu_pci_let_go(struct dpu_pci *dp, struct pci_dev *pdev)
+{
+	struct pci_slot *slot = pdev->slot;
+	int err = -ENODEV;
+
+	/*
+	 * pciehp's disable removes the function and powers the slot off: the
+	 * DPU (QEMU) completes the unplug at once, without the 5 s of the
+	 * attention button
+	 */
+	if (slot && slot->hotplug && slot->hotplug->ops &&
+	    slot->hotplug->ops->disable_slot)
+		err = slot->hotplug->ops->disable_slot(slot->hotplug);
+	if (err) {
+		dev_dbg(&dp->pdev->dev, "slot of %s: no power control (%d)\n",
+			pci_name(pdev), err);
+		pci_stop_and_remove_bus_device_locked(pdev);
+	}
+}
+
+static void dpu_pci_release_work(struct work_struct *work)
+{
+	struct dpu_pci_pfn *pfn = container_of(work, struct dpu_pci_pfn,
+					       release_work);
+	struct dpu_pci *dp = pfn->dp;
+	struct dpu_fn *fn = pfn->fn;
+	struct dpu_pci_req *req;
+	struct pci_dev *pdev;
+	int slot, err;
+
+	/* an ATTACH in flight ends (answer or timeout) before we go on */
+	flush_work(&pfn->attach_work);
+	cancel_delayed_work_sync(&pfn->check_work);
+
+	dpu_pci_pfn_drop(pfn);
+	dpu_fn_set_bus_dev(fn, NULL);
+	mutex_lock(&dp->fn_lock);
+	pfn->state = DPU_PCI_PFN_DOWN;
+	pdev = pfn->pdev;
+	pfn->pdev = NULL;
+	slot = pfn->slot;
+	if (!pdev && slot >= 0 && dp->ports[slot] && dp->ports[slot]->subordinate)
+		pdev = pci_get_slot(dp->ports[slot]->subordinate, PCI_DEVFN(0, 0));
+	pfn->host_removing = true;
+	mutex_unlock(&dp->fn_lock);
+
+	/* a driver unbinding: the functions stay for the next one to adopt */
+	if (dp->dying)
+		goto out;
+	if (pdev && pci_device_is_present(pdev))
+		dpu_pci_let_go(dp, pdev);
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (req) {
+		req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_DETACH);
+		req->cmd.fn = cpu_to_le32(fn->index);
+		err = dpu_pci_cmd_run(dp, req);
+		if (err)
+			dev_warn(&dp->pdev->dev, "fn %u: detach: %s (%d)\n",
+				 fn->index, req->cmd.msg, err);
+		kfree(req);
+	}
+out:
+	pci_dev_put(pdev);
+	mutex_lock(&dp->fn_lock);
+	if (slot >= 0 && dp->slot_fn[slot] == pfn)
+		dp->slot_fn[slot] = NULL;
+	mutex_unlock(&dp->fn_lock);
+	if (pfn->destroying) {
+		fn->priv = NULL;
+		kfree(pfn);
+		dpu_fn_detach_done(fn);
+	}
+}
+
+static int dpu_pci_fn_create(struct dpu_dev *ddev, struct dpu_fn *fn)
+{
+	struct dpu_pci *dp = ddev->priv;
+	struct dpu_pci_pfn *pfn;
+
+	pfn = kzalloc(sizeof(*pfn), GFP_KERNEL);
+	if (!pfn)
+		return -ENOMEM;
+	pfn->dp = dp;
+	pfn->fn = fn;
+	pfn->slot = -1;
+	pfn->state = DPU_PCI_PFN_ATTACHING;
+	INIT_WORK(&pfn->attach_work, dpu_pci_attach_work);
+	INIT_DELAYED_WORK(&pfn->check_work, dpu_pci_check_work);
+	INIT_WORK(&pfn->release_work, dpu_pci_release_work);
+	if (fn->adopted) {
+		u32 slot = readl(&dp->fn_table[fn->index].slot);
+
+		if (slot >= dp->num_slots)
+			slot = 0;
+		pfn->slot = slot;
+	}
+	fn->priv = pfn;
+	queue_work(dp->wq, &pfn->attach_work);
+	return 0;
+}
+
+/* The deadline passed: nothing may come up behind the failed function. */
+static void dpu_pci_fn_attach_timeout(struct dpu_dev *ddev, struct dpu_fn *fn)
+{
+	struct dpu_pci_pfn *pfn = fn->priv;
+
+	if (!pfn)
+		return;
+	mutex_lock(&pfn->dp->fn_lock);
+	pfn->cancelled = true;
+	mutex_unlock(&pfn->dp->fn_lock);
+	queue_work(pfn->dp->wq, &pfn->release_work);
+}
+
+static int dpu_pci_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
+{
+	struct dpu_pci_pfn *pfn = fn->priv;
+
+	if (!pfn)
+		return 0;
+	/* a cancel may be running: run once more, this time to the end */
+	flush_work(&pfn->release_work);
+	mutex_lock(&pfn->dp->fn_lock);
+	pfn->cancelled = true;
+	pfn->destroying = true;
+	mutex_unlock(&pfn->dp->fn_lock);
+	queue_work(pfn->dp->wq, &pfn->release_work);
+	return -EINPROGRESS;
+}
+
+static int dpu_pci_simple_cmd(struct dpu_pci *dp, struct dpu_pci_req *req,
+			      struct netlink_ext_ack *extack)
+{
+	int err = dpu_pci_cmd_run(dp, req);
+	char *buf;
+
+	if (err && extack) {
+		/*
+		 * The DPU's own words: extack keeps a pointer until the reply
+		 * is sent, so they go to one of the DPU's message buffers
+		 * (reused round robin, far less often than replies go out).
+		 */
+		buf = dp->msgs[atomic_inc_return(&dp->msg_next) % DPU_PCI_MSGS];
+		strscpy(buf, req->cmd.msg[0] ? req->cmd.msg : "the DPU refused",
+			DPU_PCI_MSG_LEN);
+		extack->_msg = buf;
+	}
+	return err;
+}
+
+static int dpu_pci_set_limits(struct dpu_dev *ddev, struct dpu_fn *fn,
+			      const struct dpu_limits *lim)
+{
+	struct dpu_pci *dp = ddev->priv;
+	struct dpu_pci_req *req;
+	int err;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_FN_LIMITS);
+	req->cmd.fn = cpu_to_le32(fn->index);
+	dpu_pci_limits_to_hw(req->cmd.limits, lim);
+	err = dpu_pci_cmd_run(dp, req);
+	if (err)
+		dev_warn(&fn->dev, "limits refused by the DPU: %s\n", req->cmd.msg);
+	kfree(req);
+	return err;
+}
+
+static int dpu_pci_fn_set_tenant(struct dpu_dev *ddev, struct dpu_fn *fn,
+				 struct dpu_tenant *tn,
+				 struct netlink_ext_ack *extack)
+{
+	struct dpu_pci_req *req;
+	int err;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_FN_TENANT);
+	req->cmd.fn = cpu_to_le32(fn->index);
+	strscpy(req->cmd.tenant, tn->name, sizeof(req->cmd.tenant));
+	err = dpu_pci_simple_cmd(ddev->priv, req, extack);
+	kfree(req);
+	return err;
+}
+
+static int dpu_pci_tenant_set(struct dpu_dev *ddev, struct dpu_tenant *tn,
+			      struct dpu_tenant *parent,
+			      const struct dpu_limits *lim,
+			      struct netlink_ext_ack *extack)
+{
+	struct dpu_pci_req *req;
+	int err;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_TENANT_SET);
+	strscpy(req->cmd.tenant, tn->name, sizeof(req->cmd.tenant));
+	if (parent)
+		strscpy(req->cmd.parent, parent->name, sizeof(req->cmd.parent));
+	dpu_pci_limits_to_hw(req->cmd.limits, lim);
+	err = dpu_pci_simple_cmd(ddev->priv, req, extack);
+	kfree(req);
+	return err;
+}
+
+static void dpu_pci_tenant_del(struct dpu_dev *ddev, struct dpu_tenant *tn)
+{
+	struct dpu_pci_req *req;
+	int err;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return;
+	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_TENANT_DEL);
+	strscpy(req->cmd.tenant, tn->name, sizeof(req->cmd.tenant));
+	err = dpu_pci_cmd_run(ddev->priv, req);
+	if (err)
+		dev_warn(&ddev->dev, "tenant %s: the DPU kept it: %s (%d)\n",
+			 tn->name, req->cmd.msg, err);
+	kfree(req);
+}
+
+const struct dpu_backend_ops dpu_pci_backend_ops = {
+	.name = "pci",
+	.fn_create = dpu_pci_fn_create,
+	.fn_attach_timeout = dpu_pci_fn_attach_timeout,
+	.fn_destroy = dpu_pci_fn_destroy,
+	.set_limits = dpu_pci_set_limits,
+	.tenant_set = dpu_pci_tenant_set,
+	.tenant_del = dpu_pci_tenant_del,
+	.fn_set_tenant = dpu_pci_fn_set_tenant,
+};
+
+/* ------------------------------------------------------------ PCI bus */
+
+int dpu_pci_bus_event(struct notifier_block *nb, unsigned long action,
+		      void *data)
+{
+	struct dpu_pci *dp = container_of(nb, struct dpu_pci, pci_nb);
+	struct pci_dev *pdev = to_pci_dev(data);
+	struct dpu_pci_pfn *pfn;
+	char why[DPU_REASON_LEN];
+	bool gone = false;
+	int slot;
+
+	if (!pdev->bus->self)
+		return NOTIFY_DONE;
+	slot = dpu_pci_port_slot(dp, pdev->bus->self);
+	if (slot < 0)
+		return NOTIFY_DONE;
+
+	mutex_lock(&dp->fn_lock);
+	pfn = dp->slot_fn[slot];
+	if (!pfn || pfn->state == DPU_PCI_PFN_DOWN) {
+		mutex_unlock(&dp->fn_lock);
+		return NOTIFY_DONE;
+	}
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+		if (!pfn->pdev)
+			pfn->pdev = pci_dev_get(pdev);
+		break;
+	case BUS_NOTIFY_DEL_DEVICE:
+		if (pfn->pdev == pdev && !pfn->host_removing) {
+			pfn->state = DPU_PCI_PFN_DOWN;
+			gone = true;
+		}
+		break;
+	default:
+		break;
+	}
+	mutex_unlock(&dp->fn_lock);
+
+	if (gone) {
+		/* the DPU took it away, with whatever I/O was in flight */
+		snprintf(why, sizeof(why), "PCI function %s removed without a request",
+			 pci_name(pdev));
+		dev_warn(&dp->pdev->dev, "fn %u: %s\n", pfn->fn->index, why);
+		dpu_pci_pfn_drop(pfn);
+		dpu_fn_set_bus_dev(pfn->fn, NULL);
+		dpu_fn_gone(pfn->fn, why);
+	} else if (action == BUS_NOTIFY_ADD_DEVICE ||
+		   action == BUS_NOTIFY_BOUND_DRIVER ||
+		   action == BUS_NOTIFY_UNBOUND_DRIVER) {
+		queue_delayed_work(dp->wq, &pfn->check_work, 0);
+	}
+	return NOTIFY_OK;
+}
+
+/* ------------------------------------------------------------ adoption */
+
+/* Register again the tenants and functions the DPU reports. */
+int dpu_pci_adopt(struct dpu_pci *dp)
+{
+	struct dpu_pci_header __iomem *h = dp->shm;
+	struct dpu_pci_tenant __iomem *tt;
+	u32 ntn, i, adopted = 0, pass;
+	struct dpu_fn_req *req;
+	bool progress = true;
+	unsigned long *done;
+
+	tt = dp->shm + readl(&h->tenant_table_off);
+	ntn = readl(&h->max_tenants);
+	done = bitmap_zalloc(ntn, GFP_KERNEL);
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!done || !req) {
+		bitmap_free(done);
+		kfree(req);
+		return -ENOMEM;
+	}
+	/* parents before children */
+	for (pass = 0; progress && pass < 16; pass++) {
+		progress = false;
+		for (i = 0; i < ntn; i++) {
+			struct dpu_limits_change chg = {};
+			char name[DPU_TENANT_LEN], parent[DPU_TENANT_LEN];
+			struct dpu_tenant *p;
+			unsigned int k;
+
+			if (test_bit(i, done) || !readl(&tt[i].used))
+				continue;
+			memcpy_fromio(name, tt[i].name, sizeof(name));
+			memcpy_fromio(parent, tt[i].parent, sizeof(parent));
+			name[sizeof(name) - 1] = '\0';
+			parent[sizeof(parent) - 1] = '\0';
+			if (parent[0]) {
+				mutex_lock(&dp->ddev->lock);
+				p = dpu_tenant_find(dp->ddev, parent);
+				mutex_unlock(&dp->ddev->lock);
+				if (!p)
+					continue;
+			}
+			dpu_pci_limits_from_hw(&chg.lim, tt[i].limits);
+			for (k = 0; k < DPU_LIM_NR; k++) {
+				chg.rate |= BIT(k);
+				chg.burst |= BIT(k);
+			}
+			if (dpu_tenant_name_check(name) ||
+			    dpu_tenant_new(dp->ddev, name, parent, &chg, NULL))
+				dev_warn(&dp->pdev->dev, "cannot adopt tenant %s\n", name);
+			set_bit(i, done);
+			progress = true;
+		}
+	}
+	for (i = 0; i < dp->max_fns; i++) {
+		struct dpu_pci_fn __iomem *f = &dp->fn_table[i];
+		u32 st = readl(&f->state);
+		struct dpu_fn *fn;
+
+		if (st != DPU_PCI_FN_PRESENT)
+			continue;
+		memset(req, 0, sizeof(*req));
+		req->type = readl(&f->type);
+		req->has_index = true;
+		req->index = i;
+		req->size = readq(&f->size);
+		memcpy_fromio(req->mac, f->mac, ETH_ALEN);
+		req->has_mac = req->type == DPU_FN_TYPE_NET;
+		memcpy_fromio(req->tenant, f->tenant, sizeof(req->tenant));
+		req->tenant[sizeof(req->tenant) - 1] = '\0';
+		dpu_pci_limits_from_hw(&req->limits, f->limits);
+		req->adopt = true;
+		fn = dpu_fn_new(dp->ddev, req, NULL);
+		if (IS_ERR(fn)) {
+			dev_warn(&dp->pdev->dev, "cannot adopt function %u: %ld\n",
+				 i, PTR_ERR(fn));
+			continue;
+		}
+		dpu_fn_put(fn);
+		adopted++;
+	}
+	if (adopted)
+		dev_info(&dp->pdev->dev, "adopted %u functions present on the DPU\n",
+			 adopted);
+	bitmap_free(done);
+	kfree(req);
+	return 0;
+}
+
+/*
+ * The firmware restarted: functions it no longer has are gone; functions
+ * it has that the host does not know (an attach that timed out) are
+ * detached so that their slots come back.
+ */
+void dpu_pci_reconcile(struct dpu_pci *dp)
+{
+	struct dpu_pci_req *req;
+	u32 i;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return;
+	for (i = 0; i < dp->max_fns; i++) {
+		u32 st = readl(&dp->fn_table[i].state);
+		struct dpu_fn *fn = dpu_fn_get(dp->ddev, i);
+
+		if (fn && st == DPU_PCI_FN_FREE &&
+		    READ_ONCE(fn->state) == DPU_FN_STATE_READY)
+			dpu_fn_gone(fn, "the DPU lost the function (firmware restart)");
+		if (!fn && st != DPU_PCI_FN_FREE) {
+			dev_info(&dp->pdev->dev,
+				 "fn %u: unknown to the host, detaching it\n", i);
+			memset(req, 0, sizeof(*req));
+			req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_DETACH);
+			req->cmd.fn = cpu_to_le32(i);
+			dpu_pci_cmd_run(dp, req);
+		}
+		if (fn)
+			dpu_fn_put(fn);
+	}
+	kfree(req);
+}
