@@ -70,7 +70,7 @@ struct dpu_pci_req {
  * @event_work: reacts to the event vector
  * @pci_nb: follows hot-plug on the PCI bus
  * @dying: the driver is unbinding: functions are let go, not detached
- * @cmd_timeout_ms: how long a command may take
+ * @resync: a command answered after its waiter gave up: reconcile
  * @msgs: the DPU's refusals, for extack (see dpu_pci_simple_cmd())
  * @msg_next: next of @msgs
  */
@@ -98,7 +98,7 @@ struct dpu_pci {
 	struct work_struct event_work;
 	struct notifier_block pci_nb;
 	bool dying;
-	unsigned int cmd_timeout_ms;
+	atomic_t resync;
 	char msgs[DPU_PCI_MSGS][DPU_PCI_MSG_LEN];
 	atomic_t msg_next;
 };
@@ -139,6 +139,8 @@ struct dpu_pci_pfn {
 	bool destroying;
 };
 
+extern unsigned int dpu_pci_cmd_timeout_ms;
+
 /* pci_mbox.c */
 int dpu_pci_mbox_init(struct dpu_pci *dp);
 int dpu_pci_cmd_run(struct dpu_pci *dp, struct dpu_pci_req *req);
@@ -154,5 +156,6 @@ int dpu_pci_bus_event(struct notifier_block *nb, unsigned long action,
 		      void *data);
 int dpu_pci_adopt(struct dpu_pci *dp);
 void dpu_pci_reconcile(struct dpu_pci *dp);
+void dpu_pci_resync(struct dpu_pci *dp);
 
 #endif /* _DPU_PCI_H */

@@ -180,6 +180,9 @@ static void dpu_pci_attach_work(struct work_struct *work)
 	if (err) {
 		dpu_fn_attach_failed(fn, err, req->cmd.msg);
 		kfree(req);
+		/* a bad answer may hide a function the DPU did plug */
+		if (err == -EPROTO)
+			dpu_pci_resync(dp);
 		return;
 	}
 	kfree(req);
@@ -189,7 +192,8 @@ static void dpu_pci_attach_work(struct work_struct *work)
 			 dp->num_slots);
 		dev_err(&dp->pdev->dev, "fn %u: %s\n", fn->index, why);
 		dpu_fn_attach_failed(fn, -EPROTO, why);
-		/* the DPU's side is released when the function is deleted */
+		/* nothing stays plugged behind the failed function */
+		dpu_pci_resync(dp);
 		return;
 	}
 plugged:
@@ -462,6 +466,12 @@ const struct dpu_backend_ops dpu_pci_backend_ops = {
 	.fn_set_tenant = dpu_pci_fn_set_tenant,
 };
 
+void dpu_pci_resync(struct dpu_pci *dp)
+{
+	atomic_set(&dp->resync, 1);
+	queue_work(dp->wq, &dp->event_work);
+}
+
 /* ------------------------------------------------------------ PCI bus */
 
 int dpu_pci_bus_event(struct notifier_block *nb, unsigned long action,
@@ -609,9 +619,10 @@ int dpu_pci_adopt(struct dpu_pci *dp)
 }
 
 /*
- * The firmware restarted: functions it no longer has are gone; functions
- * it has that the host does not know (an attach that timed out) are
- * detached so that their slots come back.
+ * The firmware restarted, or answered a command too late: functions it no
+ * longer has are gone; functions it has that the host does not follow (an
+ * attach that failed on the host's side) are let go of and detached, so
+ * that no disk or NIC stays up behind them and their slots come back.
  */
 void dpu_pci_reconcile(struct dpu_pci *dp)
 {
@@ -623,14 +634,28 @@ void dpu_pci_reconcile(struct dpu_pci *dp)
 		return;
 	for (i = 0; i < dp->max_fns; i++) {
 		u32 st = readl(&dp->fn_table[i].state);
+		u32 slot = readl(&dp->fn_table[i].slot);
 		struct dpu_fn *fn = dpu_fn_get(dp->ddev, i);
+		u8 fst = fn ? READ_ONCE(fn->state) : 0;
+		struct pci_dev *pdev = NULL;
 
-		if (fn && st == DPU_PCI_FN_FREE &&
-		    READ_ONCE(fn->state) == DPU_FN_STATE_READY)
+		if (fn && st == DPU_PCI_FN_FREE && fst == DPU_FN_STATE_READY)
 			dpu_fn_gone(fn, "the DPU lost the function (firmware restart)");
-		if (!fn && st != DPU_PCI_FN_FREE) {
+		if (st == DPU_PCI_FN_PRESENT &&
+		    (!fn || fst == DPU_FN_STATE_FAILED)) {
+			mutex_lock(&dp->fn_lock);
+			if (slot < dp->num_slots && !dp->slot_fn[slot] &&
+			    dp->ports[slot] && dp->ports[slot]->subordinate)
+				pdev = pci_get_slot(dp->ports[slot]->subordinate,
+						    PCI_DEVFN(0, 0));
+			mutex_unlock(&dp->fn_lock);
 			dev_info(&dp->pdev->dev,
-				 "fn %u: unknown to the host, detaching it\n", i);
+				 "fn %u: on the DPU but %s on the host: detaching it\n",
+				 i, fn ? "failed" : "unknown");
+			if (pdev) {
+				dpu_pci_let_go(dp, pdev);
+				pci_dev_put(pdev);
+			}
 			memset(req, 0, sizeof(*req));
 			req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_DETACH);
 			req->cmd.fn = cpu_to_le32(i);

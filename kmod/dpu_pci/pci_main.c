@@ -18,8 +18,8 @@
 
 #include "dpu_pci.h"
 
-static unsigned int cmd_timeout_ms = 20000;
-module_param(cmd_timeout_ms, uint, 0644);
+unsigned int dpu_pci_cmd_timeout_ms = 20000;
+module_param_named(cmd_timeout_ms, dpu_pci_cmd_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(cmd_timeout_ms,
 		 "fail a command the DPU has not answered after this many ms");
 
@@ -151,10 +151,13 @@ static void dpu_pci_event_work(struct work_struct *work)
 		dev_warn(&dp->pdev->dev, "DPU firmware stopped serving\n");
 		return;
 	}
-	if (gen == dp->generation)
+	if (gen != dp->generation) {
+		dev_info(&dp->pdev->dev, "DPU firmware restarted (generation %u)\n",
+			 gen);
+		dp->generation = gen;
+	} else if (!atomic_xchg(&dp->resync, 0)) {
 		return;
-	dev_info(&dp->pdev->dev, "DPU firmware restarted (generation %u)\n", gen);
-	dp->generation = gen;
+	}
 	dpu_pci_reconcile(dp);
 }
 
@@ -185,7 +188,6 @@ static int dpu_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dp->regs = pcim_iomap_table(pdev)[0];
 	dp->shm = pcim_iomap_table(pdev)[2];
 	dp->shm_len = pci_resource_len(pdev, 2);
-	dp->cmd_timeout_ms = cmd_timeout_ms;
 	mutex_init(&dp->fn_lock);
 	INIT_WORK(&dp->event_work, dpu_pci_event_work);
 	err = dpu_pci_header(dp);

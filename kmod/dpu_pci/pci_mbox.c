@@ -105,7 +105,8 @@ static bool dpu_pci_try_post(struct dpu_pci *dp, struct dpu_pci_req *req)
  */
 int dpu_pci_cmd_run(struct dpu_pci *dp, struct dpu_pci_req *req)
 {
-	unsigned long left = msecs_to_jiffies(dp->cmd_timeout_ms);
+	unsigned int timeout_ms = READ_ONCE(dpu_pci_cmd_timeout_ms);
+	unsigned long left = msecs_to_jiffies(timeout_ms);
 	unsigned long flags;
 	int ret;
 
@@ -133,7 +134,7 @@ int dpu_pci_cmd_run(struct dpu_pci *dp, struct dpu_pci_req *req)
 	strscpy(req->cmd.msg, "the DPU did not answer", sizeof(req->cmd.msg));
 	dev_warn_ratelimited(&dp->pdev->dev, "command %u (fn %u) not answered in %u ms\n",
 			     le32_to_cpu(req->cmd.opcode), le32_to_cpu(req->cmd.fn),
-			     dp->cmd_timeout_ms);
+			     timeout_ms);
 	return -ETIMEDOUT;
 }
 
@@ -147,6 +148,8 @@ static void dpu_pci_complete(struct dpu_pci *dp, u32 e)
 	dp->inflight[e] = NULL;
 	if (IS_ERR_OR_NULL(req)) {
 		writel(DPU_PCI_CMD_FREE, CMD_FIELD(dp, e, state));
+		if (IS_ERR(req))	/* too late: what it did is reconciled */
+			dpu_pci_resync(dp);
 		return;
 	}
 	c = &req->cmd;

@@ -218,6 +218,10 @@ void cli_print_fn_fields(struct out *o, const struct dpu_fn_info *f)
 	}
 	if (f->has_numa_node)
 		out_s64(o, "numa_node", " numa %" PRId64, f->numa_node);
+	if (f->bus_addr[0])
+		out_str(o, "bus_addr", " pci %s", f->bus_addr);
+	if (f->reason[0])
+		out_str(o, "reason", " reason \"%s\"", f->reason);
 	cli_print_limits(o, "limits", NULL, f->limit_rate, f->limit_burst);
 	cli_print_limits(o, "effective-limits", " effective", f->eff_rate,
 			 f->eff_burst);

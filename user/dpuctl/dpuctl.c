@@ -87,6 +87,23 @@ static int dev_print(const struct dpu_dev_info *d, void *arg)
 		out_str(&out, "parent", " parent %s", d->parent);
 	if (d->has_numa_node)
 		out_s64(&out, "numa_node", " numa %" PRId64, d->numa_node);
+	if (d->has_caps) {
+		uint64_t none[DPU_LIMIT_KINDS] = { 0 };
+		char types[16];
+
+		snprintf(types, sizeof(types), "%s%s%s",
+			 d->fn_types & (1u << DPU_FN_TYPE_BLK) ? "blk" : "",
+			 d->fn_types == ((1u << DPU_FN_TYPE_BLK) |
+					 (1u << DPU_FN_TYPE_NET)) ? "," : "",
+			 d->fn_types & (1u << DPU_FN_TYPE_NET) ? "net" : "");
+		out_str(&out, "fn_types", "\n    types %s", types);
+		out_u64(&out, "tenant_depth", " tenant-depth %" PRIu64,
+			d->tenant_depth);
+		if (d->burst_ms_max)
+			out_u64(&out, "burst_ms_max", " burst-max %" PRIu64 "ms",
+				d->burst_ms_max);
+		cli_print_limits(&out, "limit_max", " max", d->limit_max, none);
+	}
 	out_text(&out, "\n");
 	out_obj_close(&out);
 	return 0;

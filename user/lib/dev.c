@@ -57,6 +57,28 @@ int dpu_dev_parse(const struct nlmsghdr *nlh, struct dpu_dev_info *out)
 			out->numa_node = (int32_t)mnl_attr_get_u32(attr);
 			out->has_numa_node = true;
 			break;
+		case DPU_A_DEV_FN_TYPES:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->fn_types = mnl_attr_get_u32(attr);
+			out->has_caps = true;
+			break;
+		case DPU_A_DEV_TENANT_DEPTH:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->tenant_depth = mnl_attr_get_u32(attr);
+			break;
+		case DPU_A_DEV_BURST_MS_MAX:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->burst_ms_max = mnl_attr_get_u32(attr);
+			break;
+		case DPU_A_DEV_LIMIT_MAX: {
+			uint64_t unused[DPU_LIMIT_KINDS] = { 0 };
+
+			err = dpu_parse_limits(attr, out->limit_max, unused);
+			break;
+		}
 		default:	/* newer kernel: ignore what we do not know */
 			break;
 		}

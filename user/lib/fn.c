@@ -25,8 +25,8 @@ static int fn_str(const struct nlattr *a, char *dst, size_t len)
 
 /* A nest of enum dpu_limit_attr into rate/burst arrays; unknown kinds
  * (from a newer kernel) are ignored. */
-static int parse_limits(const struct nlattr *nest, uint64_t *rate,
-			uint64_t *burst)
+int dpu_parse_limits(const struct nlattr *nest, uint64_t *rate,
+		     uint64_t *burst)
 {
 	const struct nlattr *l;
 
@@ -139,6 +139,12 @@ int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out)
 		case DPU_A_FN_NETDEV:
 			err = fn_str(a, out->netdev, sizeof(out->netdev));
 			break;
+		case DPU_A_FN_REASON:
+			err = fn_str(a, out->reason, sizeof(out->reason));
+			break;
+		case DPU_A_FN_BUS_ADDR:
+			err = fn_str(a, out->bus_addr, sizeof(out->bus_addr));
+			break;
 		case DPU_A_FN_IFINDEX:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 				return -EBADMSG;
@@ -151,10 +157,10 @@ int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out)
 			out->netns_id = (int32_t)mnl_attr_get_u32(a);
 			break;
 		case DPU_A_FN_LIMITS:
-			err = parse_limits(a, out->limit_rate, out->limit_burst);
+			err = dpu_parse_limits(a, out->limit_rate, out->limit_burst);
 			break;
 		case DPU_A_FN_EFFECTIVE_LIMITS:
-			err = parse_limits(a, out->eff_rate, out->eff_burst);
+			err = dpu_parse_limits(a, out->eff_rate, out->eff_burst);
 			break;
 		case DPU_A_FN_STATS:
 			err = parse_stats(a, &out->stats);
@@ -450,7 +456,7 @@ int dpu_tenant_parse(const struct nlmsghdr *nlh, struct dpu_tenant_info *out)
 			out->num_children = mnl_attr_get_u32(a);
 			break;
 		case DPU_A_TENANT_LIMITS:
-			err = parse_limits(a, out->limit_rate, out->limit_burst);
+			err = dpu_parse_limits(a, out->limit_rate, out->limit_burst);
 			break;
 		case DPU_A_TENANT_STATS:
 			err = parse_stats(a, &out->stats);

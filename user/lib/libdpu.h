@@ -14,6 +14,7 @@ struct nlmsghdr;
 struct dpu_nl;
 
 #define DPU_ERRMSG_LEN 256
+#define DPU_LIMIT_KINDS 10	/* rate limit kinds, see dpu_limit_names */
 
 /* Open a netlink socket and resolve the "dpu" family. NULL and errno set on
  * failure; a message naming the problem is written to err (if given). */
@@ -53,6 +54,12 @@ struct dpu_dev_info {
 	char parent[64];
 	int32_t numa_node;
 	bool has_numa_node;
+	/* capabilities (family version 3) */
+	bool has_caps;
+	uint32_t fn_types;		/* bit (1 << enum dpu_fn_type) */
+	uint64_t limit_max[DPU_LIMIT_KINDS];	/* 0: kind not enforced */
+	uint32_t tenant_depth;
+	uint32_t burst_ms_max;		/* 0: any */
 };
 
 int dpu_dev_parse(const struct nlmsghdr *nlh, struct dpu_dev_info *out);
@@ -70,7 +77,6 @@ int dpu_dev_dump(struct dpu_nl *nl, dpu_dev_cb cb, void *arg);
 const char *dpu_errno_name(int err);
 
 /* Rate limits, in the order of enum dpu_limit_attr (rate, burst pairs) */
-#define DPU_LIMIT_KINDS 10
 extern const char *const dpu_limit_names[DPU_LIMIT_KINDS];
 int dpu_limit_kind_parse(const char *name);	/* index or -EINVAL */
 bool dpu_limit_is_bytes(int kind);
@@ -130,6 +136,8 @@ struct dpu_fn_info {
 	uint64_t eff_burst[DPU_LIMIT_KINDS];
 	bool has_stats;
 	struct dpu_stats stats;
+	char reason[DPU_REASON_LEN];	/* why failed, gone or unbound */
+	char bus_addr[DPU_BUS_ADDR_LEN];	/* PCI function, "" if none */
 };
 
 int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out);

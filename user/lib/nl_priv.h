@@ -34,4 +34,9 @@ struct nlmsghdr *dpu_nl_msg(struct dpu_nl *nl, uint8_t cmd, uint16_t flags);
 int dpu_nl_talk(struct dpu_nl *nl, struct nlmsghdr *req, dpu_msg_cb cb,
 		void *arg);
 
+/* A nest of enum dpu_limit_attr into rate/burst arrays (fn.c). */
+struct nlattr;
+int dpu_parse_limits(const struct nlattr *nest, uint64_t *rate,
+		     uint64_t *burst);
+
 #endif

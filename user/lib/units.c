@@ -28,6 +28,7 @@ const char *dpu_fn_state_str(uint8_t state)
 	case DPU_FN_STATE_REMOVING: return "removing";
 	case DPU_FN_STATE_FAILED: return "failed";
 	case DPU_FN_STATE_GONE: return "gone";
+	case DPU_FN_STATE_UNBOUND: return "unbound";
 	default: return "unknown";
 	}
 }

@@ -95,6 +95,7 @@ static void names(void **state)
 	assert_string_equal(dpu_fn_type_str(9), "unknown");
 	assert_string_equal(dpu_fn_state_str(DPU_FN_STATE_READY), "ready");
 	assert_string_equal(dpu_fn_state_str(DPU_FN_STATE_GONE), "gone");
+	assert_string_equal(dpu_fn_state_str(DPU_FN_STATE_UNBOUND), "unbound");
 	assert_string_equal(dpu_fn_state_str(0), "unknown");
 	assert_int_equal(dpu_fn_type_parse("blk"), DPU_FN_TYPE_BLK);
 	assert_int_equal(dpu_fn_type_parse("net"), DPU_FN_TYPE_NET);

@@ -220,9 +220,16 @@ static void fn_cleanup(unsigned int fn, unsigned int type)
 	if (type == 1) {
 		for (int l = 0; l <= EMU_DEPTH + 1; l++) {
 			node_name(name, sizeof(name), fn, l);
-			a = json_object_new_object();
-			json_object_object_add(a, "node-name", js(name));
-			qmp_call(Q, "blockdev-del", a, NULL, qerr, sizeof(qerr));
+			/* a device just unplugged lets go of its node a bit later */
+			for (int try = 0; try < 40; try++) {
+				a = json_object_new_object();
+				json_object_object_add(a, "node-name", js(name));
+				if (!qmp_call(Q, "blockdev-del", a, NULL, qerr, sizeof(qerr)) ||
+				    strstr(qerr, "Failed to find") || strstr(qerr, "Cannot find"))
+					break;
+				emu_log("blockdev-del %s: %s", name, qerr);
+				usleep(50000);
+			}
 		}
 		fn_group(name, sizeof(name), fn);
 		a = json_object_new_object();

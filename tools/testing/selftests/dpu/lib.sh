@@ -22,6 +22,7 @@ check() {	# check DESCRIPTION COMMAND...
 	else
 		echo "not ok $n_test $desc"
 		n_fail=$((n_fail + 1))
+		return 1
 	fi
 }
 
@@ -95,4 +96,56 @@ netns_pair() {
 	ip -n "$b" addr add "$net.2/24" dev "$rep" &&
 	ip -n "$a" link set "$nic" up && ip -n "$b" link set "$rep" up &&
 	ip -n "$a" link set lo up && ip -n "$b" link set lo up
+}
+
+# --- the emulated PCIe DPU (scripts/vm --dpu-emu N, tools/testing/dpu-emu)
+
+# name (dpuN) of the DPU of backend "pci"
+pci_dpu() {
+	local d
+	for d in /sys/class/dpu/dpu*; do
+		[ "$(cat "$d/backend" 2>/dev/null)" = pci ] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
+require_pci() {
+	[ -x "$DPUCTL" ] || { echo "# SKIP: $DPUCTL not built"; exit $KSFT_SKIP; }
+	command -v jq >/dev/null || { echo "# SKIP: jq missing"; exit $KSFT_SKIP; }
+	[ -n "${DPU_EMU:-}" ] || { echo "# SKIP: no emulated DPU (scripts/vm --dpu-emu N)"; exit $KSFT_SKIP; }
+	pci_dpu >/dev/null || { echo "# SKIP: no DPU of backend pci (dpu_pci.ko)"; exit $KSFT_SKIP; }
+}
+
+emu() {		# emu COMMAND [ARG]: tell the emulated DPU (fault injection)
+	"$DPU_EMU" ctl "$@"
+}
+
+# emu_fns: "INDEX:TYPE:STATE:SLOT ..." of the functions the DPU has
+emu_fns() {
+	emu fns | sed 's/^ok *//'
+}
+
+# fn_state DEV INDEX
+fn_state() {
+	"$DPUCTL" -j fn show "$1/$2" 2>/dev/null | jq -r '.[0].state'
+}
+
+# wait_state DEV INDEX STATE SECONDS
+wait_state() {
+	local i
+	for i in $(seq 1 $(($4 * 10))); do
+		[ "$(fn_state "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_emu_empty SECONDS: the DPU has no function left
+wait_emu_empty() {
+	local i
+	for i in $(seq 1 $(($1 * 10))); do
+		[ -z "$(emu_fns)" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
