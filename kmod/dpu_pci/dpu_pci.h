@@ -71,6 +71,7 @@ struct dpu_pci_req {
  * @pci_nb: follows hot-plug on the PCI bus
  * @dying: the driver is unbinding: functions are let go, not detached
  * @resync: a command answered after its waiter gave up: reconcile
+ * @reject_slots: slots whose next function no driver may take
  * @msgs: the DPU's refusals, for extack (see dpu_pci_simple_cmd())
  * @msg_next: next of @msgs
  */
@@ -99,6 +100,7 @@ struct dpu_pci {
 	struct notifier_block pci_nb;
 	bool dying;
 	atomic_t resync;
+	DECLARE_BITMAP(reject_slots, DPU_PCI_MAX_SLOTS);
 	char msgs[DPU_PCI_MSGS][DPU_PCI_MSG_LEN];
 	atomic_t msg_next;
 };

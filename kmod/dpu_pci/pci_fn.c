@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/netdevice.h>
 #include <linux/pci.h>
 #include <linux/pci_hotplug.h>
@@ -198,7 +199,14 @@ static void dpu_pci_attach_work(struct work_struct *work)
 	}
 plugged:
 	mutex_lock(&dp->fn_lock);
-	if (pfn->cancelled || pfn->state != DPU_PCI_PFN_ATTACHING ||
+	if (pfn->cancelled) {
+		/* the release work lets go of what the DPU plugged */
+		pfn->slot = slot;
+		set_bit(slot, dp->reject_slots);
+		mutex_unlock(&dp->fn_lock);
+		return;
+	}
+	if (pfn->state != DPU_PCI_PFN_ATTACHING ||
 	    (dp->slot_fn[slot] && dp->slot_fn[slot] != pfn)) {
 		err = dp->slot_fn[slot] && dp->slot_fn[slot] != pfn;
 		mutex_unlock(&dp->fn_lock);
@@ -248,6 +256,35 @@ static void dpu_pci_let_go(struct dpu_pci *dp, struct pci_dev *pdev)
 	}
 }
 
+/*
+ * The DPU plugged something into @slot that nobody wants (a cancelled or
+ * refused attach): keep drivers off it, wait for it to be enumerated (the
+ * DPU answered before the host saw the hot-plug), and let go of it.
+ */
+static void dpu_pci_release_slot(struct dpu_pci *dp, int slot)
+{
+	struct pci_bus *bus;
+	struct pci_dev *pdev = NULL;
+	int i;
+
+	if (slot < 0 || slot >= dp->num_slots || !dp->ports[slot])
+		return;
+	set_bit(slot, dp->reject_slots);
+	bus = dp->ports[slot]->subordinate;
+	for (i = 0; bus && i < 150; i++) {
+		pdev = pci_get_slot(bus, PCI_DEVFN(0, 0));
+		if (pdev)
+			break;
+		msleep(20);
+	}
+	if (pdev) {
+		if (pci_device_is_present(pdev))
+			dpu_pci_let_go(dp, pdev);
+		pci_dev_put(pdev);
+	}
+	clear_bit(slot, dp->reject_slots);
+}
+
 static void dpu_pci_release_work(struct work_struct *work)
 {
 	struct dpu_pci_pfn *pfn = container_of(work, struct dpu_pci_pfn,
@@ -279,6 +316,8 @@ static void dpu_pci_release_work(struct work_struct *work)
 		goto out;
 	if (pdev && pci_device_is_present(pdev))
 		dpu_pci_let_go(dp, pdev);
+	else if (!pdev && pfn->cancelled && slot >= 0)
+		dpu_pci_release_slot(dp, slot);	/* plugged late, or not yet */
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (req) {
@@ -489,6 +528,12 @@ int dpu_pci_bus_event(struct notifier_block *nb, unsigned long action,
 	slot = dpu_pci_port_slot(dp, pdev->bus->self);
 	if (slot < 0)
 		return NOTIFY_DONE;
+	if (action == BUS_NOTIFY_ADD_DEVICE && test_bit(slot, dp->reject_slots)) {
+		/* plugged behind a failed function: no driver may take it */
+		kfree(pdev->driver_override);
+		pdev->driver_override = kstrdup("none", GFP_KERNEL);
+		return NOTIFY_OK;
+	}
 
 	mutex_lock(&dp->fn_lock);
 	pfn = dp->slot_fn[slot];
@@ -637,25 +682,21 @@ void dpu_pci_reconcile(struct dpu_pci *dp)
 		u32 slot = readl(&dp->fn_table[i].slot);
 		struct dpu_fn *fn = dpu_fn_get(dp->ddev, i);
 		u8 fst = fn ? READ_ONCE(fn->state) : 0;
-		struct pci_dev *pdev = NULL;
 
 		if (fn && st == DPU_PCI_FN_FREE && fst == DPU_FN_STATE_READY)
 			dpu_fn_gone(fn, "the DPU lost the function (firmware restart)");
 		if (st == DPU_PCI_FN_PRESENT &&
 		    (!fn || fst == DPU_FN_STATE_FAILED)) {
+			bool free_slot;
+
 			mutex_lock(&dp->fn_lock);
-			if (slot < dp->num_slots && !dp->slot_fn[slot] &&
-			    dp->ports[slot] && dp->ports[slot]->subordinate)
-				pdev = pci_get_slot(dp->ports[slot]->subordinate,
-						    PCI_DEVFN(0, 0));
+			free_slot = slot < dp->num_slots && !dp->slot_fn[slot];
 			mutex_unlock(&dp->fn_lock);
 			dev_info(&dp->pdev->dev,
 				 "fn %u: on the DPU but %s on the host: detaching it\n",
 				 i, fn ? "failed" : "unknown");
-			if (pdev) {
-				dpu_pci_let_go(dp, pdev);
-				pci_dev_put(pdev);
-			}
+			if (free_slot)
+				dpu_pci_release_slot(dp, slot);
 			memset(req, 0, sizeof(*req));
 			req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_DETACH);
 			req->cmd.fn = cpu_to_le32(i);
