@@ -5,7 +5,8 @@
 # Suites: lint (W=1 + sparse, checkpatch), unit (cmocka, ASan/UBSan),
 # kunit (UML), vm (the guest runner's own tests), provider (the autoscaler
 # provider end to end), dpud (the node daemon in a guest), selftests
-# (kselftests in a guest), debug (races, the fuzzer and the core
+# (kselftests in a guest), pci (the PCI backend against the emulated DPU,
+# and core tests on it), debug (races, the fuzzer and the core
 # selftests on the debug kernel: KASAN, lockdep, KMEMLEAK, UBSAN), e2e
 # (make demo in a guest).
 # DPU_CHECK_SUITES="unit selftests" runs a subset.
@@ -39,7 +40,7 @@ tap_counts() {
 	     END { printf "%d %d %d\n", p, f, s }' "$@"
 }
 
-want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud selftests debug e2e} " == *" $1 "* ]]; }
+want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud selftests pci debug e2e} " == *" $1 "* ]]; }
 
 step() { echo; echo "==== $*"; }
 
@@ -162,6 +163,19 @@ if want selftests; then
 	scripts/vm -t 1500 -- tools/testing/selftests/dpu/run_all.sh $tests 2>&1 |
 		tee "$logs/selftests.log"
 	selftest_count selftests "$logs/selftests.log" "${PIPESTATUS[0]}" $tests
+fi
+
+if want pci; then
+	step "pci: the PCI backend against the emulated DPU (32 hot-plug slots); core tests on it too"
+	ptests="pci_fn.sh pci_limits.sh pci_faults.sh dpuctl_fn.sh"
+	if ! make -s -C tools/testing/dpu-emu >"$logs/dpu-emu-build.log" 2>&1; then
+		cat "$logs/dpu-emu-build.log"
+		record pci 0 1
+	else
+		scripts/vm --dpu-emu 32 -m 2048 -t 1500 -- env DPU_TEST_BACKEND=pci \
+			tools/testing/selftests/dpu/run_all.sh $ptests 2>&1 | tee "$logs/pci.log"
+		selftest_count pci "$logs/pci.log" "${PIPESTATUS[0]}" $ptests
+	fi
 fi
 
 if want debug; then

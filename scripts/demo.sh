@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: boot a guest with dpu.ko and dpu_sim.ko, create a simulated DPU
-# and show it with dpuctl (text and JSON), then remove it.
+# and show it with dpuctl (text and JSON), then remove it; then a second
+# guest beside the emulated PCIe DPU (tools/testing/dpu-emu) with dpu_pci.ko:
+# a virtio-blk function hot-plugged, used and throttled by the "hardware".
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -9,8 +11,9 @@ cd "$repo"
 "$here/deps.sh"
 "$here/kernel.sh"
 make -s modules user
+make -s -C tools/testing/dpu-emu
 
-exec "$here/vm" -t 300 -- bash -c '
+"$here/vm" -t 300 -- bash -c '
 set -e
 dpuctl=user/build/bin/dpuctl
 say() { printf "\n\$ %s\n" "$*"; }
@@ -179,4 +182,41 @@ say "rmmod dpu_sim dpu"
 echo 0 > /sys/bus/dpu_sim/del_device
 rmmod dpu_sim dpu
 echo "demo done"
+'
+
+exec "$here/vm" --dpu-emu 4 -m 2048 -t 300 -- bash -c '
+set -e
+dpuctl=user/build/bin/dpuctl
+say() { printf "\n\$ %s\n" "$*"; }
+$dpuctl monitor > /tmp/events.txt &
+say "dpuctl dev show      # dpu_pci found the DPU management PF below a PCIe switch"
+$dpuctl dev show
+say "ls /sys/bus/pci/slots      # the switch ports the DPU hot-plugs into (pciehp)"
+ls /sys/bus/pci/slots | tr "\n" " "; echo
+say "dpuctl tenant add dpu0/acme iops 500      # enforced by the DPU, not the host"
+$dpuctl tenant add dpu0/acme iops 500
+say "dpuctl fn add dev dpu0 type blk size 1G tenant acme wait      # the DPU hot-plugs a virtio-blk function"
+$dpuctl fn add dev dpu0 type blk size 1G tenant acme wait
+blk=$($dpuctl -j fn show dpu0/0 | jq -r ".[0].blkdev")
+say "ls -l /sys/class/dpu_fn/dpu0fn0/{function,disk}; cat /sys/block/$blk/serial"
+ls -l /sys/class/dpu_fn/dpu0fn0/function /sys/class/dpu_fn/dpu0fn0/disk | sed "s/.* -> /-> /"
+cat /sys/block/$blk/serial
+say "echo pcie-demo | dd of=/dev/$blk; dd if=/dev/$blk      # stock virtio_blk, real data"
+printf "pcie-demo-%s\n" "$(date +%s)" > /tmp/pat
+dd if=/tmp/pat of=/dev/$blk bs=512 conv=sync oflag=direct status=none
+if cmp -s -n "$(stat -c %s /tmp/pat)" /tmp/pat /dev/$blk; then echo "pci read back: identical"; fi
+say "fio --rw=randread --ramp_time=2 --runtime=4 --filename=/dev/$blk      # the tenant limit, in the DPU"
+fio --name=demo --filename=/dev/$blk --rw=randread --bs=4k --ioengine=io_uring --iodepth=16 --direct=1 \
+	--time_based --ramp_time=2 --runtime=4 | grep -E "read: IOPS"
+say "dpuctl fn del dpu0/0      # the host lets go, then the DPU unplugs: slot free"
+t0=$(date +%s%N)
+$dpuctl fn del dpu0/0
+echo "deleted in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+$DPU_EMU ctl fns
+say "dpuctl monitor      # what it printed meanwhile"
+sleep 0.3
+kill %1
+cat /tmp/events.txt
+$dpuctl tenant del dpu0/acme
+echo "pci demo done"
 '

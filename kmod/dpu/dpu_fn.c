@@ -379,7 +379,7 @@ EXPORT_SYMBOL_GPL(dpu_fn_set_bound);
  * dpu_fn_set_blk_dev() - @fn's disk is a device the backend does not own
  * @fn: the function
  * @disk: the gendisk's device (held until replaced or the function goes),
- *	or NULL; its name is read whenever reported. Linked as "block".
+ *	or NULL; its name is read whenever reported. Linked as "disk".
  */
 void dpu_fn_set_blk_dev(struct dpu_fn *fn, struct device *disk)
 {
@@ -392,10 +392,10 @@ void dpu_fn_set_blk_dev(struct dpu_fn *fn, struct device *disk)
 	fn->blk_dev = disk;
 	mutex_unlock(&fn->ddev->lock);
 	if (old) {
-		sysfs_remove_link(&fn->dev.kobj, "block");
+		sysfs_remove_link(&fn->dev.kobj, "disk");
 		put_device(old);
 	}
-	if (disk && sysfs_create_link(&fn->dev.kobj, &disk->kobj, "block"))
+	if (disk && sysfs_create_link(&fn->dev.kobj, &disk->kobj, "disk"))
 		dev_warn(&fn->dev, "cannot link to %s\n", dev_name(disk));
 }
 EXPORT_SYMBOL_GPL(dpu_fn_set_blk_dev);
@@ -462,7 +462,9 @@ static void dpu_fn_netdev_drop(struct dpu_fn *fn)
 	ASSERT_RTNL();
 	if (!fn->netdev)
 		return;
-	sysfs_remove_link(&fn->dev.kobj, "net");
+	if (fn->netdev_linked)
+		sysfs_remove_link(&fn->dev.kobj, "netdev");
+	fn->netdev_linked = false;
 	mutex_lock(&fn->ddev->lock);
 	list_del(&fn->netdev_node);
 	netdev_put(fn->netdev, &fn->netdev_tracker);
@@ -492,9 +494,14 @@ void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev)
 		list_add(&fn->netdev_node, &dpu_fn_netdevs);
 		dpu_fn_netdev_snap(fn, true);
 		mutex_unlock(&fn->ddev->lock);
-		if (fn->bus_dev &&
-		    sysfs_create_link(&fn->dev.kobj, &netdev->dev.kobj, "net"))
-			dev_warn(&fn->dev, "cannot link to %s\n", netdev->name);
+		/* a backend's own NIC is a child of the function already */
+		if (fn->bus_dev) {
+			fn->netdev_linked = !sysfs_create_link(&fn->dev.kobj,
+							       &netdev->dev.kobj,
+							       "netdev");
+			if (!fn->netdev_linked)
+				dev_warn(&fn->dev, "cannot link to %s\n", netdev->name);
+		}
 	}
 	rtnl_unlock();
 }

@@ -30,6 +30,8 @@ struct emu_ctl {
 	int attach_delay_ms;	/* before each ATTACH is executed */
 	int surprise[EMU_MAX_FNS];	/* 1: unplug without being asked */
 	int nsurprise;
+	int raw_add;		/* slot + 1: plain hot-plug for benchmarks */
+	int raw_del;		/* slot + 1: plain device_del */
 	unsigned long attaches, detaches, completions;
 };
 

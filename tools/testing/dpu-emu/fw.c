@@ -684,6 +684,60 @@ static void surprises(void)
 	}
 }
 
+/* Benchmarks: a plain hot-plug (and device_del) without the mailbox. */
+static void raw_ops(void)
+{
+	int add = __atomic_exchange_n(&E->ctl->raw_add, 0, __ATOMIC_SEQ_CST);
+	int del = __atomic_exchange_n(&E->ctl->raw_del, 0, __ATOMIC_SEQ_CST);
+	char id[32], node[32], port[64], path[256];
+	json_object *a, *file;
+	int fd;
+
+	if (add) {
+		snprintf(id, sizeof(id), "raw%d", add - 1);
+		snprintf(node, sizeof(node), "raw%d-disk", add - 1);
+		snprintf(port, sizeof(port), "%s%d", E->cfg.port_prefix, add - 1);
+		snprintf(path, sizeof(path), "%s/raw%d.img", E->cfg.data_dir, add - 1);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || ftruncate(fd, 1 << 30))
+			emu_log("raw: %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		a = json_object_new_object();
+		file = json_object_new_object();
+		json_object_object_add(file, "driver", js("file"));
+		json_object_object_add(file, "filename", js(path));
+		json_object_object_add(a, "driver", js("raw"));
+		json_object_object_add(a, "node-name", js(node));
+		json_object_object_add(a, "file", file);
+		call("blockdev-add", a);
+		a = json_object_new_object();
+		json_object_object_add(a, "driver", js("virtio-blk-pci"));
+		json_object_object_add(a, "id", js(id));
+		json_object_object_add(a, "drive", js(node));
+		json_object_object_add(a, "bus", js(port));
+		qmp_forget(Q, id);
+		call("device_add", a);
+	}
+	if (del) {
+		snprintf(id, sizeof(id), "raw%d", del - 1);
+		snprintf(node, sizeof(node), "raw%d-disk", del - 1);
+		a = json_object_new_object();
+		json_object_object_add(a, "id", js(id));
+		call("device_del", a);
+		qmp_wait_deleted(Q, id, 15000);
+		for (int try = 0; try < 40; try++) {
+			a = json_object_new_object();
+			json_object_object_add(a, "node-name", js(node));
+			if (!qmp_call(Q, "blockdev-del", a, NULL, qerr, sizeof(qerr)))
+				break;
+			usleep(50000);
+		}
+		snprintf(path, sizeof(path), "%s/raw%d.img", E->cfg.data_dir, del - 1);
+		unlink(path);
+	}
+}
+
 /* A (re)start: make the records and QEMU agree, pick up where we died. */
 static void recover(void)
 {
@@ -747,6 +801,7 @@ int fw_main(struct emu *e)
 		}
 		qmp_poll_events(Q);
 		surprises();
+		raw_ops();
 		while (busy) {
 			busy = false;
 			for (unsigned int i = 0; i < e->hdr->ring_entries; i++) {

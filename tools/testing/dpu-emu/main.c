@@ -14,7 +14,9 @@
  *
  * Commands: fail-attach N, hang-attach N, bad-slot N, garbage N,
  * attach-delay MS, surprise FN, kill [RESTART_MS], start, version MAJOR,
- * status, fns.
+ * status, fns, and for benchmarks raw-add SLOT / raw-del SLOT (a plain
+ * QMP hot-plug of a 1 GiB virtio-blk disk, and its device_del, beside the
+ * DPU's own functions).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -302,6 +304,16 @@ static void ctl_command(struct emu *e, char *line, char *out, size_t len)
 			return;
 		}
 		__atomic_store_n(&c->surprise[n], 1, __ATOMIC_SEQ_CST);
+		ctl_signal(e);
+	} else if (!strcmp(cmd, "raw-add") || !strcmp(cmd, "raw-del")) {
+		if (!arg || n < 0 || n >= (long)e->cfg.slots) {
+			snprintf(out, len, "error %s takes a slot", cmd);
+			return;
+		}
+		if (cmd[4] == 'a')
+			__atomic_store_n(&c->raw_add, n + 1, __ATOMIC_SEQ_CST);
+		else
+			__atomic_store_n(&c->raw_del, n + 1, __ATOMIC_SEQ_CST);
 		ctl_signal(e);
 	} else if (!strcmp(cmd, "kill")) {
 		long was = fw_pid;

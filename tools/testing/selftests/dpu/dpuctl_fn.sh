@@ -1,12 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# dpuctl fn add/show/set/del and monitor against the live module.
+# dpuctl fn add/show/set/del and monitor against the live module, on a
+# simulated DPU or (DPU_TEST_BACKEND=pci) the emulated PCIe DPU.
 source "$(dirname "$0")/lib.sh"
-require
-
-echo 6002 > $SIM/new_device
-dev=$(sim_dpu 6002)
-sim_knob 6002 attach_delay_ms 20
+backend_dpu 6002
+[ "${DPU_TEST_BACKEND:-sim}" = pci ] || sim_knob 6002 attach_delay_ms 20
 # functions belong to existing tenants
 for t in acme globex batch; do
 	check "tenant add $dev/$t" quiet "$DPUCTL" tenant add "$dev/$t"
@@ -16,15 +14,15 @@ mon=/tmp/dpuctl-monitor.$$
 monpid=$!
 "$DPUCTL" -j monitor > "$mon.json" 2>&1 &
 monjpid=$!
-trap 'kill $monpid $monjpid 2>/dev/null; echo 6002 > $SIM/del_device 2>/dev/null; rm -f $mon $mon.json' EXIT
+trap 'kill $monpid $monjpid 2>/dev/null; backend_cleanup; rm -f $mon $mon.json' EXIT
 sleep 0.5
 
 out=$("$DPUCTL" fn add dev "$dev" type blk size 64M tenant acme wait)
 check "fn add ... wait prints the ready function" \
-	grep -q "^$dev/0: type blk state ready tenant acme size 64M blkdev ${dev}b0" <<<"$out"
+	grep -q "^$dev/0: type blk state ready tenant acme size 64M blkdev $(backend_blk_re 0)" <<<"$out"
 out=$("$DPUCTL" fn add dev "$dev" type net mac 02:00:00:00:00:07 tenant acme)
 check "fn add without wait returns in state creating" grep -q "state creating" <<<"$out"
-sleep 0.5
+for i in $(seq 1 50); do [ "$(fn_state "$dev" 1)" = ready ] && break; sleep 0.1; done
 j=$("$DPUCTL" -j fn show "$dev")
 check "fn show -j lists both" test "$(jq length <<<"$j")" -eq 2
 check "net function has its mac" test "$(jq -r '.[1].mac' <<<"$j")" = 02:00:00:00:00:07
@@ -57,7 +55,7 @@ check "deleting a missing function names it" \
 err=$("$DPUCTL" fn del nonsense 2>&1)
 check "bad DEV/INDEX refused" grep -q "is not DEV/INDEX" <<<"$err"
 
-sim_knob 6002 fail_attach 1
+backend_fail_attach 1
 err=$("$DPUCTL" fn add dev "$dev" type blk size 4M tenant acme wait 2>&1)
 check "a failed attach fails fn add ... wait (exit 1)" test $? -eq 1
 check "with the reason" grep -q "is failed: Input/output error" <<<"$err"
@@ -70,7 +68,7 @@ out=$("$DPUCTL" -j fn add dev "$dev" type net tenant batch count 8)
 check "fn add ... count 8 attaches 8 in one io_uring batch, all ready" \
 	test "$(jq '[.[] | select(.state == "ready" and .tenant == "batch")] | length' <<<"$out")" -eq 8
 for i in $(jq '.[].index' <<<"$out"); do "$DPUCTL" fn del "$dev/$i"; done
-sim_knob 6002 fail_attach 2
+backend_fail_attach 2
 err=$("$DPUCTL" fn add dev "$dev" type blk size 4M tenant batch count 4 2>&1 >/dev/null)
 check "a batch with failures exits 1 naming them" \
 	test "$(grep -c "failed: Input/output error (EIO)" <<<"$err")" -eq 2

@@ -149,3 +149,51 @@ wait_emu_empty() {
 	done
 	return 1
 }
+
+# --- tests about the core, run on either backend: DPU_TEST_BACKEND=pci
+# runs them on the emulated PCIe DPU instead of a simulated one
+
+# backend_dpu ID: a DPU to test on (a new simulated one of that ID, or the
+# PCIe DPU), its name in $dev
+backend_dpu() {
+	if [ "${DPU_TEST_BACKEND:-sim}" = pci ]; then
+		require_pci
+		dev=$(pci_dpu)
+		[ -z "$("$DPUCTL" -j fn show "$dev" | jq -r '.[]')" ] ||
+			{ echo "# SKIP: the PCIe DPU has functions already"; exit $KSFT_SKIP; }
+	else
+		require
+		echo "$1" > $SIM/new_device
+		dev=$(sim_dpu "$1")
+	fi
+	backend_id=$1
+}
+
+# backend_fail_attach N: the next N attaches fail with EIO
+backend_fail_attach() {
+	if [ "${DPU_TEST_BACKEND:-sim}" = pci ]; then
+		emu fail-attach "$1" >/dev/null
+	else
+		sim_knob "$backend_id" fail_attach "$1"
+	fi
+}
+
+# backend_cleanup: delete what the test made on the DPU (or the DPU)
+backend_cleanup() {
+	local i t
+	if [ "${DPU_TEST_BACKEND:-sim}" = pci ]; then
+		for i in $("$DPUCTL" -j fn show "$dev" 2>/dev/null | jq -r '.[].index'); do
+			"$DPUCTL" fn del "$dev/$i" 2>/dev/null
+		done
+		for t in $("$DPUCTL" -j tenant show "$dev" 2>/dev/null | jq -r '.[] | "\(.depth) \(.name)"' | sort -rn | cut -d' ' -f2); do
+			"$DPUCTL" tenant del "$dev/$t" 2>/dev/null
+		done
+	else
+		echo "$backend_id" > $SIM/del_device 2>/dev/null
+	fi
+}
+
+# the block device name pattern of a function's disk
+backend_blk_re() {
+	if [ "${DPU_TEST_BACKEND:-sim}" = pci ]; then echo 'vd[a-z]*'; else echo "${dev}b$1"; fi
+}

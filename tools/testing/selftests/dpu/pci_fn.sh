@@ -62,7 +62,7 @@ check "its disk is a virtio_blk disk ($blk)" test "$(basename "$(readlink "/sys/
 check "its serial names the function" test "$(cat "/sys/block/$blk/serial")" = "dpuemu0-fn$idx"
 check "its size is 256 MiB" test "$(cat "/sys/block/$blk/size")" = 524288
 check "sysfs: function -> the PCI function $pci" test "$(basename "$(readlink "/sys/class/dpu_fn/${dev}fn$idx/function")")" = "$pci"
-check "sysfs: block -> $blk" test "$(basename "$(readlink "/sys/class/dpu_fn/${dev}fn$idx/block")")" = "$blk"
+check "sysfs: disk -> $blk" test "$(basename "$(readlink "/sys/class/dpu_fn/${dev}fn$idx/disk")")" = "$blk"
 check "the PCI function is bound to virtio-pci" test "$(basename "$(readlink "/sys/bus/pci/devices/$pci/driver")")" = virtio-pci
 check "the DPU has it in a slot" grep -q "^$idx:1:2:" <<<"$(emu_fns | tr ' ' '\n')"
 
@@ -90,6 +90,7 @@ read -r na nda < <("$DPUCTL" -j fn add dev "$dev" type net mac 02:00:00:00:aa:01
 read -r nb ndb < <("$DPUCTL" -j fn add dev "$dev" type net mac 02:00:00:00:aa:02 tenant acme wait | jq -r '.[0] | "\(.index) \(.netdev)"')
 check "two NICs ready ($nda, $ndb)" test -n "$nda" -a -n "$ndb" -a "$nda" != null -a "$ndb" != null
 check "$nda has the MAC asked for" test "$(cat "/sys/class/net/$nda/address")" = 02:00:00:00:aa:01
+check "sysfs: netdev -> $nda" test "$(basename "$(readlink "/sys/class/dpu_fn/${dev}fn$na/netdev")")" = "$nda"
 check "$nda is a virtio_net NIC" test "$(basename "$(readlink "/sys/class/net/$nda/device/driver")")" = virtio_net
 ip netns add dpu_pa && ip netns add dpu_pb &&
 	ip link set "$nda" netns dpu_pa && ip link set "$ndb" netns dpu_pb &&
