@@ -212,7 +212,11 @@ if want e2e; then
 		'^NodeGroupNodes dpu-16c: \(dpupool://dpu-16c-000[123] instanceRunning\(, \)\?\)\{3\}' \
 		'^disposition = join' '^dpud_agent_registered 1' \
 		'^template dpu-16c allocatable dpupool.io/dpu-blk: 409[0-9]' \
-		'^template dpu-16c allocatable dpupool.io/batch-cpu: [1-9]'; do
+		'^template dpu-16c allocatable dpupool.io/batch-cpu: [1-9]' \
+		'^dpu0: index 0 backend pci bus pci parent 0000:' \
+		'^dpu0/0: type blk state ready tenant acme size 1G blkdev vd[a-z]* numa -1 pci 0000:' \
+		'^dpuemu0-fn0$' '^pci read back: identical' 'read: IOPS=\(4[89][0-9]\|50[0-9]\),' \
+		'^deleted in [0-9]* ms' '\] del dpu0/0: type blk state removing' '^pci demo done'; do
 		if grep -q "$want" "$logs/demo.log"; then
 			p=$((p + 1))
 		else

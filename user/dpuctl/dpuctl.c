@@ -88,8 +88,9 @@ static int dev_print(const struct dpu_dev_info *d, void *arg)
 	if (d->has_numa_node)
 		out_s64(&out, "numa_node", " numa %" PRId64, d->numa_node);
 	if (d->has_caps) {
-		uint64_t none[DPU_LIMIT_KINDS] = { 0 };
-		char types[16];
+		char types[16], buf[32], fmt[48];
+		bool any = false;
+		int k;
 
 		snprintf(types, sizeof(types), "%s%s%s",
 			 d->fn_types & (1u << DPU_FN_TYPE_BLK) ? "blk" : "",
@@ -102,7 +103,24 @@ static int dev_print(const struct dpu_dev_info *d, void *arg)
 		if (d->burst_ms_max)
 			out_u64(&out, "burst_ms_max", " burst-max %" PRIu64 "ms",
 				d->burst_ms_max);
-		cli_print_limits(&out, "limit_max", " max", d->limit_max, none);
+		/* the highest rate of each kind enforced; absent: not enforced */
+		for (k = 0; k < DPU_LIMIT_KINDS; k++) {
+			if (!d->limit_max[k])
+				continue;
+			if (!any) {
+				out_obj_open(&out, "limit_max");
+				out_text(&out, "\n    max");
+			}
+			any = true;
+			dpu_format_rate(d->limit_max[k], buf, sizeof(buf));
+			snprintf(fmt, sizeof(fmt), " %s %%s", dpu_limit_names[k]);
+			out_str(&out, NULL, fmt, buf);
+			out_u64(&out, dpu_limit_names[k], NULL, d->limit_max[k]);
+		}
+		if (any)
+			out_obj_close(&out);
+		else
+			out_text(&out, "\n    no limits enforced");
 	}
 	out_text(&out, "\n");
 	out_obj_close(&out);
