@@ -57,6 +57,7 @@ bench:
 	scripts/bench.sh
 	scripts/bench-provider.sh
 	scripts/bench-dpud.sh
+	scripts/bench-pci.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
