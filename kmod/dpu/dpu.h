@@ -79,12 +79,16 @@ struct dpu_backend_ops {
  * @rate_max: per &enum dpu_limit_kind, the highest rate enforced
  * @tenant_depth: tenant levels enforced above a function
  * @burst_ms_max: longest burst in ms of the rate, 0: any
+ * @max_queues: most queues a function may ask for, 0: not settable
+ * @max_mtu: highest MTU of a NIC function, 0: not settable
  */
 struct dpu_caps {
 	u32 fn_types;
 	u64 rate_max[DPU_LIM_NR];
 	u32 tenant_depth;
 	u32 burst_ms_max;
+	u32 max_queues;
+	u32 max_mtu;
 };
 
 /**
@@ -196,7 +200,9 @@ struct dpu_fn_waiter {
  * @blk_dev: the disk's device when the backend does not own it (PCI),
  *	held; its name is read when reported
  * @bus_dev: the function's own device on its bus (PCI function), held
- * @adopted: the DPU already had it (dpu_fn_adopt())
+ * @adopted: the DPU already had it (dpu_fn_new() with adopt)
+ * @queues: queues asked for, 0: the DPU's default
+ * @mtu: MTU asked for (net), 0: the DPU's default
  * @detached: completed when the function is gone for good
  * @priv: backend private data
  */
@@ -228,6 +234,8 @@ struct dpu_fn {
 	struct device *blk_dev;
 	struct device *bus_dev;
 	bool adopted;
+	u32 queues;
+	u32 mtu;
 	struct completion detached;
 	void *priv;
 };
@@ -294,6 +302,8 @@ struct dpu_fn_req {
 	char tenant[DPU_TENANT_LEN];
 	struct dpu_limits limits;
 	bool adopt;
+	u32 queues;
+	u32 mtu;
 };
 
 /* Report a message that is not a literal (NL_SET_ERR_MSG needs one). */

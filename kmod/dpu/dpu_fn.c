@@ -735,6 +735,26 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 	err = dpu_limits_caps_check(ddev, &req->limits, true, extack);
 	if (err)
 		return ERR_PTR(err);
+	if (req->queues && !ddev->caps.max_queues) {
+		NL_SET_ERR_MSG(extack, "this DPU cannot set the number of queues");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	if (req->queues > ddev->caps.max_queues) {
+		NL_SET_ERR_MSG(extack, "more queues than this DPU offers");
+		return ERR_PTR(-ERANGE);
+	}
+	if (req->mtu && req->type != DPU_FN_TYPE_NET) {
+		NL_SET_ERR_MSG(extack, "only a NIC function has an MTU");
+		return ERR_PTR(-EINVAL);
+	}
+	if (req->mtu && !ddev->caps.max_mtu) {
+		NL_SET_ERR_MSG(extack, "this DPU cannot set the MTU");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	if (req->mtu && (req->mtu < ETH_MIN_MTU || req->mtu > ddev->caps.max_mtu)) {
+		NL_SET_ERR_MSG(extack, "MTU out of the range this DPU offers");
+		return ERR_PTR(-ERANGE);
+	}
 
 	fn = kmem_cache_zalloc(dpu_fn_cache, GFP_KERNEL);
 	if (!fn)
@@ -763,6 +783,8 @@ struct dpu_fn *dpu_fn_new(struct dpu_dev *ddev, const struct dpu_fn_req *req,
 	INIT_DELAYED_WORK(&fn->timeout_work, dpu_fn_timeout_work);
 	init_completion(&fn->detached);
 	fn->adopted = req->adopt;
+	fn->queues = req->queues;
+	fn->mtu = req->mtu;
 	device_initialize(&fn->dev);
 	fn->dev.class = &dpu_fn_class;
 	fn->dev.parent = &ddev->dev;

@@ -26,6 +26,8 @@ static const struct nla_policy dpu_nl_inputs[DPU_A_MAX + 1] = {
 	[DPU_A_FN_TENANT] = { .type = NLA_NUL_STRING,
 			      .len = DPU_TENANT_LEN - 1 },
 	[DPU_A_FN_LIMITS] = NLA_POLICY_NESTED(dpu_nl_limit_policy),
+	[DPU_A_FN_QUEUES] = NLA_POLICY_MAX(NLA_U32, 65535),
+	[DPU_A_FN_MTU] = NLA_POLICY_MAX(NLA_U32, 65535),
 	[DPU_A_TENANT_NAME] = { .type = NLA_NUL_STRING,
 				.len = DPU_TENANT_LEN - 1 },
 	[DPU_A_TENANT_PARENT] = { .type = NLA_NUL_STRING,
@@ -41,7 +43,8 @@ static const u64 dpu_nl_cmd_inputs[DPU_CMD_MAX + 1] = {
 	[DPU_CMD_FN_NEW] = DPU_NL_DEV | BIT_ULL(DPU_A_FN_INDEX) |
 		BIT_ULL(DPU_A_FN_TYPE) | BIT_ULL(DPU_A_FN_SIZE) |
 		BIT_ULL(DPU_A_FN_MAC) | BIT_ULL(DPU_A_FN_TENANT) |
-		BIT_ULL(DPU_A_FN_LIMITS),
+		BIT_ULL(DPU_A_FN_LIMITS) | BIT_ULL(DPU_A_FN_QUEUES) |
+		BIT_ULL(DPU_A_FN_MTU),
 	[DPU_CMD_FN_DEL] = DPU_NL_DEV | BIT_ULL(DPU_A_FN_INDEX),
 	[DPU_CMD_FN_GET] = DPU_NL_DEV | BIT_ULL(DPU_A_FN_INDEX),
 	[DPU_CMD_FN_SET] = DPU_NL_DEV | BIT_ULL(DPU_A_FN_INDEX) |
@@ -174,7 +177,9 @@ static int dpu_nl_caps_fill(struct sk_buff *msg, struct dpu_dev *ddev)
 
 	if (nla_put_u32(msg, DPU_A_DEV_FN_TYPES, caps->fn_types) ||
 	    nla_put_u32(msg, DPU_A_DEV_TENANT_DEPTH, caps->tenant_depth) ||
-	    nla_put_u32(msg, DPU_A_DEV_BURST_MS_MAX, caps->burst_ms_max))
+	    nla_put_u32(msg, DPU_A_DEV_BURST_MS_MAX, caps->burst_ms_max) ||
+	    nla_put_u32(msg, DPU_A_DEV_MAX_QUEUES, caps->max_queues) ||
+	    nla_put_u32(msg, DPU_A_DEV_MAX_MTU, caps->max_mtu))
 		return -EMSGSIZE;
 	nest = nla_nest_start(msg, DPU_A_DEV_LIMIT_MAX);
 	if (!nest)
@@ -489,6 +494,10 @@ static int dpu_nl_fn_fill(struct sk_buff *msg, struct dpu_fn *fn, u8 cmd,
 		goto nla_put_failure;
 	if (fn->reason[0] && nla_put_string(msg, DPU_A_FN_REASON, fn->reason))
 		goto nla_put_failure;
+	if (fn->queues && nla_put_u32(msg, DPU_A_FN_QUEUES, fn->queues))
+		goto nla_put_failure;
+	if (fn->mtu && nla_put_u32(msg, DPU_A_FN_MTU, fn->mtu))
+		goto nla_put_failure;
 	if (fn->bus_dev &&
 	    nla_put_string(msg, DPU_A_FN_BUS_ADDR, dev_name(fn->bus_dev)))
 		goto nla_put_failure;
@@ -653,6 +662,10 @@ static int dpu_nl_fn_new_doit(struct sk_buff *skb, struct genl_info *info)
 		req.index = nla_get_u32(attrs[DPU_A_FN_INDEX]);
 	}
 	nla_strscpy(req.tenant, attrs[DPU_A_FN_TENANT], sizeof(req.tenant));
+	if (attrs[DPU_A_FN_QUEUES])
+		req.queues = nla_get_u32(attrs[DPU_A_FN_QUEUES]);
+	if (attrs[DPU_A_FN_MTU])
+		req.mtu = nla_get_u32(attrs[DPU_A_FN_MTU]);
 	if (attrs[DPU_A_FN_LIMITS]) {
 		struct dpu_limits_change chg;
 		const struct nlattr *bad = NULL;

@@ -170,6 +170,8 @@ static void dpu_pci_attach_work(struct work_struct *work)
 	req->cmd.fn = cpu_to_le32(fn->index);
 	req->cmd.type = cpu_to_le32(fn->type);
 	req->cmd.size = cpu_to_le64(fn->size);
+	req->cmd.queues = cpu_to_le16(fn->queues);
+	req->cmd.mtu = cpu_to_le16(fn->mtu);
 	memcpy(req->cmd.mac, fn->mac, ETH_ALEN);
 	mutex_lock(&fn->ddev->lock);
 	strscpy(req->cmd.tenant, fn->tenant, sizeof(req->cmd.tenant));
@@ -297,12 +299,15 @@ static void dpu_pci_release_work(struct work_struct *work)
 
 	/* an ATTACH in flight ends (answer or timeout) before we go on */
 	flush_work(&pfn->attach_work);
+	/* down first: the bus notifier queues no check after the cancel */
+	mutex_lock(&dp->fn_lock);
+	pfn->state = DPU_PCI_PFN_DOWN;
+	mutex_unlock(&dp->fn_lock);
 	cancel_delayed_work_sync(&pfn->check_work);
 
 	dpu_pci_pfn_drop(pfn);
 	dpu_fn_set_bus_dev(fn, NULL);
 	mutex_lock(&dp->fn_lock);
-	pfn->state = DPU_PCI_PFN_DOWN;
 	pdev = pfn->pdev;
 	pfn->pdev = NULL;
 	slot = pfn->slot;
@@ -640,6 +645,8 @@ int dpu_pci_adopt(struct dpu_pci *dp)
 		req->has_index = true;
 		req->index = i;
 		req->size = readq(&f->size);
+		req->queues = readw(&f->queues);
+		req->mtu = readw(&f->mtu);
 		memcpy_fromio(req->mac, f->mac, ETH_ALEN);
 		req->has_mac = req->type == DPU_FN_TYPE_NET;
 		memcpy_fromio(req->tenant, f->tenant, sizeof(req->tenant));

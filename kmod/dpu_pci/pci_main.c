@@ -101,7 +101,9 @@ static int dpu_pci_header(struct dpu_pci *dp)
 	fn_off = readl(&h->fn_table_off);
 	tn_off = readl(&h->tenant_table_off);
 	ntn = readl(&h->max_tenants);
-	if (readl(&h->header_size) < sizeof(*h) || !dp->ring_entries ||
+	/* 1.0 headers end before the provisioning parameters */
+	if (readl(&h->header_size) < offsetof(struct dpu_pci_header, max_queues) ||
+	    !dp->ring_entries ||
 	    dp->ring_entries > DPU_PCI_MAX_RING || !dp->max_fns ||
 	    dp->max_fns > DPU_PCI_MAX_FNS || !dp->num_slots ||
 	    dp->num_slots > DPU_PCI_MAX_SLOTS || ntn > DPU_MAX_TENANTS ||
@@ -139,6 +141,11 @@ static void dpu_pci_caps(struct dpu_pci *dp, struct dpu_dev *ddev)
 	ddev->caps.tenant_depth = readl(&h->caps) & DPU_PCI_CAP_TENANTS ?
 				  readl(&h->max_depth) : 0;
 	ddev->caps.burst_ms_max = readl(&h->burst_ms_max);
+	/* 1.1: provisioning parameters */
+	if (readl(&h->header_size) >= offsetofend(struct dpu_pci_header, max_mtu)) {
+		ddev->caps.max_queues = min(readl(&h->max_queues), 65535U);
+		ddev->caps.max_mtu = min(readl(&h->max_mtu), 65535U);
+	}
 }
 
 static void dpu_pci_event_work(struct work_struct *work)
@@ -266,6 +273,8 @@ static void dpu_pci_remove(struct pci_dev *pdev)
 
 	/* let go of the functions; the DPU keeps them for the next probe */
 	dp->dying = true;
+	/* nobody waits for an answer that may never come */
+	dpu_pci_mbox_fail_all(dp);
 	dpu_dev_unregister(dp->ddev);
 	bus_unregister_notifier(&pci_bus_type, &dp->pci_nb);
 	free_irq(pci_irq_vector(pdev, DPU_PCI_VEC_EVENT), dp);

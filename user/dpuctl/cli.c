@@ -218,6 +218,10 @@ void cli_print_fn_fields(struct out *o, const struct dpu_fn_info *f)
 	}
 	if (f->has_numa_node)
 		out_s64(o, "numa_node", " numa %" PRId64, f->numa_node);
+	if (f->queues)
+		out_u64(o, "queues", " queues %" PRIu64, f->queues);
+	if (f->mtu)
+		out_u64(o, "mtu", " mtu %" PRIu64, f->mtu);
 	if (f->bus_addr[0])
 		out_str(o, "bus_addr", " pci %s", f->bus_addr);
 	if (f->reason[0])

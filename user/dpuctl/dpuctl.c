@@ -35,9 +35,9 @@ static void usage(FILE *f)
 		"                         [ LIMIT-burst N ]...\n"
 		"       dpuctl tenant del DEV/NAME\n"
 		"       dpuctl tenant show [ DEV | DEV/NAME ]\n"
-		"       dpuctl fn add dev DEV type blk size SIZE tenant NAME [ index N ]\n"
+		"       dpuctl fn add dev DEV type blk size SIZE tenant NAME [ index N ] [ queues N ]\n"
 		"                     [ wait [ timeout SEC ] | count N ]\n"
-		"       dpuctl fn add dev DEV type net [ mac MAC ] tenant NAME [ index N ]\n"
+		"       dpuctl fn add dev DEV type net [ mac MAC ] tenant NAME [ index N ] [ mtu N ]\n"
 		"                     [ wait [ timeout SEC ] ]\n"
 		"       dpuctl fn del DEV/INDEX\n"
 		"       dpuctl fn set DEV/INDEX [ tenant NAME ] [ LIMIT RATE ] [ LIMIT-burst N ]...\n"
@@ -103,6 +103,11 @@ static int dev_print(const struct dpu_dev_info *d, void *arg)
 		if (d->burst_ms_max)
 			out_u64(&out, "burst_ms_max", " burst-max %" PRIu64 "ms",
 				d->burst_ms_max);
+		if (d->max_queues)
+			out_u64(&out, "max_queues", " max-queues %" PRIu64,
+				d->max_queues);
+		if (d->max_mtu)
+			out_u64(&out, "max_mtu", " max-mtu %" PRIu64, d->max_mtu);
 		/* the highest rate of each kind enforced; absent: not enforced */
 		for (k = 0; k < DPU_LIMIT_KINDS; k++) {
 			if (!d->limit_max[k])
@@ -292,6 +297,19 @@ static int cmd_fn_add(int argc, char **argv)
 				return 2;
 			}
 			a.has_index = true;
+		} else if (!strcmp(argv[0], "queues")) {
+			if (cli_parse_u32(argv[1], &a.queues) || !a.queues ||
+			    a.queues > 65535) {
+				fprintf(stderr, "dpuctl: fn add: queues \"%s\" is not 1..65535\n",
+					argv[1]);
+				return 2;
+			}
+		} else if (!strcmp(argv[0], "mtu")) {
+			if (cli_parse_u32(argv[1], &a.mtu) || !a.mtu || a.mtu > 65535) {
+				fprintf(stderr, "dpuctl: fn add: mtu \"%s\" is not 1..65535\n",
+					argv[1]);
+				return 2;
+			}
 		} else if (!strcmp(argv[0], "count")) {
 			if (cli_parse_u32(argv[1], &count) || !count ||
 			    count > 65536) {
@@ -329,6 +347,10 @@ static int cmd_fn_add(int argc, char **argv)
 	}
 	if (count && (wait || a.has_index || a.has_mac)) {
 		fprintf(stderr, "dpuctl: fn add: count does not go with wait, index or mac (a batch waits anyway)\n");
+		return 2;
+	}
+	if (count && (a.queues || a.mtu)) {
+		fprintf(stderr, "dpuctl: fn add: count does not go with queues or mtu (a batch gets the DPU's defaults)\n");
 		return 2;
 	}
 	if (nl_connect())

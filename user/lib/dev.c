@@ -68,6 +68,16 @@ int dpu_dev_parse(const struct nlmsghdr *nlh, struct dpu_dev_info *out)
 				return -EBADMSG;
 			out->tenant_depth = mnl_attr_get_u32(attr);
 			break;
+		case DPU_A_DEV_MAX_QUEUES:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->max_queues = mnl_attr_get_u32(attr);
+			break;
+		case DPU_A_DEV_MAX_MTU:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->max_mtu = mnl_attr_get_u32(attr);
+			break;
 		case DPU_A_DEV_BURST_MS_MAX:
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 				return -EBADMSG;

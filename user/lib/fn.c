@@ -145,6 +145,16 @@ int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out)
 		case DPU_A_FN_BUS_ADDR:
 			err = fn_str(a, out->bus_addr, sizeof(out->bus_addr));
 			break;
+		case DPU_A_FN_QUEUES:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->queues = mnl_attr_get_u32(a);
+			break;
+		case DPU_A_FN_MTU:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->mtu = mnl_attr_get_u32(a);
+			break;
 		case DPU_A_FN_IFINDEX:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 				return -EBADMSG;
@@ -264,6 +274,10 @@ int dpu_fn_new(struct dpu_nl *nl, const struct dpu_fn_new_args *args,
 		mnl_attr_put(nlh, DPU_A_FN_MAC, 6, args->mac);
 	if (args->has_index)
 		mnl_attr_put_u32(nlh, DPU_A_FN_INDEX, args->index);
+	if (args->queues)
+		mnl_attr_put_u32(nlh, DPU_A_FN_QUEUES, args->queues);
+	if (args->mtu)
+		mnl_attr_put_u32(nlh, DPU_A_FN_MTU, args->mtu);
 	return fn_do(nl, nlh, out);
 }
 

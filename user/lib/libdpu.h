@@ -60,6 +60,8 @@ struct dpu_dev_info {
 	uint64_t limit_max[DPU_LIMIT_KINDS];	/* 0: kind not enforced */
 	uint32_t tenant_depth;
 	uint32_t burst_ms_max;		/* 0: any */
+	uint32_t max_queues;		/* 0: cannot be set */
+	uint32_t max_mtu;		/* 0: cannot be set */
 };
 
 int dpu_dev_parse(const struct nlmsghdr *nlh, struct dpu_dev_info *out);
@@ -138,6 +140,8 @@ struct dpu_fn_info {
 	struct dpu_stats stats;
 	char reason[DPU_REASON_LEN];	/* why failed, gone or unbound */
 	char bus_addr[DPU_BUS_ADDR_LEN];	/* PCI function, "" if none */
+	uint32_t queues;		/* as asked for, 0: default */
+	uint32_t mtu;
 };
 
 int dpu_fn_parse(const struct nlmsghdr *nlh, struct dpu_fn_info *out);
@@ -151,6 +155,8 @@ struct dpu_fn_new_args {
 	const char *tenant;
 	bool has_index;			/* ask for this index */
 	uint32_t index;
+	uint32_t queues;		/* 0: the DPU's default */
+	uint32_t mtu;			/* net; 0: the DPU's default */
 };
 
 /* Each returns 0 or a negative errno (see dpu_nl_errmsg()). */

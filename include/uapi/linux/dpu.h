@@ -178,6 +178,14 @@ enum dpu_cmd {
  *	a function (output only)
  * @DPU_A_DEV_BURST_MS_MAX: u32, the longest burst, in ms of the rate, the
  *	DPU keeps; 0: any (output only)
+ * @DPU_A_FN_QUEUES: u32, FN_NEW: how many queues the function gets (1..the
+ *	DPU's %DPU_A_DEV_MAX_QUEUES); 0 or absent: the DPU's default
+ * @DPU_A_FN_MTU: u32, FN_NEW of a net function: its MTU (68..the DPU's
+ *	%DPU_A_DEV_MAX_MTU); 0 or absent: the DPU's default
+ * @DPU_A_DEV_MAX_QUEUES: u32, the most queues a function may ask for; 0:
+ *	the DPU cannot set them (output only)
+ * @DPU_A_DEV_MAX_MTU: u32, the highest MTU a NIC function may ask for; 0:
+ *	the DPU cannot set it (output only)
  */
 enum dpu_attr {
 	DPU_A_UNSPEC,
@@ -218,6 +226,10 @@ enum dpu_attr {
 	DPU_A_DEV_LIMIT_MAX,
 	DPU_A_DEV_TENANT_DEPTH,
 	DPU_A_DEV_BURST_MS_MAX,
+	DPU_A_FN_QUEUES,
+	DPU_A_FN_MTU,
+	DPU_A_DEV_MAX_QUEUES,
+	DPU_A_DEV_MAX_MTU,
 
 	__DPU_A_MAX,
 	DPU_A_MAX = __DPU_A_MAX - 1

@@ -22,7 +22,7 @@
 
 #define DPU_PCI_MAGIC		0x50555044	/* "DPUP" */
 #define DPU_PCI_MAJOR		1
-#define DPU_PCI_MINOR		0
+#define DPU_PCI_MINOR		1
 
 /* the DPU firmware's peer id for the Doorbell register */
 #define DPU_PCI_FW_PEER		0
@@ -92,6 +92,8 @@ struct dpu_pci_limit {
  * @max_tenants: entries of the tenant table
  * @burst_ms_max: the longest burst the DPU keeps, in ms of the rate
  * @rate_max: per &enum dpu_pci_limit_kind, the highest rate it enforces
+ * @max_queues: (1.1) the most queues a function may get, 0: not settable
+ * @max_mtu: (1.1) the highest MTU of a NIC function, 0: not settable
  */
 struct dpu_pci_header {
 	__le32 magic;
@@ -114,6 +116,8 @@ struct dpu_pci_header {
 	__le32 max_tenants;
 	__le32 burst_ms_max;
 	__le64 rate_max[DPU_PCI_LIM_NR];
+	__le32 max_queues;
+	__le32 max_mtu;
 };
 
 /* command opcodes */
@@ -148,6 +152,8 @@ enum dpu_pci_cmd_state {
  * @type: function type (ATTACH)
  * @slot: result of ATTACH: the slot the function was plugged into
  * @status: result: 0 or a negative errno
+ * @queues: queues of the function (ATTACH), 0: the DPU's default (1.1)
+ * @mtu: MTU of a NIC function (ATTACH), 0: the DPU's default (1.1)
  * @size: disk size in bytes (ATTACH of blk)
  * @mac: MAC address (ATTACH of net), 6 bytes used
  * @tenant: tenant name (ATTACH, FN_TENANT, TENANT_*)
@@ -163,7 +169,8 @@ struct dpu_pci_cmd {
 	__le32 type;
 	__le32 slot;
 	__le32 status;
-	__le32 reserved;
+	__le16 queues;
+	__le16 mtu;
 	__le64 size;
 	__u8 mac[8];
 	char tenant[DPU_PCI_NAME_LEN];
@@ -188,7 +195,8 @@ enum dpu_pci_fn_state {
  * @state: &enum dpu_pci_fn_state
  * @type: function type
  * @slot: slot while present
- * @reserved: zero
+ * @queues: its queues, 0: default (1.1)
+ * @mtu: its MTU, 0: default (1.1)
  * @size: blk size
  * @mac: net MAC
  * @tenant: its tenant
@@ -198,7 +206,8 @@ struct dpu_pci_fn {
 	__le32 state;
 	__le32 type;
 	__le32 slot;
-	__le32 reserved;
+	__le16 queues;
+	__le16 mtu;
 	__le64 size;
 	__u8 mac[8];
 	char tenant[DPU_PCI_NAME_LEN];

@@ -291,6 +291,15 @@ static int do_attach(struct dpu_pci_cmd *c, char *msg, size_t len)
 			 "the DPU chains at most %d tenant levels", EMU_DEPTH);
 		return n == -2 ? -ENOENT : -E2BIG;
 	}
+	if (c->queues > E->hdr->max_queues || (type == 2 && c->queues > 1)) {
+		snprintf(msg, len, type == 2 ? "this DPU gives a NIC function one queue pair" :
+			 "at most %u queues", E->hdr->max_queues);
+		return -ERANGE;
+	}
+	if (c->mtu > E->hdr->max_mtu || (c->mtu && c->mtu < 68)) {
+		snprintf(msg, len, "MTU %u outside 68..%u", c->mtu, E->hdr->max_mtu);
+		return -ERANGE;
+	}
 	if (type == 2) {
 		for (unsigned int k = DPU_PCI_LIM_NET_TX_BPS; k < DPU_PCI_LIM_NR; k++)
 			if (c->limits[k].rate) {
@@ -307,6 +316,8 @@ static int do_attach(struct dpu_pci_cmd *c, char *msg, size_t len)
 	f->type = type;
 	f->slot = slot;
 	f->size = c->size;
+	f->queues = c->queues;
+	f->mtu = c->mtu;
 	memcpy(f->mac, c->mac, 6);
 	memcpy(f->tenant, c->tenant, sizeof(f->tenant));
 	memcpy(f->limits, c->limits, sizeof(f->limits));
@@ -354,6 +365,8 @@ static int do_attach(struct dpu_pci_cmd *c, char *msg, size_t len)
 		json_object_object_add(a, "bus", js(port));
 		snprintf(name, sizeof(name), "dpuemu%u-fn%u", E->cfg.id, fn);
 		json_object_object_add(a, "serial", js(name));
+		if (c->queues)
+			json_object_object_add(a, "num-queues", json_object_new_int(c->queues));
 		if (call("device_add", a))
 			goto err_qmp;
 	} else {
@@ -375,6 +388,8 @@ static int do_attach(struct dpu_pci_cmd *c, char *msg, size_t len)
 		json_object_object_add(a, "netdev", js(name));
 		json_object_object_add(a, "mac", js(mac));
 		json_object_object_add(a, "bus", js(port));
+		if (c->mtu)
+			json_object_object_add(a, "host_mtu", json_object_new_int(c->mtu));
 		if (call("device_add", a))
 			goto err_qmp;
 	}

@@ -191,6 +191,8 @@ static void layout(struct emu *e)
 	h->tenant_table_off = tn_off;
 	h->max_tenants = EMU_MAX_TENANTS;
 	h->burst_ms_max = 60000;
+	h->max_queues = 8;
+	h->max_mtu = 9000;
 	for (k = 0; k < DPU_PCI_LIM_NR; k++)
 		h->rate_max[k] = (h->limit_kinds & (1u << k)) ?
 				 (k == DPU_PCI_LIM_BLK_IOPS ||

@@ -49,6 +49,14 @@ check "missing size caught by dpuctl (exit 2)" test $? -eq 2
 check "naming the problem" grep -q "needs a size" <<<"$err"
 "$DPUCTL" fn add dev "$dev" type blk size 12Q tenant acme >/dev/null 2>&1
 check "bad size unit refused (exit 2)" test $? -eq 2
+if [ "${DPU_TEST_BACKEND:-sim}" = sim ]; then
+	err=$("$DPUCTL" fn add dev "$dev" type blk size 4M tenant acme queues 2 2>&1)
+	check "queues on a DPU that cannot set them: refused" \
+		test "$err" = "dpuctl: fn add dev $dev: this DPU cannot set the number of queues (EOPNOTSUPP)"
+fi
+err=$("$DPUCTL" fn add dev "$dev" type blk size 4M tenant acme mtu 1500 2>&1)
+check "an MTU for a disk: refused" \
+	test "$err" = "dpuctl: fn add dev $dev: only a NIC function has an MTU (EINVAL)"
 err=$("$DPUCTL" fn del "$dev/99" 2>&1)
 check "deleting a missing function names it" \
 	test "$err" = "dpuctl: fn del $dev/99: no function with this index on this DPU (ENOENT)"

@@ -28,6 +28,7 @@ check "the DPU offers blk and net" test "$(jq -r '.[0].fn_types' <<<"$j")" = "bl
 check "it enforces disk IOPS up to 1000000" test "$(jq -r '.[0].limit_max.iops' <<<"$j")" = 1000000
 check "and no NIC limits (a later issue)" test "$(jq -r '.[0].limit_max["tx-bps"] // "none"' <<<"$j")" = none
 check "it chains 4 tenant levels" test "$(jq -r '.[0].tenant_depth' <<<"$j")" = 4
+check "it sets up to 8 queues and MTUs up to 9000" test "$(jq -r '.[0] | "\(.max_queues) \(.max_mtu)"' <<<"$j")" = "8 9000"
 
 # ------------------------------------------------------------ events
 "$DPUCTL" -j monitor >"$tmp/events" 2>&1 &
@@ -98,6 +99,20 @@ ip netns add dpu_pa && ip netns add dpu_pb &&
 	ip -n dpu_pa link set "$nda" up && ip -n dpu_pb link set "$ndb" up
 check "ping between the two NIC functions" ip netns exec dpu_pa ping -c 3 -W 2 -q 10.201.0.2
 check "a NIC in a pod namespace is reported by netns id" test "$("$DPUCTL" -j fn show "$dev/$na" | jq -r '.[0].netns_id != null')" = true
+
+# ------------------------------------------------------------ provisioning
+read -r q qb < <("$DPUCTL" -j fn add dev "$dev" type blk size 64M tenant acme queues 1 wait | jq -r '.[0] | "\(.index) \(.blkdev)"')
+check "a disk asked with 1 queue has 1 blk-mq queue ($(ls /sys/block/$qb/mq 2>/dev/null | wc -l); 2 vCPUs)" test "$(ls "/sys/block/$qb/mq" | wc -l)" = 1
+check "and says so" test "$("$DPUCTL" -j fn show "$dev/$q" | jq -r '.[0].queues')" = 1
+read -r m mn < <("$DPUCTL" -j fn add dev "$dev" type net tenant acme mtu 9000 wait | jq -r '.[0] | "\(.index) \(.netdev)"')
+check "a NIC asked with MTU 9000 has it ($mn: $(cat /sys/class/net/$mn/mtu 2>/dev/null))" test "$(cat "/sys/class/net/$mn/mtu")" = 9000
+out=$("$DPUCTL" fn add dev "$dev" type blk size 64M tenant acme queues 9 2>&1)
+check "9 queues refused: $out" grep -q "more queues than this DPU offers" <<<"$out"
+out=$("$DPUCTL" fn add dev "$dev" type net tenant acme mtu 9001 2>&1)
+check "MTU 9001 refused: $out" grep -q "MTU out of the range this DPU offers" <<<"$out"
+out=$("$DPUCTL" fn add dev "$dev" type net tenant acme queues 2 wait 2>&1)
+check "a NIC with 2 queues: the DPU refuses in its words: $out" grep -q "this DPU gives a NIC function one queue pair" <<<"$out"
+for x in $("$DPUCTL" -j fn show "$dev" | jq -r ".[] | select(.index != $idx) | .index"); do "$DPUCTL" fn del "$dev/$x"; done
 
 # ------------------------------------------------------------ refusals
 out=$("$DPUCTL" fn set "$dev/$na" tx-bps 10M 2>&1)
