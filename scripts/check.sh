@@ -167,7 +167,7 @@ fi
 
 if want pci; then
 	step "pci: the PCI backend against the emulated DPU (32 hot-plug slots); core tests on it too"
-	ptests="pci_fn.sh pci_limits.sh pci_faults.sh dpuctl_fn.sh"
+	ptests="pci_fn.sh pci_limits.sh pci_faults.sh pci_dpud.sh dpuctl_fn.sh"
 	if ! make -s -C tools/testing/dpu-emu >"$logs/dpu-emu-build.log" 2>&1; then
 		cat "$logs/dpu-emu-build.log"
 		record pci 0 1

@@ -186,7 +186,7 @@ struct dpu_fn_waiter {
  *	@ddev->lock
  * @netdev_tracker: for @netdev's reference
  * @netdev_node: in the list of functions with a net device, under RTNL
- * @netdev_linked: "netdev" links to @netdev (PCI backend), under RTNL
+ * @netdev_linked: "nic" links to @netdev (PCI backend), under RTNL
  * @ifname: @netdev's name, kept current on renames, under @ddev->lock
  * @ifindex: its ifindex (0: none), under @ddev->lock
  * @ifnet: its network namespace, NULL while it has none (being moved),

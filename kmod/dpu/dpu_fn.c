@@ -463,7 +463,7 @@ static void dpu_fn_netdev_drop(struct dpu_fn *fn)
 	if (!fn->netdev)
 		return;
 	if (fn->netdev_linked)
-		sysfs_remove_link(&fn->dev.kobj, "netdev");
+		sysfs_remove_link(&fn->dev.kobj, "nic");
 	fn->netdev_linked = false;
 	mutex_lock(&fn->ddev->lock);
 	list_del(&fn->netdev_node);
@@ -498,7 +498,7 @@ void dpu_fn_set_netdev(struct dpu_fn *fn, struct net_device *netdev)
 		if (fn->bus_dev) {
 			fn->netdev_linked = !sysfs_create_link(&fn->dev.kobj,
 							       &netdev->dev.kobj,
-							       "netdev");
+							       "nic");
 			if (!fn->netdev_linked)
 				dev_warn(&fn->dev, "cannot link to %s\n", netdev->name);
 		}

@@ -14,6 +14,11 @@ static const struct nla_policy dpu_nl_limit_policy[DPU_A_LIMIT_MAX + 1] = {
 	[DPU_A_LIMIT_BLK_IOPS ... DPU_A_LIMIT_NET_RX_PPS_BURST] = { .type = NLA_U64 },
 };
 
+/* queues and MTU: u32 attributes of at most 65535 */
+static struct netlink_range_validation dpu_nl_u16_range = {
+	.max = 65535,
+};
+
 /* What a request may carry: the policy of every input attribute. */
 static const struct nla_policy dpu_nl_inputs[DPU_A_MAX + 1] = {
 	[DPU_A_DEV_INDEX] = { .type = NLA_U32 },
@@ -26,8 +31,8 @@ static const struct nla_policy dpu_nl_inputs[DPU_A_MAX + 1] = {
 	[DPU_A_FN_TENANT] = { .type = NLA_NUL_STRING,
 			      .len = DPU_TENANT_LEN - 1 },
 	[DPU_A_FN_LIMITS] = NLA_POLICY_NESTED(dpu_nl_limit_policy),
-	[DPU_A_FN_QUEUES] = NLA_POLICY_MAX(NLA_U32, 65535),
-	[DPU_A_FN_MTU] = NLA_POLICY_MAX(NLA_U32, 65535),
+	[DPU_A_FN_QUEUES] = NLA_POLICY_FULL_RANGE(NLA_U32, &dpu_nl_u16_range),
+	[DPU_A_FN_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &dpu_nl_u16_range),
 	[DPU_A_TENANT_NAME] = { .type = NLA_NUL_STRING,
 				.len = DPU_TENANT_LEN - 1 },
 	[DPU_A_TENANT_PARENT] = { .type = NLA_NUL_STRING,

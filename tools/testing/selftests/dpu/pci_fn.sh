@@ -91,7 +91,8 @@ read -r na nda < <("$DPUCTL" -j fn add dev "$dev" type net mac 02:00:00:00:aa:01
 read -r nb ndb < <("$DPUCTL" -j fn add dev "$dev" type net mac 02:00:00:00:aa:02 tenant acme wait | jq -r '.[0] | "\(.index) \(.netdev)"')
 check "two NICs ready ($nda, $ndb)" test -n "$nda" -a -n "$ndb" -a "$nda" != null -a "$ndb" != null
 check "$nda has the MAC asked for" test "$(cat "/sys/class/net/$nda/address")" = 02:00:00:00:aa:01
-check "sysfs: netdev -> $nda" test "$(basename "$(readlink "/sys/class/dpu_fn/${dev}fn$na/netdev")")" = "$nda"
+check "sysfs: nic -> $nda" test "$(basename "$(readlink "/sys/class/dpu_fn/${dev}fn$na/nic")")" = "$nda" ||
+	ls -l "/sys/class/dpu_fn/${dev}fn$na/"
 check "$nda is a virtio_net NIC" test "$(basename "$(readlink "/sys/class/net/$nda/device/driver")")" = virtio_net
 ip netns add dpu_pa && ip netns add dpu_pb &&
 	ip link set "$nda" netns dpu_pa && ip link set "$ndb" netns dpu_pb &&
@@ -99,20 +100,6 @@ ip netns add dpu_pa && ip netns add dpu_pb &&
 	ip -n dpu_pa link set "$nda" up && ip -n dpu_pb link set "$ndb" up
 check "ping between the two NIC functions" ip netns exec dpu_pa ping -c 3 -W 2 -q 10.201.0.2
 check "a NIC in a pod namespace is reported by netns id" test "$("$DPUCTL" -j fn show "$dev/$na" | jq -r '.[0].netns_id != null')" = true
-
-# ------------------------------------------------------------ provisioning
-read -r q qb < <("$DPUCTL" -j fn add dev "$dev" type blk size 64M tenant acme queues 1 wait | jq -r '.[0] | "\(.index) \(.blkdev)"')
-check "a disk asked with 1 queue has 1 blk-mq queue ($(ls /sys/block/$qb/mq 2>/dev/null | wc -l); 2 vCPUs)" test "$(ls "/sys/block/$qb/mq" | wc -l)" = 1
-check "and says so" test "$("$DPUCTL" -j fn show "$dev/$q" | jq -r '.[0].queues')" = 1
-read -r m mn < <("$DPUCTL" -j fn add dev "$dev" type net tenant acme mtu 9000 wait | jq -r '.[0] | "\(.index) \(.netdev)"')
-check "a NIC asked with MTU 9000 has it ($mn: $(cat /sys/class/net/$mn/mtu 2>/dev/null))" test "$(cat "/sys/class/net/$mn/mtu")" = 9000
-out=$("$DPUCTL" fn add dev "$dev" type blk size 64M tenant acme queues 9 2>&1)
-check "9 queues refused: $out" grep -q "more queues than this DPU offers" <<<"$out"
-out=$("$DPUCTL" fn add dev "$dev" type net tenant acme mtu 9001 2>&1)
-check "MTU 9001 refused: $out" grep -q "MTU out of the range this DPU offers" <<<"$out"
-out=$("$DPUCTL" fn add dev "$dev" type net tenant acme queues 2 wait 2>&1)
-check "a NIC with 2 queues: the DPU refuses in its words: $out" grep -q "this DPU gives a NIC function one queue pair" <<<"$out"
-for x in $("$DPUCTL" -j fn show "$dev" | jq -r ".[] | select(.index != $idx) | .index"); do "$DPUCTL" fn del "$dev/$x"; done
 
 # ------------------------------------------------------------ refusals
 out=$("$DPUCTL" fn set "$dev/$na" tx-bps 10M 2>&1)
@@ -126,6 +113,22 @@ check "an IOPS limit above the DPU's maximum is refused: $out" grep -q "limit ab
 out=$("$DPUCTL" tenant add "$dev/l5" parent l4 2>&1)
 check "a fifth tenant level is refused: $out" grep -q "tenant hierarchy deeper than this DPU enforces" <<<"$out"
 for t in l4 l3 l2 l1; do "$DPUCTL" tenant del "$dev/$t"; done
+
+# ------------------------------------------------------------ provisioning
+read -r q qb < <("$DPUCTL" -j fn add dev "$dev" type blk size 64M tenant acme queues 1 wait | jq -r '.[0] | "\(.index) \(.blkdev)"')
+check "a disk asked with 1 queue has 1 blk-mq queue ($(ls /sys/block/$qb/mq 2>/dev/null | wc -l); 2 vCPUs)" test "$(ls "/sys/block/$qb/mq" | wc -l)" = 1
+check "and says so" test "$("$DPUCTL" -j fn show "$dev/$q" | jq -r '.[0].queues')" = 1
+read -r m mn < <("$DPUCTL" -j fn add dev "$dev" type net tenant acme mtu 9000 wait | jq -r '.[0] | "\(.index) \(.netdev)"')
+check "a NIC asked with MTU 9000 has it ($mn: $(cat /sys/class/net/$mn/mtu 2>/dev/null))" test "$(cat "/sys/class/net/$mn/mtu")" = 9000
+out=$("$DPUCTL" fn add dev "$dev" type blk size 64M tenant acme queues 9 2>&1)
+check "9 queues refused: $out" grep -q "more queues than this DPU offers" <<<"$out"
+out=$("$DPUCTL" fn add dev "$dev" type net tenant acme mtu 9001 2>&1)
+check "MTU 9001 refused: $out" grep -q "MTU out of the range this DPU offers" <<<"$out"
+out=$("$DPUCTL" fn add dev "$dev" type net tenant acme queues 2 wait 2>&1)
+check "a NIC with 2 queues: the DPU refuses in its words: $out" grep -q "this DPU gives a NIC function one queue pair" <<<"$out"
+for x in $("$DPUCTL" -j fn show "$dev" | jq -r ".[] | select(.index != $idx and .index != $na and .index != $nb) | .index"); do
+	"$DPUCTL" fn del "$dev/$x"
+done
 
 # ------------------------------------------------------------ delete
 for f in $na $nb; do check "fn del $dev/$f" quiet "$DPUCTL" fn del "$dev/$f"; done
