@@ -177,8 +177,11 @@ int dpu_tenant_new(struct dpu_dev *ddev, const char *name, const char *parent,
 	}
 	err = xa_alloc(&ddev->tenants, &tn->id, tn, xa_limit_32b, GFP_KERNEL);
 	if (err) {
-		if (ddev->ops->tenant_del)
+		if (ddev->ops->tenant_del) {
+			mutex_unlock(&ddev->lock);
 			ddev->ops->tenant_del(ddev, tn);
+			mutex_lock(&ddev->lock);
+		}
 		goto err_unlock;
 	}
 	ddev->num_tenants++;
@@ -228,8 +231,11 @@ int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
 	/* op_lock: a function being moved to it holds it */
 	mutex_lock(&ddev->op_lock);
 	mutex_lock(&ddev->lock);
-	tn = dpu_tenant_find(ddev, name);
-	if (!tn) {
+	tn = ddev->dead ? NULL : dpu_tenant_find(ddev, name);
+	if (ddev->dead) {
+		NL_SET_ERR_MSG(extack, "DPU device is going away");
+		err = -ENODEV;
+	} else if (!tn) {
 		NL_SET_ERR_MSG(extack, "no tenant with this name on this DPU");
 		err = -ENOENT;
 	} else if (tn->num_children) {
@@ -296,6 +302,11 @@ int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
 
 	mutex_lock(&ddev->op_lock);
 	mutex_lock(&ddev->lock);
+	if (ddev->dead) {
+		NL_SET_ERR_MSG(extack, "DPU device is going away");
+		err = -ENODEV;
+		goto out;
+	}
 	tn = dpu_tenant_find(ddev, name);
 	if (!tn) {
 		NL_SET_ERR_MSG(extack, "no tenant with this name on this DPU");
@@ -354,6 +365,8 @@ void dpu_dev_del_tenants(struct dpu_dev *ddev)
 	struct dpu_tenant *tn;
 	unsigned long id;
 
+	/* op_lock: a TENANT_SET or _DEL calling the backend is over */
+	mutex_lock(&ddev->op_lock);
 	mutex_lock(&ddev->lock);
 	/*
 	 * Unlink them all first: a child's DEL event (its depth) must not
@@ -369,4 +382,5 @@ void dpu_dev_del_tenants(struct dpu_dev *ddev)
 		dpu_tenant_remove(ddev, tn);
 	}
 	mutex_unlock(&ddev->lock);
+	mutex_unlock(&ddev->op_lock);
 }

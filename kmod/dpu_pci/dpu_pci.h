@@ -72,6 +72,7 @@ struct dpu_pci_req {
  * @dying: the driver is unbinding: functions are let go, not detached
  * @resync: a command answered after its waiter gave up: reconcile
  * @reject_slots: slots whose next function no driver may take
+ * @ready: adopted, and not unbinding: events and resyncs are acted on
  * @msgs: the DPU's refusals, for extack (see dpu_pci_simple_cmd())
  * @msg_next: next of @msgs
  */
@@ -101,6 +102,7 @@ struct dpu_pci {
 	bool dying;
 	atomic_t resync;
 	DECLARE_BITMAP(reject_slots, DPU_PCI_MAX_SLOTS);
+	bool ready;
 	char msgs[DPU_PCI_MSGS][DPU_PCI_MSG_LEN];
 	atomic_t msg_next;
 };
@@ -126,6 +128,9 @@ enum dpu_pci_pfn_state {
  * @check_work: looks at the PCI function: driver, disk or NIC
  * @release_work: the host lets go and the DPU unplugs (destroy, cancel)
  * @destroying: release_work ends the function (dpu_fn_detach_done())
+ * @releasing: release_work is running, under @dp->fn_lock
+ * @released: the host let go and the DPU was told: a later run only ends
+ * @rejected: this function set its slot's bit in @dp->reject_slots
  */
 struct dpu_pci_pfn {
 	struct dpu_pci *dp;
@@ -139,6 +144,9 @@ struct dpu_pci_pfn {
 	struct delayed_work check_work;
 	struct work_struct release_work;
 	bool destroying;
+	bool releasing;
+	bool released;
+	bool rejected;
 };
 
 extern unsigned int dpu_pci_cmd_timeout_ms;

@@ -157,8 +157,14 @@ static void dpu_pci_attach_work(struct work_struct *work)
 	char why[DPU_REASON_LEN];
 	int err, slot;
 
+	if (READ_ONCE(pfn->cancelled))
+		return;
 	if (fn->adopted) {
 		slot = pfn->slot;
+		if (slot < 0) {
+			dpu_fn_gone(fn, "adopted, but the DPU's slot is not below the switch");
+			return;
+		}
 		goto plugged;
 	}
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
@@ -204,6 +210,7 @@ plugged:
 	if (pfn->cancelled) {
 		/* the release work lets go of what the DPU plugged */
 		pfn->slot = slot;
+		pfn->rejected = true;
 		set_bit(slot, dp->reject_slots);
 		mutex_unlock(&dp->fn_lock);
 		return;
@@ -293,9 +300,17 @@ static void dpu_pci_release_work(struct work_struct *work)
 					       release_work);
 	struct dpu_pci *dp = pfn->dp;
 	struct dpu_fn *fn = pfn->fn;
+	struct pci_dev *pdev = NULL;
 	struct dpu_pci_req *req;
-	struct pci_dev *pdev;
+	bool done, rejected;
 	int slot, err;
+
+	mutex_lock(&dp->fn_lock);
+	pfn->releasing = true;
+	done = pfn->released;
+	mutex_unlock(&dp->fn_lock);
+	if (done)	/* a cancel let go already: only the end is left */
+		goto end;
 
 	/* an ATTACH in flight ends (answer or timeout) before we go on */
 	flush_work(&pfn->attach_work);
@@ -317,7 +332,7 @@ static void dpu_pci_release_work(struct work_struct *work)
 	mutex_unlock(&dp->fn_lock);
 
 	/* a driver unbinding: the functions stay for the next one to adopt */
-	if (dp->dying)
+	if (READ_ONCE(dp->dying))
 		goto out;
 	if (pdev && pci_device_is_present(pdev))
 		dpu_pci_let_go(dp, pdev);
@@ -339,8 +354,20 @@ out:
 	mutex_lock(&dp->fn_lock);
 	if (slot >= 0 && dp->slot_fn[slot] == pfn)
 		dp->slot_fn[slot] = NULL;
+	rejected = slot >= 0 && pfn->rejected;
+	pfn->rejected = false;
+	/* the slot is the DPU's again: nothing of it is ours any more */
+	pfn->slot = -1;
+	pfn->released = true;
 	mutex_unlock(&dp->fn_lock);
-	if (pfn->destroying) {
+	if (rejected)
+		clear_bit(slot, dp->reject_slots);
+end:
+	mutex_lock(&dp->fn_lock);
+	pfn->releasing = false;
+	done = pfn->destroying;
+	mutex_unlock(&dp->fn_lock);
+	if (done) {
 		fn->priv = NULL;
 		kfree(pfn);
 		dpu_fn_detach_done(fn);
@@ -365,9 +392,8 @@ static int dpu_pci_fn_create(struct dpu_dev *ddev, struct dpu_fn *fn)
 	if (fn->adopted) {
 		u32 slot = readl(&dp->fn_table[fn->index].slot);
 
-		if (slot >= dp->num_slots)
-			slot = 0;
-		pfn->slot = slot;
+		/* -1: attach_work reports it gone */
+		pfn->slot = slot < dp->num_slots && dp->ports[slot] ? slot : -1;
 	}
 	fn->priv = pfn;
 	queue_work(dp->wq, &pfn->attach_work);
@@ -390,16 +416,22 @@ static void dpu_pci_fn_attach_timeout(struct dpu_dev *ddev, struct dpu_fn *fn)
 static int dpu_pci_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
 {
 	struct dpu_pci_pfn *pfn = fn->priv;
+	bool running;
 
 	if (!pfn)
 		return 0;
-	/* a cancel may be running: run once more, this time to the end */
-	flush_work(&pfn->release_work);
+	/*
+	 * A cancel's release may be running: it ends the function when it
+	 * sees destroying; else (pending or not queued) one run does it all.
+	 * Nothing here waits: op_lock is held.
+	 */
 	mutex_lock(&pfn->dp->fn_lock);
 	pfn->cancelled = true;
 	pfn->destroying = true;
+	running = pfn->releasing;
 	mutex_unlock(&pfn->dp->fn_lock);
-	queue_work(pfn->dp->wq, &pfn->release_work);
+	if (!running)
+		queue_work(pfn->dp->wq, &pfn->release_work);
 	return -EINPROGRESS;
 }
 
@@ -513,7 +545,9 @@ const struct dpu_backend_ops dpu_pci_backend_ops = {
 void dpu_pci_resync(struct dpu_pci *dp)
 {
 	atomic_set(&dp->resync, 1);
-	queue_work(dp->wq, &dp->event_work);
+	/* not before adoption, not while the driver unbinds */
+	if (smp_load_acquire(&dp->ready))
+		queue_work(dp->wq, &dp->event_work);
 }
 
 /* ------------------------------------------------------------ PCI bus */
@@ -524,6 +558,7 @@ int dpu_pci_bus_event(struct notifier_block *nb, unsigned long action,
 	struct dpu_pci *dp = container_of(nb, struct dpu_pci, pci_nb);
 	struct pci_dev *pdev = to_pci_dev(data);
 	struct dpu_pci_pfn *pfn;
+	struct dpu_fn *fn;
 	char why[DPU_REASON_LEN];
 	bool gone = false;
 	int slot;
@@ -546,14 +581,23 @@ int dpu_pci_bus_event(struct notifier_block *nb, unsigned long action,
 		mutex_unlock(&dp->fn_lock);
 		return NOTIFY_DONE;
 	}
+	fn = pfn->fn;
 	switch (action) {
 	case BUS_NOTIFY_ADD_DEVICE:
 		if (!pfn->pdev)
 			pfn->pdev = pci_dev_get(pdev);
+		queue_delayed_work(dp->wq, &pfn->check_work, 0);
+		break;
+	case BUS_NOTIFY_BOUND_DRIVER:
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		/* under fn_lock: a release cancels after marking it down */
+		queue_delayed_work(dp->wq, &pfn->check_work, 0);
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:
 		if (pfn->pdev == pdev && !pfn->host_removing) {
 			pfn->state = DPU_PCI_PFN_DOWN;
+			/* the function outlives pfn until we are done */
+			get_device(&fn->dev);
 			gone = true;
 		}
 		break;
@@ -566,14 +610,14 @@ int dpu_pci_bus_event(struct notifier_block *nb, unsigned long action,
 		/* the DPU took it away, with whatever I/O was in flight */
 		snprintf(why, sizeof(why), "PCI function %s removed without a request",
 			 pci_name(pdev));
-		dev_warn(&dp->pdev->dev, "fn %u: %s\n", pfn->fn->index, why);
-		dpu_pci_pfn_drop(pfn);
-		dpu_fn_set_bus_dev(pfn->fn, NULL);
-		dpu_fn_gone(pfn->fn, why);
-	} else if (action == BUS_NOTIFY_ADD_DEVICE ||
-		   action == BUS_NOTIFY_BOUND_DRIVER ||
-		   action == BUS_NOTIFY_UNBOUND_DRIVER) {
-		queue_delayed_work(dp->wq, &pfn->check_work, 0);
+		dev_warn(&dp->pdev->dev, "fn %u: %s\n", fn->index, why);
+		if (fn->type == DPU_FN_TYPE_BLK)
+			dpu_fn_set_blk_dev(fn, NULL);
+		else
+			dpu_fn_set_netdev(fn, NULL);
+		dpu_fn_set_bus_dev(fn, NULL);
+		dpu_fn_gone(fn, why);
+		dpu_fn_put(fn);
 	}
 	return NOTIFY_OK;
 }

@@ -154,6 +154,9 @@ static void dpu_pci_event_work(struct work_struct *work)
 	struct dpu_pci_header __iomem *h = dp->shm;
 	u32 gen = readl(&h->generation), status = readl(&h->status);
 
+	/* pairs with the release in probe: adoption is over */
+	if (!smp_load_acquire(&dp->ready))
+		return;
 	if (!(status & DPU_PCI_STATUS_READY)) {
 		dev_warn(&dp->pdev->dev, "DPU firmware stopped serving\n");
 		return;
@@ -248,6 +251,11 @@ static int dpu_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_nb;
 	pci_set_drvdata(pdev, dp);
 	dpu_pci_adopt(dp);
+	/* from now on events count; one that came meanwhile is looked at */
+	dp->generation = readl(&((struct dpu_pci_header __iomem *)dp->shm)->generation);
+	/* pairs with the acquires in the event work and resync */
+	smp_store_release(&dp->ready, true);
+	queue_work(dp->wq, &dp->event_work);
 	return 0;
 
 err_nb:
@@ -272,15 +280,18 @@ static void dpu_pci_remove(struct pci_dev *pdev)
 	struct dpu_pci *dp = pci_get_drvdata(pdev);
 
 	/* let go of the functions; the DPU keeps them for the next probe */
-	dp->dying = true;
+	WRITE_ONCE(dp->dying, true);
+	/* pairs with the acquire in resync: no new event work queued */
+	smp_store_release(&dp->ready, false);
+	free_irq(pci_irq_vector(pdev, DPU_PCI_VEC_EVENT), dp);
+	cancel_work_sync(&dp->event_work);
 	/* nobody waits for an answer that may never come */
 	dpu_pci_mbox_fail_all(dp);
 	dpu_dev_unregister(dp->ddev);
 	bus_unregister_notifier(&pci_bus_type, &dp->pci_nb);
-	free_irq(pci_irq_vector(pdev, DPU_PCI_VEC_EVENT), dp);
-	cancel_work_sync(&dp->event_work);
 	dpu_pci_mbox_fail_all(dp);
 	free_irq(pci_irq_vector(pdev, DPU_PCI_VEC_CMD), dp);
+	cancel_work_sync(&dp->event_work);
 	pci_free_irq_vectors(pdev);
 	destroy_workqueue(dp->wq);
 	dpu_pci_put_ports(dp);

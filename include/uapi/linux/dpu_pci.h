@@ -74,8 +74,9 @@ struct dpu_pci_limit {
  * @minor: %DPU_PCI_MINOR or higher
  * @header_size: bytes of this structure the DPU filled
  * @status: %DPU_PCI_STATUS_*
- * @generation: bumped every time the firmware (re)starts: commands posted
- *	before it are lost and must be failed by the host
+ * @generation: bumped every time the firmware (re)starts; a restarted
+ *	firmware executes again every command it finds posted or running
+ *	(commands are idempotent) and completes it
  * @fn_types: bit per function type (1 blk, 2 net, as in linux/dpu.h)
  * @limit_kinds: bit per &enum dpu_pci_limit_kind the DPU enforces
  * @caps: %DPU_PCI_CAP_*
