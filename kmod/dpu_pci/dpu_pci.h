@@ -66,7 +66,8 @@ struct dpu_pci_req {
  * @generation: the firmware generation last seen
  * @fn_lock: protects @slot_fn and the per-function states
  * @slot_fn: per slot, the function expected or present there
- * @wq: attach, detach and poll work
+ * @wq: attach and check work, events
+ * @rel_wq: release work: it flushes and cancels the work of @wq
  * @event_work: reacts to the event vector
  * @pci_nb: follows hot-plug on the PCI bus
  * @dying: the driver is unbinding: functions are let go, not detached
@@ -97,6 +98,7 @@ struct dpu_pci {
 	struct mutex fn_lock;	/* slot_fn, pfn states */
 	struct dpu_pci_pfn *slot_fn[DPU_PCI_MAX_SLOTS];
 	struct workqueue_struct *wq;
+	struct workqueue_struct *rel_wq;
 	struct work_struct event_work;
 	struct notifier_block pci_nb;
 	bool dying;

@@ -410,7 +410,7 @@ static void dpu_pci_fn_attach_timeout(struct dpu_dev *ddev, struct dpu_fn *fn)
 	mutex_lock(&pfn->dp->fn_lock);
 	pfn->cancelled = true;
 	mutex_unlock(&pfn->dp->fn_lock);
-	queue_work(pfn->dp->wq, &pfn->release_work);
+	queue_work(pfn->dp->rel_wq, &pfn->release_work);
 }
 
 static int dpu_pci_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
@@ -431,7 +431,7 @@ static int dpu_pci_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
 	running = pfn->releasing;
 	mutex_unlock(&pfn->dp->fn_lock);
 	if (!running)
-		queue_work(pfn->dp->wq, &pfn->release_work);
+		queue_work(pfn->dp->rel_wq, &pfn->release_work);
 	return -EINPROGRESS;
 }
 

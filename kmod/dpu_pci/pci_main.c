@@ -218,6 +218,12 @@ static int dpu_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		err = -ENOMEM;
 		goto err_ports;
 	}
+	dp->rel_wq = alloc_workqueue("dpu_pci_rel/%s", WQ_UNBOUND | WQ_MEM_RECLAIM,
+				     0, pci_name(pdev));
+	if (!dp->rel_wq) {
+		err = -ENOMEM;
+		goto err_wq;
+	}
 	err = pci_alloc_irq_vectors(pdev, DPU_PCI_NR_VECS, DPU_PCI_NR_VECS,
 				    PCI_IRQ_MSIX);
 	if (err < 0) {
@@ -269,6 +275,8 @@ err_irq_cmd:
 err_vecs:
 	pci_free_irq_vectors(pdev);
 err_wq:
+	if (dp->rel_wq)
+		destroy_workqueue(dp->rel_wq);
 	destroy_workqueue(dp->wq);
 err_ports:
 	dpu_pci_put_ports(dp);
@@ -293,6 +301,7 @@ static void dpu_pci_remove(struct pci_dev *pdev)
 	free_irq(pci_irq_vector(pdev, DPU_PCI_VEC_CMD), dp);
 	cancel_work_sync(&dp->event_work);
 	pci_free_irq_vectors(pdev);
+	destroy_workqueue(dp->rel_wq);
 	destroy_workqueue(dp->wq);
 	dpu_pci_put_ports(dp);
 }

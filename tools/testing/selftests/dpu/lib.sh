@@ -197,3 +197,14 @@ backend_cleanup() {
 backend_blk_re() {
 	if [ "${DPU_TEST_BACKEND:-sim}" = pci ]; then echo 'vd[a-z]*'; else echo "${dev}b$1"; fi
 }
+
+# wait_blk NAME: up to 10 s for /dev/NAME to be a block device (devtmpfs
+# makes nodes asynchronously; a slow kernel may lag behind the disk)
+wait_blk() {
+	local i
+	for i in $(seq 1 100); do
+		[ -b "/dev/$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

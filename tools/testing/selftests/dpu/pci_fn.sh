@@ -67,7 +67,8 @@ check "sysfs: disk -> $blk" test "$(basename "$(readlink "/sys/class/dpu_fn/${de
 check "the PCI function is bound to virtio-pci" test "$(basename "$(readlink "/sys/bus/pci/devices/$pci/driver")")" = virtio-pci
 check "the DPU has it in a slot" grep -q "^$idx:1:2:" <<<"$(emu_fns | tr ' ' '\n')"
 
-fio --name=verify --filename="/dev/$blk" --rw=randwrite --bs=16k --size=64M \
+wait_blk "$blk"
+fio --allow_file_create=0 --name=verify --filename="/dev/$blk" --rw=randwrite --bs=16k --size=64M \
 	--ioengine=io_uring --iodepth=8 --direct=1 --verify=crc32c --do_verify=1 \
 	--output-format=json >"$tmp/fio.json" 2>&1
 check "fio writes 64 MiB and reads it back verified" test "$(jq -r '.jobs[0].error' "$tmp/fio.json" 2>/dev/null)" = 0

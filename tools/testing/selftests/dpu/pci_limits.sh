@@ -25,7 +25,7 @@ within() {	# within VALUE TARGET PERCENT
 
 # fio_run NAME DISK RW BS SECONDS: json in $tmp/NAME.json (2 s ramp)
 fio_run() {
-	fio --name="$1" --filename="/dev/$2" --rw="$3" --bs="$4" --size=128M \
+	fio --allow_file_create=0 --name="$1" --filename="/dev/$2" --rw="$3" --bs="$4" --size=128M \
 		--ioengine=io_uring --iodepth=16 --direct=1 --time_based \
 		--ramp_time=2 --runtime="$5" --output-format=json >"$tmp/$1.json" 2>&1
 }
@@ -54,6 +54,7 @@ fa=$("$DPUCTL" -j fn add dev "$dev" type blk size 256M tenant acme wait | jq -r 
 fb=$("$DPUCTL" -j fn add dev "$dev" type blk size 256M tenant acme wait | jq -r '.[0].index')
 da=$("$DPUCTL" -j fn show "$dev/$fa" | jq -r '.[0].blkdev')
 db=$("$DPUCTL" -j fn show "$dev/$fb" | jq -r '.[0].blkdev')
+wait_blk "$da"; wait_blk "$db"
 check "two disks of tenant acme ($da, $db)" test -b "/dev/$da" -a -b "/dev/$db"
 
 fio_run cap "$da" randread 4k 4
