@@ -435,6 +435,20 @@ static int dpu_pci_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
 	return -EINPROGRESS;
 }
 
+/* A command @op about function index @fn (ignored by tenant commands). */
+static struct dpu_pci_req *dpu_pci_req_new(u32 op, u32 fn, const char *tenant)
+{
+	struct dpu_pci_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
+
+	if (!req)
+		return NULL;
+	req->cmd.opcode = cpu_to_le32(op);
+	req->cmd.fn = cpu_to_le32(fn);
+	if (tenant)
+		strscpy(req->cmd.tenant, tenant, sizeof(req->cmd.tenant));
+	return req;
+}
+
 static int dpu_pci_simple_cmd(struct dpu_pci *dp, struct dpu_pci_req *req,
 			      struct netlink_ext_ack *extack)
 {
@@ -462,11 +476,9 @@ static int dpu_pci_set_limits(struct dpu_dev *ddev, struct dpu_fn *fn,
 	struct dpu_pci_req *req;
 	int err;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = dpu_pci_req_new(DPU_PCI_OP_FN_LIMITS, fn->index, NULL);
 	if (!req)
 		return -ENOMEM;
-	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_FN_LIMITS);
-	req->cmd.fn = cpu_to_le32(fn->index);
 	dpu_pci_limits_to_hw(req->cmd.limits, lim);
 	err = dpu_pci_cmd_run(dp, req);
 	if (err)
@@ -482,12 +494,9 @@ static int dpu_pci_fn_set_tenant(struct dpu_dev *ddev, struct dpu_fn *fn,
 	struct dpu_pci_req *req;
 	int err;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = dpu_pci_req_new(DPU_PCI_OP_FN_TENANT, fn->index, tn->name);
 	if (!req)
 		return -ENOMEM;
-	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_FN_TENANT);
-	req->cmd.fn = cpu_to_le32(fn->index);
-	strscpy(req->cmd.tenant, tn->name, sizeof(req->cmd.tenant));
 	err = dpu_pci_simple_cmd(ddev->priv, req, extack);
 	kfree(req);
 	return err;
@@ -501,11 +510,9 @@ static int dpu_pci_tenant_set(struct dpu_dev *ddev, struct dpu_tenant *tn,
 	struct dpu_pci_req *req;
 	int err;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = dpu_pci_req_new(DPU_PCI_OP_TENANT_SET, 0, tn->name);
 	if (!req)
 		return -ENOMEM;
-	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_TENANT_SET);
-	strscpy(req->cmd.tenant, tn->name, sizeof(req->cmd.tenant));
 	if (parent)
 		strscpy(req->cmd.parent, parent->name, sizeof(req->cmd.parent));
 	dpu_pci_limits_to_hw(req->cmd.limits, lim);
@@ -519,11 +526,9 @@ static void dpu_pci_tenant_del(struct dpu_dev *ddev, struct dpu_tenant *tn)
 	struct dpu_pci_req *req;
 	int err;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = dpu_pci_req_new(DPU_PCI_OP_TENANT_DEL, 0, tn->name);
 	if (!req)
 		return;
-	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_TENANT_DEL);
-	strscpy(req->cmd.tenant, tn->name, sizeof(req->cmd.tenant));
 	err = dpu_pci_cmd_run(ddev->priv, req);
 	if (err)
 		dev_warn(&ddev->dev, "tenant %s: the DPU kept it: %s (%d)\n",

@@ -35,6 +35,17 @@ fio_val() {
 	jq -r "[.jobs[0].read.$2, .jobs[0].write.$2] | max | floor" "$tmp/$1.json"
 }
 
+# fio_pair NAME: randread on both disks at once; $tmp/NAME.json holds the
+# sum, NAMEa and NAMEb each disk's
+fio_pair() {
+	local p1 p2 sum
+	fio_run "${1}a" "$da" randread 4k 6 & p1=$!
+	fio_run "${1}b" "$db" randread 4k 6 & p2=$!
+	wait $p1 $p2
+	sum=$(( $(fio_val "${1}a" iops) + $(fio_val "${1}b" iops) ))
+	echo "{\"jobs\":[{\"read\":{\"iops\":$sum,\"bw_bytes\":0},\"write\":{\"iops\":0,\"bw_bytes\":0}}]}" >"$tmp/$1.json"
+}
+
 # measure NAME TARGET PERCENT CAPACITY DESC: a check, or a SKIP when the
 # guest could not reach the target unthrottled
 measure() {
@@ -78,29 +89,19 @@ check "fn set bps 0" quiet "$DPUCTL" fn set "$dev/$fa" bps 0
 
 # a tenant's limit, shared by its two functions
 check "tenant set acme iops 400" quiet "$DPUCTL" tenant set "$dev/acme" iops 400
-fio_run ta "$da" randread 4k 6 & p1=$!
-fio_run tb "$db" randread 4k 6 & p2=$!
-wait $p1 $p2
-sum=$(( $(fio_val ta iops) + $(fio_val tb iops) ))
-echo "{\"jobs\":[{\"read\":{\"iops\":$sum,\"bw_bytes\":0},\"write\":{\"iops\":0,\"bw_bytes\":0}}]}" >"$tmp/tsum.json"
-measure tsum 400 3 "$cap" "tenant acme's 400 IOPS over its two disks ($(fio_val ta iops) + $(fio_val tb iops))"
+fio_pair t
+measure t 400 3 "$cap" "tenant acme's 400 IOPS over its two disks ($(fio_val ta iops) + $(fio_val tb iops))"
 
 # a parent above it
 check "tenant add org iops 250" quiet "$DPUCTL" tenant add "$dev/org" iops 250
 check "tenant set acme parent org (the DPU chains the throttle nodes again)" quiet "$DPUCTL" tenant set "$dev/acme" parent org
-fio_run pa "$da" randread 4k 6 & p1=$!
-fio_run pb "$db" randread 4k 6 & p2=$!
-wait $p1 $p2
-sum=$(( $(fio_val pa iops) + $(fio_val pb iops) ))
-echo "{\"jobs\":[{\"read\":{\"iops\":$sum,\"bw_bytes\":0},\"write\":{\"iops\":0,\"bw_bytes\":0}}]}" >"$tmp/psum.json"
-measure psum 250 3 "$cap" "parent org's 250 IOPS above acme's 400"
+fio_pair p
+measure p 250 3 "$cap" "parent org's 250 IOPS above acme's 400"
 
 # a function moved live to a tenant of its own
 check "tenant add globex iops 500" quiet "$DPUCTL" tenant add "$dev/globex" iops 500
 check "fn set tenant globex, live" quiet "$DPUCTL" fn set "$dev/$fb" tenant globex
-fio_run ga "$da" randread 4k 6 & p1=$!
-fio_run gb "$db" randread 4k 6 & p2=$!
-wait $p1 $p2
+fio_pair g
 measure ga 250 3 "$cap" "the disk left under org keeps org's 250 IOPS"
 measure gb 500 3 "$cap" "the moved disk gets globex's 500 IOPS"
 
