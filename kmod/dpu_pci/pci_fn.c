@@ -30,6 +30,20 @@ static int dpu_pci_port_slot(struct dpu_pci *dp, struct pci_dev *port)
 	return -1;
 }
 
+/* A command @op about function index @fn (ignored by tenant commands). */
+static struct dpu_pci_req *dpu_pci_req_new(u32 op, u32 fn, const char *tenant)
+{
+	struct dpu_pci_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
+
+	if (!req)
+		return NULL;
+	req->cmd.opcode = cpu_to_le32(op);
+	req->cmd.fn = cpu_to_le32(fn);
+	if (tenant)
+		strscpy(req->cmd.tenant, tenant, sizeof(req->cmd.tenant));
+	return req;
+}
+
 static int dpu_pci_match_bus(struct device *dev, void *bus)
 {
 	return dev->bus && !strcmp(dev->bus->name, bus);
@@ -83,11 +97,9 @@ static bool dpu_pci_pfn_up(struct dpu_pci_pfn *pfn, struct pci_dev *pdev,
 	return true;
 }
 
-/* The host lets go of @pfn's disk or NIC (they stay with their drivers). */
-static void dpu_pci_pfn_drop(struct dpu_pci_pfn *pfn)
+/* The host lets go of @fn's disk or NIC (they stay with their drivers). */
+static void dpu_pci_fn_drop(struct dpu_fn *fn)
 {
-	struct dpu_fn *fn = pfn->fn;
-
 	if (fn->type == DPU_FN_TYPE_BLK)
 		dpu_fn_set_blk_dev(fn, NULL);
 	else
@@ -130,7 +142,7 @@ static void dpu_pci_check_work(struct work_struct *work)
 			dpu_fn_set_bound(fn, true, NULL);
 	} else if (state == DPU_PCI_PFN_UP) {
 		/* an administrator unbound the driver */
-		dpu_pci_pfn_drop(pfn);
+		dpu_pci_fn_drop(pfn->fn);
 		mutex_lock(&dp->fn_lock);
 		if (pfn->state == DPU_PCI_PFN_UP)
 			pfn->state = DPU_PCI_PFN_PLUGGED;
@@ -167,13 +179,11 @@ static void dpu_pci_attach_work(struct work_struct *work)
 		}
 		goto plugged;
 	}
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = dpu_pci_req_new(DPU_PCI_OP_ATTACH, fn->index, NULL);
 	if (!req) {
 		dpu_fn_attach_failed(fn, -ENOMEM, "out of memory");
 		return;
 	}
-	req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_ATTACH);
-	req->cmd.fn = cpu_to_le32(fn->index);
 	req->cmd.type = cpu_to_le32(fn->type);
 	req->cmd.size = cpu_to_le64(fn->size);
 	req->cmd.queues = cpu_to_le16(fn->queues);
@@ -320,7 +330,7 @@ static void dpu_pci_release_work(struct work_struct *work)
 	mutex_unlock(&dp->fn_lock);
 	cancel_delayed_work_sync(&pfn->check_work);
 
-	dpu_pci_pfn_drop(pfn);
+	dpu_pci_fn_drop(pfn->fn);
 	dpu_fn_set_bus_dev(fn, NULL);
 	mutex_lock(&dp->fn_lock);
 	pdev = pfn->pdev;
@@ -339,10 +349,8 @@ static void dpu_pci_release_work(struct work_struct *work)
 	else if (!pdev && pfn->cancelled && slot >= 0)
 		dpu_pci_release_slot(dp, slot);	/* plugged late, or not yet */
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = dpu_pci_req_new(DPU_PCI_OP_DETACH, fn->index, NULL);
 	if (req) {
-		req->cmd.opcode = cpu_to_le32(DPU_PCI_OP_DETACH);
-		req->cmd.fn = cpu_to_le32(fn->index);
 		err = dpu_pci_cmd_run(dp, req);
 		if (err)
 			dev_warn(&dp->pdev->dev, "fn %u: detach: %s (%d)\n",
@@ -433,20 +441,6 @@ static int dpu_pci_fn_destroy(struct dpu_dev *ddev, struct dpu_fn *fn)
 	if (!running)
 		queue_work(pfn->dp->rel_wq, &pfn->release_work);
 	return -EINPROGRESS;
-}
-
-/* A command @op about function index @fn (ignored by tenant commands). */
-static struct dpu_pci_req *dpu_pci_req_new(u32 op, u32 fn, const char *tenant)
-{
-	struct dpu_pci_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
-
-	if (!req)
-		return NULL;
-	req->cmd.opcode = cpu_to_le32(op);
-	req->cmd.fn = cpu_to_le32(fn);
-	if (tenant)
-		strscpy(req->cmd.tenant, tenant, sizeof(req->cmd.tenant));
-	return req;
 }
 
 static int dpu_pci_simple_cmd(struct dpu_pci *dp, struct dpu_pci_req *req,
@@ -616,10 +610,7 @@ int dpu_pci_bus_event(struct notifier_block *nb, unsigned long action,
 		snprintf(why, sizeof(why), "PCI function %s removed without a request",
 			 pci_name(pdev));
 		dev_warn(&dp->pdev->dev, "fn %u: %s\n", fn->index, why);
-		if (fn->type == DPU_FN_TYPE_BLK)
-			dpu_fn_set_blk_dev(fn, NULL);
-		else
-			dpu_fn_set_netdev(fn, NULL);
+		dpu_pci_fn_drop(fn);
 		dpu_fn_set_bus_dev(fn, NULL);
 		dpu_fn_gone(fn, why);
 		dpu_fn_put(fn);

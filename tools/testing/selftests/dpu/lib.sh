@@ -130,24 +130,33 @@ fn_state() {
 	"$DPUCTL" -j fn show "$1/$2" 2>/dev/null | jq -r '.[0].state'
 }
 
-# wait_state DEV INDEX STATE SECONDS
-wait_state() {
-	local i
-	for i in $(seq 1 $(($4 * 10))); do
-		[ "$(fn_state "$1" "$2")" = "$3" ] && return 0
+# wait_until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds
+wait_until() {
+	local i n=$(($1 * 10))
+	shift
+	for i in $(seq 1 $n); do
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
+state_is() {	# state_is DEV INDEX STATE
+	[ "$(fn_state "$1" "$2")" = "$3" ]
+}
+
+# wait_state DEV INDEX STATE SECONDS
+wait_state() {
+	wait_until "$4" state_is "$1" "$2" "$3"
+}
+
+emu_empty() {
+	[ -z "$(emu_fns)" ]
+}
+
 # wait_emu_empty SECONDS: the DPU has no function left
 wait_emu_empty() {
-	local i
-	for i in $(seq 1 $(($1 * 10))); do
-		[ -z "$(emu_fns)" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until "$1" emu_empty
 }
 
 # --- tests about the core, run on either backend: DPU_TEST_BACKEND=pci
@@ -201,10 +210,5 @@ backend_blk_re() {
 # wait_blk NAME: up to 10 s for /dev/NAME to be a block device (devtmpfs
 # makes nodes asynchronously; a slow kernel may lag behind the disk)
 wait_blk() {
-	local i
-	for i in $(seq 1 100); do
-		[ -b "/dev/$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 10 test -b "/dev/$1"
 }
