@@ -94,6 +94,7 @@ static int collect(struct dpud_actual *a)
  */
 int refresh_actual(void)
 {
+	static bool dump_failed;
 	struct dpud_actual a;
 	char err[DPUD_ERR_LEN];
 	int ret;
@@ -112,6 +113,17 @@ int refresh_actual(void)
 		}
 	}
 	actual_free(&D.actual);
+	/*
+	 * The DPU is back after a failed dump (dpu.ko reloaded, the family
+	 * found again before the backend registered the DPU): what it lost
+	 * is attached again now, not at the next full resync.
+	 */
+	if (!ret && dump_failed) {
+		dpud_log("info", "the DPU answers again", "device=%s",
+			 D.cfg.device);
+		D.dirty = true;
+	}
+	dump_failed = ret != 0;
 	D.have_actual = !ret;
 	D.dpu_up = !ret;
 	if (ret)

@@ -4,14 +4,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../selftests/dpu/lib.sh"
 
 wait_for() {	# wait_for SEC COMMAND...: poll until the command succeeds
-	local t=$(($1 * 10))
-	shift
-	while [ $t -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	return 1
+	# a deadline on the clock: a slow command must not stretch the wait
+	wait_until "$@"
 }
 
 eq() { [ "$1" = "$2" ] || { echo "# got '$1', want '$2'"; return 1; }; }

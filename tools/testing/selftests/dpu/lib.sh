@@ -131,14 +131,14 @@ fn_state() {
 }
 
 # wait_until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds
-wait_until() {
-	local i n=$(($1 * 10))
+wait_until() {	# wait_until SEC COMMAND...: poll until it succeeds or SEC pass
+	local end=$((SECONDS + $1))
 	shift
-	for i in $(seq 1 $n); do
+	while :; do
 		"$@" && return 0
+		[ $SECONDS -lt $end ] || return 1
 		sleep 0.1
 	done
-	return 1
 }
 
 state_is() {	# state_is DEV INDEX STATE
