@@ -14,7 +14,7 @@ eval "$("$here/kernel.sh" --env)"
 srcs=(kmod/dpu_sim/sim_parse.c kmod/dpu_sim/dpu_sim.h kmod/dpu/dpu_fn_lib.h kmod/dpu/dpu_fn_state.c kmod/dpu/dpu_attr.c
       kmod/dpu/dpu_tb.h kmod/dpu/dpu_tb.c kmod/dpu/dpu_limits.h kmod/dpu/dpu_limits.c kmod/dpu/dpu_rate.h kmod/dpu/dpu_rate.c
       kmod/tests/sim_parse_kunit.c kmod/tests/dpu_fn_kunit.c kmod/tests/dpu_tb_kunit.c
-      kmod/tests/dpu_rate_kunit.c)
+      kmod/tests/dpu_rate_kunit.c kmod/dpu/dpu_qos_engine.h kmod/dpu/dpu_qos_engine.c kmod/tests/dpu_qos_kunit.c)
 
 t=$KSRC/drivers/misc/dpupool
 mkdir -p "$t"

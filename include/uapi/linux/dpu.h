@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define DPU_GENL_NAME		"dpu"
-#define DPU_GENL_VERSION	3
+#define DPU_GENL_VERSION	4
 
 /* Length limits, including the terminating NUL. */
 #define DPU_NAME_LEN		16	/* "dpu4294967295" fits */
@@ -23,9 +23,12 @@
 #define DPU_DISK_NAME_LEN	32	/* DISK_NAME_LEN */
 #define DPU_REASON_LEN		96	/* DPU_A_FN_REASON */
 #define DPU_BUS_ADDR_LEN	32	/* DPU_A_FN_BUS_ADDR */
+#define DPU_CGROUP_PATH_LEN	512	/* DPU_A_QOS_CGROUP */
 
 /* Multicast group announcing function creation, state changes, removal */
 #define DPU_GENL_MCGRP_EVENTS	"events"
+/* Multicast group announcing QoS decisions and classification changes */
+#define DPU_GENL_MCGRP_QOS	"qos"
 
 /**
  * enum dpu_fn_type - kind of PCIe function a DPU exposes
@@ -98,6 +101,22 @@ enum dpu_fn_state {
  *	a root) and/or %DPU_A_TENANT_LIMITS (only the limits given change).
  *	A parent that would make a cycle is refused (-ELOOP). Also the
  *	notification of a change.
+ * @DPU_CMD_QOS_CLASS_SET: give a cgroup v2 directory a QoS class
+ *	(CAP_NET_ADMIN): %DPU_A_QOS_CGROUP, %DPU_A_QOS_CLASS, optional
+ *	%DPU_A_QOS_PRIORITY; its descendants inherit it. Setting it again
+ *	changes class and priority. Also the notification (qos group).
+ * @DPU_CMD_QOS_CLASS_DEL: clear a cgroup's class (CAP_NET_ADMIN):
+ *	%DPU_A_QOS_CGROUP or %DPU_A_QOS_CGROUP_ID. Also the notification,
+ *	sent as well when a classified cgroup is removed (rmdir).
+ * @DPU_CMD_QOS_CLASS_GET: get one classified cgroup (do: by
+ *	%DPU_A_QOS_CGROUP or %DPU_A_QOS_CGROUP_ID) or all (dump)
+ * @DPU_CMD_QOS_GET: the node policy (%DPU_A_QOS_POLICY), the last sample
+ *	(%DPU_A_QOS_USAGE) and the decision in force (%DPU_A_QOS_DECISION)
+ * @DPU_CMD_QOS_SET: change the node policy (CAP_NET_ADMIN): the attributes
+ *	of %DPU_A_QOS_POLICY given change, the result must be consistent
+ *	(mem_low below mem_high...). Also the notification (qos group).
+ * @DPU_CMD_QOS_DECISION: notification only (qos group): the decision
+ *	changed, %DPU_A_QOS_DECISION and the sample it was made on
  */
 enum dpu_cmd {
 	DPU_CMD_UNSPEC,
@@ -110,6 +129,12 @@ enum dpu_cmd {
 	DPU_CMD_TENANT_DEL,
 	DPU_CMD_TENANT_GET,
 	DPU_CMD_TENANT_SET,
+	DPU_CMD_QOS_CLASS_SET,
+	DPU_CMD_QOS_CLASS_DEL,
+	DPU_CMD_QOS_CLASS_GET,
+	DPU_CMD_QOS_GET,
+	DPU_CMD_QOS_SET,
+	DPU_CMD_QOS_DECISION,
 
 	__DPU_CMD_MAX,
 	DPU_CMD_MAX = __DPU_CMD_MAX - 1
@@ -186,6 +211,29 @@ enum dpu_cmd {
  *	the DPU cannot set them (output only)
  * @DPU_A_DEV_MAX_MTU: u32, the highest MTU a NIC function may ask for; 0:
  *	the DPU cannot set it (output only)
+ * @DPU_A_QOS_CGROUP: string, a cgroup v2 directory, its path from the
+ *	root of the cgroup2 hierarchy ("/kubepods/besteffort"), as
+ *	/proc/PID/cgroup shows it (version 4)
+ * @DPU_A_QOS_CGROUP_ID: u64, its id (the inode number of its directory)
+ * @DPU_A_QOS_CLASS: u8, &enum dpu_qos_class
+ * @DPU_A_QOS_PRIORITY: u32, order of eviction among BE cgroups, lower
+ *	first (default 0)
+ * @DPU_A_QOS_POLICY: nested, &enum dpu_qos_policy_attr
+ * @DPU_A_QOS_USAGE: nested, &enum dpu_qos_usage_attr (output only)
+ * @DPU_A_QOS_DECISION: nested, &enum dpu_qos_decision_attr (output only)
+ * @DPU_A_QOS_AGE_MS: u64, how long ago the cgroup was classified (output
+ *	only)
+ * @DPU_A_QOS_MEM: u64, bytes the cgroup holds (memory.current; output
+ *	only, 0 without the memory controller)
+ * @DPU_A_QOS_EVICTED: u8, 1 once a decision evicted the cgroup (output
+ *	only)
+ * @DPU_A_QOS_CPU_NS: u64, CPU time tasks of the cgroup (not of classified
+ *	descendants) used since classified, ns (output only)
+ * @DPU_A_TENANT_QOS_CLASS: u8, TENANT_NEW/SET: the tenant's
+ *	&enum dpu_qos_class (0 clears it); functions of its descendants
+ *	follow it unless a descendant has a class of its own
+ * @DPU_A_TENANT_QOS_CAPPED: u8, 1 while a BE tenant's I/O is capped by a
+ *	QoS decision (output only); its own limits are reported unchanged
  */
 enum dpu_attr {
 	DPU_A_UNSPEC,
@@ -230,6 +278,19 @@ enum dpu_attr {
 	DPU_A_FN_MTU,
 	DPU_A_DEV_MAX_QUEUES,
 	DPU_A_DEV_MAX_MTU,
+	DPU_A_QOS_CGROUP,
+	DPU_A_QOS_CGROUP_ID,
+	DPU_A_QOS_CLASS,
+	DPU_A_QOS_PRIORITY,
+	DPU_A_QOS_POLICY,
+	DPU_A_QOS_USAGE,
+	DPU_A_QOS_DECISION,
+	DPU_A_QOS_AGE_MS,
+	DPU_A_QOS_MEM,
+	DPU_A_QOS_EVICTED,
+	DPU_A_QOS_CPU_NS,
+	DPU_A_TENANT_QOS_CLASS,
+	DPU_A_TENANT_QOS_CAPPED,
 
 	__DPU_A_MAX,
 	DPU_A_MAX = __DPU_A_MAX - 1
@@ -308,6 +369,141 @@ enum dpu_stat_attr {
 
 	__DPU_A_STAT_MAX,
 	DPU_A_STAT_MAX = __DPU_A_STAT_MAX - 1
+};
+
+/**
+ * enum dpu_qos_class - co-location classes of cgroups and tenants
+ * @DPU_QOS_CLASS_NONE: no class (clears a tenant's)
+ * @DPU_QOS_CLASS_HLS: highly latency-sensitive (online): exclusive CPUs
+ * @DPU_QOS_CLASS_LS: latency-sensitive (online): shared CPUs
+ * @DPU_QOS_CLASS_BE: best effort (offline): runs on what online work
+ *	leaves, suppressed, reclaimed and evicted first
+ */
+enum dpu_qos_class {
+	DPU_QOS_CLASS_NONE,
+	DPU_QOS_CLASS_HLS,
+	DPU_QOS_CLASS_LS,
+	DPU_QOS_CLASS_BE,
+
+	__DPU_QOS_CLASS_MAX,
+	DPU_QOS_CLASS_MAX = __DPU_QOS_CLASS_MAX - 1
+};
+
+/**
+ * enum dpu_qos_policy_attr - the node policy, nested in %DPU_A_QOS_POLICY
+ * @DPU_A_QOS_POL_ENABLED: u8, decisions are made (default 1)
+ * @DPU_A_QOS_POL_INTERVAL_MS: u32, sampling period, 1..1000 (default 5)
+ * @DPU_A_QOS_POL_CPU_THRESHOLD: u32, percent of the node's CPUs that
+ *	online, system and BE together may use, 1..100 (default 65)
+ * @DPU_A_QOS_POL_CPU_BE_MIN: u32, BE's CPU floor in milli-CPUs (default
+ *	100)
+ * @DPU_A_QOS_POL_CPU_HYSTERESIS: u32, milli-CPUs BE's budget must be able
+ *	to rise by before it is raised (default 100)
+ * @DPU_A_QOS_POL_CPU_RELEASE_MS: u32, how long a higher budget must hold
+ *	before it applies, 0..60000 (default 500); lower ones apply at once
+ * @DPU_A_QOS_POL_MEM_HIGH: u32, percent of memory in use from which BE
+ *	memory is reclaimed, 0..99 (0: no memory management; default 70)
+ * @DPU_A_QOS_POL_MEM_LOW: u32, percent reclaim and eviction bring use down
+ *	to, below MEM_HIGH (default 68)
+ * @DPU_A_QOS_POL_MEM_RECLAIM_MS: u32, how long reclaim has before BE
+ *	cgroups are evicted, 0..60000 (default 500)
+ * @DPU_A_QOS_POL_MEM_COOLDOWN_MS: u32, least time between two evictions,
+ *	0..600000 (default 3000)
+ * @DPU_A_QOS_POL_IO_BE_IOPS: u64, while online tenants' I/O is held back,
+ *	each BE tenant's IOPS is capped to this (0: not capped; default 500)
+ * @DPU_A_QOS_POL_IO_BE_BPS: u64, the same in bytes/s (default 20971520)
+ */
+enum dpu_qos_policy_attr {
+	DPU_A_QOS_POL_UNSPEC,
+	DPU_A_QOS_POL_PAD,
+	DPU_A_QOS_POL_ENABLED,
+	DPU_A_QOS_POL_INTERVAL_MS,
+	DPU_A_QOS_POL_CPU_THRESHOLD,
+	DPU_A_QOS_POL_CPU_BE_MIN,
+	DPU_A_QOS_POL_CPU_HYSTERESIS,
+	DPU_A_QOS_POL_CPU_RELEASE_MS,
+	DPU_A_QOS_POL_MEM_HIGH,
+	DPU_A_QOS_POL_MEM_LOW,
+	DPU_A_QOS_POL_MEM_RECLAIM_MS,
+	DPU_A_QOS_POL_MEM_COOLDOWN_MS,
+	DPU_A_QOS_POL_IO_BE_IOPS,
+	DPU_A_QOS_POL_IO_BE_BPS,
+
+	__DPU_A_QOS_POL_MAX,
+	DPU_A_QOS_POL_MAX = __DPU_A_QOS_POL_MAX - 1
+};
+
+/**
+ * enum dpu_qos_usage_attr - the last sample, nested in %DPU_A_QOS_USAGE
+ * @DPU_A_QOS_USE_WINDOW_NS: u64, its length
+ * @DPU_A_QOS_USE_NCPUS: u32, CPUs online
+ * @DPU_A_QOS_USE_HLS_MCPU: u32, CPU used by HLS cgroups, milli-CPUs
+ * @DPU_A_QOS_USE_LS_MCPU: u32, by LS cgroups
+ * @DPU_A_QOS_USE_BE_MCPU: u32, by BE cgroups
+ * @DPU_A_QOS_USE_SYSTEM_MCPU: u32, by everything else (kernel included)
+ * @DPU_A_QOS_USE_MEM_TOTAL: u64, bytes of memory
+ * @DPU_A_QOS_USE_MEM_USED: u64, bytes in use (total less available)
+ * @DPU_A_QOS_USE_MEM_BE: u64, bytes held by BE cgroups
+ * @DPU_A_QOS_USE_IO_ONLINE_HELD: u8, online tenants' I/O held back
+ * @DPU_A_QOS_USE_ALLOCSTALL: u64, direct reclaim stalls since boot
+ *	(memory pressure)
+ */
+enum dpu_qos_usage_attr {
+	DPU_A_QOS_USE_UNSPEC,
+	DPU_A_QOS_USE_PAD,
+	DPU_A_QOS_USE_WINDOW_NS,
+	DPU_A_QOS_USE_NCPUS,
+	DPU_A_QOS_USE_HLS_MCPU,
+	DPU_A_QOS_USE_LS_MCPU,
+	DPU_A_QOS_USE_BE_MCPU,
+	DPU_A_QOS_USE_SYSTEM_MCPU,
+	DPU_A_QOS_USE_MEM_TOTAL,
+	DPU_A_QOS_USE_MEM_USED,
+	DPU_A_QOS_USE_MEM_BE,
+	DPU_A_QOS_USE_IO_ONLINE_HELD,
+	DPU_A_QOS_USE_ALLOCSTALL,
+
+	__DPU_A_QOS_USE_MAX,
+	DPU_A_QOS_USE_MAX = __DPU_A_QOS_USE_MAX - 1
+};
+
+/* what changed in a decision, DPU_A_QOS_DEC_CHANGED bits */
+#define DPU_QOS_CHANGE_CPU	(1 << 0)	/* BE CPU budget */
+#define DPU_QOS_CHANGE_RECLAIM	(1 << 1)	/* reclaim started or ended */
+#define DPU_QOS_CHANGE_EVICT	(1 << 2)	/* cgroups to evict */
+#define DPU_QOS_CHANGE_IO	(1 << 3)	/* BE I/O cap on or off */
+#define DPU_QOS_CHANGE_POLICY	(1 << 4)	/* the policy changed */
+
+/**
+ * enum dpu_qos_decision_attr - a decision, nested in %DPU_A_QOS_DECISION
+ * @DPU_A_QOS_DEC_SEQ: u32, bumped on every change
+ * @DPU_A_QOS_DEC_CHANGED: u32, DPU_QOS_CHANGE_* bits of this change
+ * @DPU_A_QOS_DEC_BE_CPU_MCPU: u32, CPU BE cgroups may use together,
+ *	milli-CPUs
+ * @DPU_A_QOS_DEC_ONLINE_MCPU: u32, online use the budget was computed
+ *	from
+ * @DPU_A_QOS_DEC_SYSTEM_MCPU: u32, system use the budget was computed from
+ * @DPU_A_QOS_DEC_RECLAIM: u64, bytes BE cgroups should give back (0: none)
+ * @DPU_A_QOS_DEC_EVICT: nested, one per cgroup to evict now, carrying
+ *	%DPU_A_QOS_CGROUP_ID, %DPU_A_QOS_CGROUP and %DPU_A_QOS_MEM
+ * @DPU_A_QOS_DEC_IO_CAP: u8, BE tenants' I/O is capped
+ * @DPU_A_QOS_DEC_ENABLED: u8, 0 when QoS is off: BE is not held back
+ */
+enum dpu_qos_decision_attr {
+	DPU_A_QOS_DEC_UNSPEC,
+	DPU_A_QOS_DEC_PAD,
+	DPU_A_QOS_DEC_SEQ,
+	DPU_A_QOS_DEC_CHANGED,
+	DPU_A_QOS_DEC_BE_CPU_MCPU,
+	DPU_A_QOS_DEC_ONLINE_MCPU,
+	DPU_A_QOS_DEC_SYSTEM_MCPU,
+	DPU_A_QOS_DEC_RECLAIM,
+	DPU_A_QOS_DEC_EVICT,
+	DPU_A_QOS_DEC_IO_CAP,
+	DPU_A_QOS_DEC_ENABLED,
+
+	__DPU_A_QOS_DEC_MAX,
+	DPU_A_QOS_DEC_MAX = __DPU_A_QOS_DEC_MAX - 1
 };
 
 /*
