@@ -142,6 +142,8 @@ struct dpu_dev {
  * @num_fns: functions that belong to it
  * @num_children: child tenants
  * @limits: as configured
+ * @qos_class: &enum dpu_qos_class, 0: the parent's (if any)
+ * @qos_capped: a QoS decision caps its I/O (BE tenants), see dpu_qos.c
  * @rcu: freed after a grace period: data paths may still look at @rate
  *
  * All fields but @rate are under @ddev->lock.
@@ -155,6 +157,8 @@ struct dpu_tenant {
 	u32 num_fns;
 	u32 num_children;
 	struct dpu_limits limits;
+	u8 qos_class;
+	bool qos_capped;
 	struct rcu_head rcu;
 };
 
@@ -335,6 +339,8 @@ int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
 int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
 		   const struct dpu_limits_change *chg,
 		   struct netlink_ext_ack *extack);
+int dpu_tenant_set_qos(struct dpu_dev *ddev, const char *name, u8 qos_class,
+		       struct netlink_ext_ack *extack);
 struct dpu_tenant *dpu_tenant_find(struct dpu_dev *ddev, const char *name);
 void dpu_dev_del_tenants(struct dpu_dev *ddev);
 void dpu_fn_put(struct dpu_fn *fn);

@@ -16,6 +16,7 @@
 #include <linux/xarray.h>
 
 #include "dpu.h"
+#include "dpu_qos.h"
 
 /*
  * Bumped whenever a device, function or tenant comes or goes: dumps flag
@@ -291,9 +292,13 @@ static int __init dpu_init(void)
 	if (err)
 		goto err_class;
 
-	err = dpu_netlink_init();
+	err = dpu_qos_init();
 	if (err)
 		goto err_fn;
+
+	err = dpu_netlink_init();
+	if (err)
+		goto err_qos;
 
 	err = dpu_uring_init();
 	if (err)
@@ -304,7 +309,10 @@ static int __init dpu_init(void)
 	return 0;
 
 err_netlink:
+	dpu_qos_stop();
 	dpu_netlink_exit();
+err_qos:
+	dpu_qos_exit();
 err_fn:
 	dpu_fn_exit();
 err_class:
@@ -315,7 +323,9 @@ err_class:
 static void __exit dpu_exit(void)
 {
 	dpu_uring_exit();
+	dpu_qos_stop();
 	dpu_netlink_exit();
+	dpu_qos_exit();
 	dpu_fn_exit();
 	class_unregister(&dpu_class);
 	WARN_ON(!xa_empty(&dpu_devs));

@@ -9,9 +9,39 @@
 #include <net/sock.h>
 
 #include "dpu.h"
+#include "dpu_nl.h"
+#include "dpu_qos.h"
 
 static const struct nla_policy dpu_nl_limit_policy[DPU_A_LIMIT_MAX + 1] = {
 	[DPU_A_LIMIT_BLK_IOPS ... DPU_A_LIMIT_NET_RX_PPS_BURST] = { .type = NLA_U64 },
+};
+
+/* delays of the QoS policy: u32 ms up to a minute, or ten */
+static struct netlink_range_validation dpu_nl_minute_range = {
+	.max = 60000,
+};
+
+static struct netlink_range_validation dpu_nl_ten_minutes_range = {
+	.max = 600000,
+};
+
+/* the node's QoS policy; consistency is checked as a whole afterwards */
+const struct nla_policy dpu_nl_qos_policy_policy[DPU_A_QOS_POL_MAX + 1] = {
+	[DPU_A_QOS_POL_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
+	[DPU_A_QOS_POL_INTERVAL_MS] = NLA_POLICY_RANGE(NLA_U32, 1, 1000),
+	[DPU_A_QOS_POL_CPU_THRESHOLD] = NLA_POLICY_RANGE(NLA_U32, 1, 100),
+	[DPU_A_QOS_POL_CPU_BE_MIN] = { .type = NLA_U32 },
+	[DPU_A_QOS_POL_CPU_HYSTERESIS] = { .type = NLA_U32 },
+	[DPU_A_QOS_POL_CPU_RELEASE_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &dpu_nl_minute_range),
+	[DPU_A_QOS_POL_MEM_HIGH] = NLA_POLICY_MAX(NLA_U32, 99),
+	[DPU_A_QOS_POL_MEM_LOW] = NLA_POLICY_MAX(NLA_U32, 98),
+	[DPU_A_QOS_POL_MEM_RECLAIM_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &dpu_nl_minute_range),
+	[DPU_A_QOS_POL_MEM_COOLDOWN_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &dpu_nl_ten_minutes_range),
+	[DPU_A_QOS_POL_IO_BE_IOPS] = { .type = NLA_U64 },
+	[DPU_A_QOS_POL_IO_BE_BPS] = { .type = NLA_U64 },
 };
 
 /* queues and MTU: u32 attributes of at most 65535 */
@@ -38,6 +68,14 @@ static const struct nla_policy dpu_nl_inputs[DPU_A_MAX + 1] = {
 	[DPU_A_TENANT_PARENT] = { .type = NLA_NUL_STRING,
 				  .len = DPU_TENANT_LEN - 1 },
 	[DPU_A_TENANT_LIMITS] = NLA_POLICY_NESTED(dpu_nl_limit_policy),
+	[DPU_A_QOS_CGROUP] = { .type = NLA_NUL_STRING,
+			       .len = DPU_CGROUP_PATH_LEN - 1 },
+	[DPU_A_QOS_CGROUP_ID] = { .type = NLA_U64 },
+	[DPU_A_QOS_CLASS] = NLA_POLICY_RANGE(NLA_U8, DPU_QOS_CLASS_HLS,
+					     DPU_QOS_CLASS_BE),
+	[DPU_A_QOS_PRIORITY] = { .type = NLA_U32 },
+	[DPU_A_QOS_POLICY] = NLA_POLICY_NESTED(dpu_nl_qos_policy_policy),
+	[DPU_A_TENANT_QOS_CLASS] = NLA_POLICY_MAX(NLA_U8, DPU_QOS_CLASS_BE),
 };
 
 #define DPU_NL_DEV	(BIT_ULL(DPU_A_DEV_INDEX) | BIT_ULL(DPU_A_DEV_NAME))
@@ -55,11 +93,21 @@ static const u64 dpu_nl_cmd_inputs[DPU_CMD_MAX + 1] = {
 	[DPU_CMD_FN_SET] = DPU_NL_DEV | BIT_ULL(DPU_A_FN_INDEX) |
 		BIT_ULL(DPU_A_FN_TENANT) | BIT_ULL(DPU_A_FN_LIMITS),
 	[DPU_CMD_TENANT_NEW] = DPU_NL_DEV | BIT_ULL(DPU_A_TENANT_NAME) |
-		BIT_ULL(DPU_A_TENANT_PARENT) | BIT_ULL(DPU_A_TENANT_LIMITS),
+		BIT_ULL(DPU_A_TENANT_PARENT) | BIT_ULL(DPU_A_TENANT_LIMITS) |
+		BIT_ULL(DPU_A_TENANT_QOS_CLASS),
 	[DPU_CMD_TENANT_DEL] = DPU_NL_DEV | BIT_ULL(DPU_A_TENANT_NAME),
 	[DPU_CMD_TENANT_GET] = DPU_NL_DEV | BIT_ULL(DPU_A_TENANT_NAME),
 	[DPU_CMD_TENANT_SET] = DPU_NL_DEV | BIT_ULL(DPU_A_TENANT_NAME) |
-		BIT_ULL(DPU_A_TENANT_PARENT) | BIT_ULL(DPU_A_TENANT_LIMITS),
+		BIT_ULL(DPU_A_TENANT_PARENT) | BIT_ULL(DPU_A_TENANT_LIMITS) |
+		BIT_ULL(DPU_A_TENANT_QOS_CLASS),
+	[DPU_CMD_QOS_CLASS_SET] = BIT_ULL(DPU_A_QOS_CGROUP) |
+		BIT_ULL(DPU_A_QOS_CLASS) | BIT_ULL(DPU_A_QOS_PRIORITY),
+	[DPU_CMD_QOS_CLASS_DEL] = BIT_ULL(DPU_A_QOS_CGROUP) |
+		BIT_ULL(DPU_A_QOS_CGROUP_ID),
+	[DPU_CMD_QOS_CLASS_GET] = BIT_ULL(DPU_A_QOS_CGROUP) |
+		BIT_ULL(DPU_A_QOS_CGROUP_ID),
+	[DPU_CMD_QOS_GET] = 0,
+	[DPU_CMD_QOS_SET] = BIT_ULL(DPU_A_QOS_POLICY),
 };
 
 /*
@@ -96,10 +144,6 @@ static void __init dpu_nl_policies_init(void)
 	}
 }
 
-enum dpu_nl_mcgrp {
-	DPU_NL_MCGRP_EVENTS,
-};
-
 static const struct genl_multicast_group dpu_nl_mcgrps[] = {
 	[DPU_NL_MCGRP_EVENTS] = {
 		.name = DPU_GENL_MCGRP_EVENTS,
@@ -108,22 +152,14 @@ static const struct genl_multicast_group dpu_nl_mcgrps[] = {
 		.flags = GENL_MCAST_CAP_NET_ADMIN,
 #endif
 	},
+	[DPU_NL_MCGRP_QOS] = {
+		.name = DPU_GENL_MCGRP_QOS,
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+		/* decisions name cgroups to evict */
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+#endif
+	},
 };
-
-static struct genl_family dpu_nl_family;
-
-/*
- * GENL_REQ_ATTR_CHECK() reports the missing attribute's type but no text;
- * say in words what is missing as well.
- */
-#define DPU_NL_REQUIRE(info, attr, msg) ({				\
-	struct genl_info *__dpu_info = (info);				\
-	bool __missing = GENL_REQ_ATTR_CHECK(__dpu_info, attr);		\
-									\
-	if (__missing)							\
-		NL_SET_ERR_MSG(__dpu_info->extack, msg);			\
-	__missing;							\
-})
 
 /*
  * The objects belong to the initial network namespace, as the devices of
@@ -167,7 +203,7 @@ static int dpu_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
  * Dumps check in their rounds: a start callback has no extack in 6.1, a
  * round's error reaches the requester in NLMSG_DONE with its message.
  */
-static int dpu_nl_dump_check_net(struct netlink_callback *cb)
+int dpu_nl_dump_check_net(struct netlink_callback *cb)
 {
 	return dpu_nl_check_net(sock_net(cb->skb->sk), cb->extack);
 }
@@ -895,7 +931,10 @@ static int dpu_nl_tenant_fill(struct sk_buff *msg, struct dpu_tenant *tn,
 			dpu_rate_group_level(&tn->rate)) ||
 	    nla_put_u32(msg, DPU_A_TENANT_NUM_FNS, tn->num_fns) ||
 	    nla_put_u32(msg, DPU_A_TENANT_NUM_CHILDREN, tn->num_children) ||
-	    dpu_nl_limits_fill(msg, DPU_A_TENANT_LIMITS, &tn->limits))
+	    dpu_nl_limits_fill(msg, DPU_A_TENANT_LIMITS, &tn->limits) ||
+	    (tn->qos_class &&
+	     nla_put_u8(msg, DPU_A_TENANT_QOS_CLASS, tn->qos_class)) ||
+	    nla_put_u8(msg, DPU_A_TENANT_QOS_CAPPED, tn->qos_capped))
 		goto nla_put_failure;
 	if (cmd != DPU_CMD_TENANT_DEL &&
 	    dpu_nl_stats_fill(msg, DPU_A_TENANT_STATS, &tn->rate))
@@ -1003,6 +1042,7 @@ static int dpu_nl_tenant_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	char name[DPU_TENANT_LEN], pbuf[DPU_TENANT_LEN];
 	struct nlattr *lattr = info->attrs[DPU_A_TENANT_LIMITS];
+	struct nlattr *qattr = info->attrs[DPU_A_TENANT_QOS_CLASS];
 	struct dpu_limits_change chg;
 	struct dpu_dev *ddev;
 	const char *parent;
@@ -1020,6 +1060,9 @@ static int dpu_nl_tenant_new_doit(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(ddev);
 	err = dpu_tenant_new(ddev, name, parent, lattr ? &chg : NULL,
 			     info->extack);
+	if (!err && qattr)
+		err = dpu_tenant_set_qos(ddev, name, nla_get_u8(qattr),
+					 info->extack);
 	if (!err)
 		err = dpu_nl_tenant_reply(ddev, name, DPU_CMD_TENANT_NEW, info);
 	put_device(&ddev->dev);
@@ -1047,6 +1090,7 @@ static int dpu_nl_tenant_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	char name[DPU_TENANT_LEN], pbuf[DPU_TENANT_LEN];
 	struct nlattr *lattr = info->attrs[DPU_A_TENANT_LIMITS];
+	struct nlattr *qattr = info->attrs[DPU_A_TENANT_QOS_CLASS];
 	struct dpu_limits_change chg;
 	struct dpu_dev *ddev;
 	const char *parent;
@@ -1057,9 +1101,9 @@ static int dpu_nl_tenant_set_doit(struct sk_buff *skb, struct genl_info *info)
 		err = dpu_nl_tenant_parent(info, pbuf, &parent);
 	if (err)
 		return err;
-	if (!parent && !lattr) {
+	if (!parent && !lattr && !qattr) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: parent or limits required");
+			       "nothing to set: parent, limits or QoS class required");
 		return -EINVAL;
 	}
 	if (lattr) {
@@ -1071,8 +1115,12 @@ static int dpu_nl_tenant_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(ddev))
 		return PTR_ERR(ddev);
 	/* merged with the limits in force under the DPU's lock */
-	err = dpu_tenant_set(ddev, name, parent, lattr ? &chg : NULL,
-			     info->extack);
+	if (parent || lattr)
+		err = dpu_tenant_set(ddev, name, parent, lattr ? &chg : NULL,
+				     info->extack);
+	if (!err && qattr)
+		err = dpu_tenant_set_qos(ddev, name, nla_get_u8(qattr),
+					 info->extack);
 	if (!err)
 		err = dpu_nl_tenant_reply(ddev, name, DPU_CMD_TENANT_SET, info);
 	put_device(&ddev->dev);
@@ -1187,9 +1235,43 @@ static const struct genl_ops dpu_nl_ops[] = {
 		.policy = dpu_nl_policies[DPU_CMD_TENANT_SET],
 		.maxattr = DPU_A_MAX,
 	},
+	{
+		.cmd = DPU_CMD_QOS_CLASS_SET,
+		.doit = dpu_nl_qos_class_set_doit,
+		.internal_flags = DPU_NL_CHANGE,
+		.policy = dpu_nl_policies[DPU_CMD_QOS_CLASS_SET],
+		.maxattr = DPU_A_MAX,
+	},
+	{
+		.cmd = DPU_CMD_QOS_CLASS_DEL,
+		.doit = dpu_nl_qos_class_del_doit,
+		.internal_flags = DPU_NL_CHANGE,
+		.policy = dpu_nl_policies[DPU_CMD_QOS_CLASS_DEL],
+		.maxattr = DPU_A_MAX,
+	},
+	{
+		.cmd = DPU_CMD_QOS_CLASS_GET,
+		.doit = dpu_nl_qos_class_get_doit,
+		.dumpit = dpu_nl_qos_class_get_dumpit,
+		.policy = dpu_nl_policies[DPU_CMD_QOS_CLASS_GET],
+		.maxattr = DPU_A_MAX,
+	},
+	{
+		.cmd = DPU_CMD_QOS_GET,
+		.doit = dpu_nl_qos_get_doit,
+		.policy = dpu_nl_policies[DPU_CMD_QOS_GET],
+		.maxattr = DPU_A_MAX,
+	},
+	{
+		.cmd = DPU_CMD_QOS_SET,
+		.doit = dpu_nl_qos_set_doit,
+		.internal_flags = DPU_NL_CHANGE,
+		.policy = dpu_nl_policies[DPU_CMD_QOS_SET],
+		.maxattr = DPU_A_MAX,
+	},
 };
 
-static struct genl_family dpu_nl_family __ro_after_init = {
+struct genl_family dpu_nl_family __ro_after_init = {
 	.name = DPU_GENL_NAME,
 	.version = DPU_GENL_VERSION,
 	.maxattr = DPU_A_MAX,

@@ -8,6 +8,7 @@
 #include <linux/timekeeping.h>
 
 #include "dpu.h"
+#include "dpu_qos.h"
 
 struct dpu_tenant *dpu_tenant_find(struct dpu_dev *ddev, const char *name)
 {
@@ -225,6 +226,7 @@ static void dpu_tenant_remove(struct dpu_dev *ddev, struct dpu_tenant *tn)
 int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
 		   struct netlink_ext_ack *extack)
 {
+	bool classified = false;
 	struct dpu_tenant *tn;
 	int err = 0;
 
@@ -251,11 +253,14 @@ int dpu_tenant_del(struct dpu_dev *ddev, const char *name,
 			ddev->ops->tenant_del(ddev, tn);
 			mutex_lock(&ddev->lock);
 		}
+		classified = tn->qos_class != DPU_QOS_CLASS_NONE;
 		dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_DEL);
 		dpu_tenant_remove(ddev, tn);
 	}
 	mutex_unlock(&ddev->lock);
 	mutex_unlock(&ddev->op_lock);
+	if (classified)
+		dpu_qos_tenant_classified(-1);
 	return err;
 }
 
@@ -296,7 +301,7 @@ int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
 {
 	struct dpu_tenant *tn, *p = NULL;
 	const struct nlattr *bad = NULL;
-	struct dpu_limits lim;
+	struct dpu_limits lim, applied;
 	const char *msg;
 	int err = 0;
 
@@ -327,6 +332,8 @@ int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
 		err = -EINVAL;
 		goto out;
 	}
+	applied = lim;
+	dpu_tenant_qos_applied(tn, &applied);
 	if (ddev->ops->tenant_set) {
 		err = dpu_limits_caps_check(ddev, &lim, false, extack);
 		if (err)
@@ -334,7 +341,7 @@ int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
 		/* op_lock keeps what was checked; the DPU may sleep */
 		mutex_unlock(&ddev->lock);
 		err = ddev->ops->tenant_set(ddev, tn, parent ? p : tn->parent,
-					    &lim, extack);
+					    &applied, extack);
 		mutex_lock(&ddev->lock);
 		if (err)
 			goto out;
@@ -350,7 +357,7 @@ int dpu_tenant_set(struct dpu_dev *ddev, const char *name, const char *parent,
 	}
 	if (chg) {
 		tn->limits = lim;
-		dpu_rate_group_set_limits(&tn->rate, &lim, ktime_get_ns());
+		dpu_rate_group_set_limits(&tn->rate, &applied, ktime_get_ns());
 	}
 	dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_SET);
 out:
@@ -363,6 +370,7 @@ out:
 void dpu_dev_del_tenants(struct dpu_dev *ddev)
 {
 	struct dpu_tenant *tn;
+	int classified = 0;
 	unsigned long id;
 
 	/* op_lock: a TENANT_SET or _DEL calling the backend is over */
@@ -378,9 +386,145 @@ void dpu_dev_del_tenants(struct dpu_dev *ddev)
 		RCU_INIT_POINTER(tn->rate.parent, NULL);
 	}
 	xa_for_each(&ddev->tenants, id, tn) {
+		classified += tn->qos_class != DPU_QOS_CLASS_NONE;
 		dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_DEL);
 		dpu_tenant_remove(ddev, tn);
 	}
 	mutex_unlock(&ddev->lock);
 	mutex_unlock(&ddev->op_lock);
+	if (classified)
+		dpu_qos_tenant_classified(-classified);
+}
+
+/* The class @tn follows: its own, else its nearest ancestor's. */
+u8 dpu_tenant_qos_effective(const struct dpu_tenant *tn)
+{
+	for (; tn; tn = tn->parent)
+		if (tn->qos_class)
+			return tn->qos_class;
+	return DPU_QOS_CLASS_NONE;
+}
+
+/*
+ * The limits to enforce for @tn, given those configured in @lim: while a
+ * QoS decision caps it, its block IOPS and bytes/s are at most the cap.
+ */
+void dpu_tenant_qos_applied(const struct dpu_tenant *tn, struct dpu_limits *lim)
+{
+	struct dpu_qos_policy pol;
+	struct dpu_limit *l;
+
+	if (!tn->qos_capped)
+		return;
+	dpu_qos_snapshot(&pol, NULL, NULL, NULL);
+	l = &lim->l[DPU_LIM_BLK_IOPS];
+	if (pol.io_be_iops && (!l->rate || l->rate > pol.io_be_iops)) {
+		l->rate = pol.io_be_iops;
+		l->burst = 0;
+	}
+	l = &lim->l[DPU_LIM_BLK_BPS];
+	if (pol.io_be_bps && (!l->rate || l->rate > pol.io_be_bps)) {
+		l->rate = pol.io_be_bps;
+		l->burst = 0;
+	}
+}
+
+/* Enforce @lim (configured, cap applied) for @tn; both locks held. */
+static int dpu_tenant_enforce(struct dpu_dev *ddev, struct dpu_tenant *tn,
+			      bool capped)
+{
+	struct dpu_limits lim = tn->limits;
+	bool was = tn->qos_capped;
+	int err = 0;
+
+	tn->qos_capped = capped;
+	dpu_tenant_qos_applied(tn, &lim);
+	if (ddev->ops->tenant_set) {
+		mutex_unlock(&ddev->lock);
+		err = ddev->ops->tenant_set(ddev, tn, tn->parent, &lim, NULL);
+		mutex_lock(&ddev->lock);
+		if (err) {
+			tn->qos_capped = was;
+			return err;
+		}
+	}
+	dpu_rate_group_set_limits(&tn->rate, &lim, ktime_get_ns());
+	return 0;
+}
+
+/**
+ * dpu_tenant_qos_apply() - cap or release BE tenants per the decision
+ * @ddev: the DPU
+ *
+ * Tenants with class BE of their own are capped while dpu_qos.cap_on;
+ * the others never are.
+ */
+void dpu_tenant_qos_apply(struct dpu_dev *ddev)
+{
+	bool cap = READ_ONCE(dpu_qos.cap_on), want;
+	struct dpu_tenant *tn;
+	unsigned long id;
+	int err;
+
+	mutex_lock(&ddev->op_lock);
+	mutex_lock(&ddev->lock);
+	if (ddev->dead)
+		goto out;
+	xa_for_each(&ddev->tenants, id, tn) {
+		want = cap && tn->qos_class == DPU_QOS_CLASS_BE;
+		if (want == tn->qos_capped && !want)
+			continue;
+		err = dpu_tenant_enforce(ddev, tn, want);
+		if (err)
+			dev_warn_ratelimited(&ddev->dev,
+					     "cannot %s the I/O of tenant %s: %d\n",
+					     want ? "cap" : "release", tn->name,
+					     err);
+		else
+			dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_SET);
+	}
+out:
+	mutex_unlock(&ddev->lock);
+	mutex_unlock(&ddev->op_lock);
+}
+
+/**
+ * dpu_tenant_set_qos() - give a tenant a QoS class, or clear it
+ * @ddev: the DPU
+ * @name: the tenant
+ * @qos_class: &enum dpu_qos_class, NONE clears it
+ * @extack: for error messages
+ *
+ * Return: 0 or a negative errno.
+ */
+int dpu_tenant_set_qos(struct dpu_dev *ddev, const char *name, u8 qos_class,
+		       struct netlink_ext_ack *extack)
+{
+	struct dpu_tenant *tn;
+	int delta = 0, err = 0;
+	bool want;
+
+	mutex_lock(&ddev->op_lock);
+	mutex_lock(&ddev->lock);
+	tn = ddev->dead ? NULL : dpu_tenant_find(ddev, name);
+	if (!tn) {
+		NL_SET_ERR_MSG(extack, "no tenant with this name on this DPU");
+		err = -ENOENT;
+		goto out;
+	}
+	delta = (qos_class != DPU_QOS_CLASS_NONE) -
+		(tn->qos_class != DPU_QOS_CLASS_NONE);
+	tn->qos_class = qos_class;
+	want = READ_ONCE(dpu_qos.cap_on) && qos_class == DPU_QOS_CLASS_BE;
+	if (want != tn->qos_capped && dpu_tenant_enforce(ddev, tn, want))
+		dev_warn_ratelimited(&ddev->dev,
+				     "cannot %s the I/O of tenant %s\n",
+				     want ? "cap" : "release", tn->name);
+	dpu_nl_tenant_notify(tn, DPU_CMD_TENANT_SET);
+out:
+	mutex_unlock(&ddev->lock);
+	mutex_unlock(&ddev->op_lock);
+	if (delta)
+		dpu_qos_tenant_classified(delta);
+	return err;
 }

@@ -10,7 +10,7 @@
 #include "dpu_qos_engine.h"
 
 #define MS	1000000ULL
-#define MB	(1ULL << 20)
+#define MB	(1024ULL * 1024)
 
 /* a 10 ms window on @ncpus CPUs with online, system and BE use in mCPU */
 static struct dpu_qos_sample cpu_sample(u64 now, u32 ncpus, u32 online,
@@ -216,8 +216,10 @@ static void qos_eviction_order(struct kunit *test)
 	s = mem_sample(now += 1 * MS, 730 * MB);
 	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c, ARRAY_SIZE(c)),
 			(u32)DPU_QOS_CHANGE_EVICT);
-	/* lowest priority first, newest first among equals, empty skipped,
-	 * until what goes covers the 50 MiB: 3 (10), 2 (10), 1 (40) */
+	/*
+	 * lowest priority first, newest first among equals, empty skipped,
+	 * until what goes covers the 50 MiB: 3 (10), 2 (10), 1 (40)
+	 */
 	KUNIT_ASSERT_EQ(test, e.d.nevict, 3U);
 	KUNIT_EXPECT_EQ(test, e.d.evict[0], 3ULL);
 	KUNIT_EXPECT_EQ(test, e.d.evict[1], 2ULL);

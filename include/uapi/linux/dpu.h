@@ -227,8 +227,6 @@ enum dpu_cmd {
  *	only, 0 without the memory controller)
  * @DPU_A_QOS_EVICTED: u8, 1 once a decision evicted the cgroup (output
  *	only)
- * @DPU_A_QOS_CPU_NS: u64, CPU time tasks of the cgroup (not of classified
- *	descendants) used since classified, ns (output only)
  * @DPU_A_TENANT_QOS_CLASS: u8, TENANT_NEW/SET: the tenant's
  *	&enum dpu_qos_class (0 clears it); functions of its descendants
  *	follow it unless a descendant has a class of its own
@@ -288,7 +286,6 @@ enum dpu_attr {
 	DPU_A_QOS_AGE_MS,
 	DPU_A_QOS_MEM,
 	DPU_A_QOS_EVICTED,
-	DPU_A_QOS_CPU_NS,
 	DPU_A_TENANT_QOS_CLASS,
 	DPU_A_TENANT_QOS_CAPPED,
 
