@@ -56,6 +56,9 @@ struct dpu_qos_seen {
 };
 
 static struct dpu_qos_pcpu __percpu *dpu_qos_pcpu;
+/* to have a CPU look at its running task again, see dpu_qos_tick() */
+static DEFINE_PER_CPU(call_single_data_t, dpu_qos_csd);
+static u32 dpu_qos_seen_gen;
 static struct dpu_qos_seen __percpu *dpu_qos_seen;
 static struct tracepoint *dpu_qos_tp;
 static bool dpu_qos_exiting;
@@ -63,6 +66,8 @@ static bool dpu_qos_exiting;
 static struct dpu_qos_cand dpu_qos_cands[DPU_QOS_MAX_CGROUPS];
 
 #define DPU_QOS_IO_WATCH_MS	20
+/* a CPU that has not switched for this long looks at its task again */
+#define DPU_QOS_RECHECK_NS	(20 * NSEC_PER_MSEC)
 
 /* Class of @t's cgroup or of its nearest classified ancestor. */
 static u8 dpu_qos_class_of(struct dpu_qos_pcpu *pc, struct task_struct *t)
@@ -110,6 +115,30 @@ static void dpu_qos_switch(void *data, bool preempt, struct task_struct *prev,
 	pc->last = now;
 	pc->cur = slot;
 	raw_write_seqcount_end(&pc->seq);
+}
+
+/*
+ * On a CPU, in an IPI (or with interrupts off): the running task may have
+ * changed class without a switch (moved to another cgroup, or the cgroup
+ * classified): close its interval and go on with its class of now.
+ */
+static void dpu_qos_refresh(void *info)
+{
+	struct dpu_qos_pcpu *pc = this_cpu_ptr(dpu_qos_pcpu);
+	u8 slot = is_idle_task(current) ? DPU_QOS_SLOT_IDLE :
+		  dpu_qos_class_of(pc, current);
+	u64 now = local_clock();
+
+	raw_write_seqcount_begin(&pc->seq);
+	if (pc->last && now > pc->last)
+		pc->ns[pc->cur] += now - pc->last;
+	pc->last = now;
+	pc->cur = slot;
+	raw_write_seqcount_end(&pc->seq);
+}
+
+static void dpu_qos_noop(void *info)
+{
 }
 
 static void dpu_qos_find_tp(struct tracepoint *tp, void *priv)
@@ -174,7 +203,7 @@ static enum hrtimer_restart dpu_qos_tick(struct hrtimer *t)
 	struct dpu_qos_cg *c;
 	unsigned int k, n = 0;
 	bool reap = false;
-	u32 changed = 0;
+	u32 changed = 0, gen;
 	int cpu;
 
 	s.now_ns = now;
@@ -184,10 +213,24 @@ static enum hrtimer_restart dpu_qos_tick(struct hrtimer *t)
 	s.mem_used = s.mem_total > avail ? s.mem_total - avail : 0;
 	s.io_online_held = READ_ONCE(dpu_qos.io_held);
 
+	gen = atomic_read(&dpu_qos.gen);
 	spin_lock(&dpu_qos.eng_lock);
 	for_each_online_cpu(cpu) {
 		struct dpu_qos_seen *seen = per_cpu_ptr(dpu_qos_seen, cpu);
+		struct dpu_qos_pcpu *pc = per_cpu_ptr(dpu_qos_pcpu, cpu);
+		u64 last = READ_ONCE(pc->last);
 
+		/*
+		 * A task running long without a switch keeps the class it
+		 * had when it started: if classes changed, or it has run for
+		 * a while, its CPU looks again (it is busy anyway).
+		 */
+		if (dpu_qos.probe_on && last &&
+		    READ_ONCE(pc->cur) != DPU_QOS_SLOT_IDLE &&
+		    (gen != dpu_qos_seen_gen ||
+		     clk > last + DPU_QOS_RECHECK_NS))
+			smp_call_function_single_async(cpu,
+						       per_cpu_ptr(&dpu_qos_csd, cpu));
 		dpu_qos_read_cpu(cpu, clk, ns);
 		for (k = 0; k < DPU_QOS_NR_SLOTS; k++) {
 			if (ns[k] <= seen->ns[k])
@@ -229,6 +272,7 @@ static enum hrtimer_restart dpu_qos_tick(struct hrtimer *t)
 	}
 	dpu_qos.primed = true;
 	dpu_qos.last_ns = now;
+	dpu_qos_seen_gen = gen;
 	k = dpu_qos.eng.pol.interval_ms;
 	spin_unlock(&dpu_qos.eng_lock);
 
@@ -303,8 +347,18 @@ void dpu_qos_snapshot(struct dpu_qos_policy *pol, struct dpu_qos_sample *s,
 	spin_lock_bh(&dpu_qos.eng_lock);
 	if (pol)
 		*pol = dpu_qos.eng.pol;
-	if (s)
+	if (s) {
 		*s = dpu_qos.last;
+		if (!s->ncpus) {
+			/* the sampler has not run: what is known without it */
+			u64 avail = (u64)si_mem_available() << PAGE_SHIFT;
+
+			s->ncpus = num_online_cpus();
+			s->mem_total = (u64)totalram_pages() << PAGE_SHIFT;
+			s->mem_used = s->mem_total > avail ?
+				      s->mem_total - avail : 0;
+		}
+	}
 	if (d)
 		*d = dpu_qos.eng.d;
 	if (mem_be)
@@ -606,6 +660,7 @@ static void dpu_qos_io_apply(struct work_struct *work)
 int dpu_qos_init(void)
 {
 	struct dpu_qos_policy pol;
+	int cpu;
 
 	mutex_init(&dpu_qos.lock);
 	INIT_LIST_HEAD(&dpu_qos.cgs);
@@ -618,6 +673,8 @@ int dpu_qos_init(void)
 	INIT_DELAYED_WORK(&dpu_qos.io_watch, dpu_qos_io_watch);
 	INIT_WORK(&dpu_qos.io_apply, dpu_qos_io_apply);
 	INIT_WORK(&dpu_qos.reap, dpu_qos_reap);
+	for_each_possible_cpu(cpu)
+		INIT_CSD(per_cpu_ptr(&dpu_qos_csd, cpu), dpu_qos_refresh, NULL);
 	dpu_qos_pcpu = alloc_percpu(struct dpu_qos_pcpu);
 	dpu_qos_seen = alloc_percpu(struct dpu_qos_seen);
 	if (!dpu_qos_pcpu || !dpu_qos_seen) {
@@ -671,6 +728,8 @@ void dpu_qos_exit(void)
 	dpu_qos.ncgs = 0;
 	mutex_unlock(&dpu_qos.lock);
 	xa_destroy(&dpu_qos.xa);
+	/* a look the sampler asked for may still be queued: let it run */
+	on_each_cpu(dpu_qos_noop, NULL, 1);
 	free_percpu(dpu_qos_pcpu);
 	free_percpu(dpu_qos_seen);
 }

@@ -28,6 +28,7 @@ void dpu_qos_policy_default(struct dpu_qos_policy *p)
 	p->mem_cooldown_ms = 3000;
 	p->io_be_iops = 500;
 	p->io_be_bps = 20 << 20;
+	p->cpu_window_ms = 20;
 }
 
 /* NULL if @p is consistent, else what is wrong with it */
@@ -51,6 +52,9 @@ const char *dpu_qos_policy_check(const struct dpu_qos_policy *p)
 		return "memory reclaim time must be at most 60000 ms";
 	if (p->mem_cooldown_ms > 600000)
 		return "eviction cooldown must be at most 600000 ms";
+	if (p->cpu_window_ms < p->interval_ms ||
+	    p->cpu_window_ms > p->interval_ms * DPU_QOS_RING)
+		return "CPU window must be 1 to 64 sampling intervals";
 	if (p->io_be_iops > DPU_LIMIT_RATE_MAX ||
 	    p->io_be_bps > DPU_LIMIT_RATE_MAX)
 		return "BE I/O cap is above 1e12 per second";
@@ -75,6 +79,7 @@ void dpu_qos_engine_set_policy(struct dpu_qos_engine *e,
 	e->d.reclaim = 0;
 	e->d.nevict = 0;
 	e->d.io_cap = false;
+	e->ring_n = 0;
 }
 
 /* CPU time over the window in milli-CPUs, at most @cap */
@@ -111,14 +116,53 @@ u32 dpu_qos_cpu_target(const struct dpu_qos_policy *p,
 	return (u32)min_t(s64, t, total);
 }
 
+/*
+ * @s with its CPU times averaged: online use over the policy's window
+ * (the newest samples until they span it), so that online work is seen
+ * within a few samples; system use over all the samples kept (up to 64
+ * intervals), so that short-lived processes do not swing the budget.
+ */
+static void dpu_qos_average(struct dpu_qos_engine *e,
+			    const struct dpu_qos_sample *s,
+			    struct dpu_qos_sample *avg)
+{
+	u64 want = (u64)e->pol.cpu_window_ms * MSEC, w = 0, on = 0, sys = 0;
+	u64 sw = 0;
+	u32 i, k;
+
+	e->ring[e->ring_head].window_ns = s->window_ns;
+	e->ring[e->ring_head].online_ns = s->class_ns[DPU_QOS_CLASS_HLS] +
+					  s->class_ns[DPU_QOS_CLASS_LS];
+	e->ring[e->ring_head].system_ns = s->class_ns[DPU_QOS_CLASS_NONE];
+	e->ring_head = (e->ring_head + 1) % DPU_QOS_RING;
+	e->ring_n = min(e->ring_n + 1, (u32)DPU_QOS_RING);
+	for (i = 0; i < e->ring_n; i++) {
+		k = (e->ring_head + DPU_QOS_RING - 1 - i) % DPU_QOS_RING;
+		if (w < want) {
+			w += e->ring[k].window_ns;
+			on += e->ring[k].online_ns;
+		}
+		sw += e->ring[k].window_ns;
+		sys += e->ring[k].system_ns;
+	}
+	/* both as CPU time over the online window */
+	*avg = *s;
+	avg->window_ns = w;
+	avg->class_ns[DPU_QOS_CLASS_HLS] = 0;
+	avg->class_ns[DPU_QOS_CLASS_LS] = on;
+	avg->class_ns[DPU_QOS_CLASS_NONE] = sw ? mul_u64_u64_div_u64(sys, w, sw) : 0;
+}
+
 static void step_cpu(struct dpu_qos_engine *e, const struct dpu_qos_sample *s,
 		     u32 *changed)
 {
 	const struct dpu_qos_policy *p = &e->pol;
 	struct dpu_qos_decision *d = &e->d;
 	u32 target, online, system;
+	struct dpu_qos_sample avg;
 
-	target = dpu_qos_cpu_target(p, s, &online, &system);
+	dpu_qos_average(e, s, &avg);
+	target = dpu_qos_cpu_target(p, &avg, &online, &system);
 	if (!e->have_cpu) {
 		e->have_cpu = true;
 		goto set;

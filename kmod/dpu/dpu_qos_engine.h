@@ -5,7 +5,8 @@
  * no cgroups, no PCI. Built on UML for KUnit.
  *
  * CPU: best-effort (BE) may use total * threshold - online - system, never
- * less than a floor. A lower budget applies at once (online work is
+ * less than a floor; online use is averaged over a short window, system
+ * use over the last 64 samples. A lower budget applies at once (online work is
  * protected within one sample); a higher one only once every sample for
  * release_ms asked for more than the current budget plus the hysteresis,
  * and then the least of what they asked for.
@@ -44,6 +45,7 @@
  * @mem_cooldown_ms: least time between two evictions
  * @io_be_iops: cap of each BE tenant's IOPS while online I/O is held back
  * @io_be_bps: the same, bytes per second
+ * @cpu_window_ms: CPU use is averaged over this long for the budget
  */
 struct dpu_qos_policy {
 	bool enabled;
@@ -58,7 +60,11 @@ struct dpu_qos_policy {
 	u32 mem_cooldown_ms;
 	u64 io_be_iops;
 	u64 io_be_bps;
+	u32 cpu_window_ms;
 };
+
+/* samples the CPU average can span */
+#define DPU_QOS_RING		64
 
 void dpu_qos_policy_default(struct dpu_qos_policy *p);
 const char *dpu_qos_policy_check(const struct dpu_qos_policy *p);
@@ -136,6 +142,9 @@ struct dpu_qos_decision {
  * @evicted_once: @last_evict is valid
  * @last_evict: when cgroups were last evicted
  * @io_last_held: when online I/O was last held back
+ * @ring: the last samples' window, online and system time, for the average
+ * @ring_head: next slot to write
+ * @ring_n: slots in use
  */
 struct dpu_qos_engine {
 	struct dpu_qos_policy pol;
@@ -149,6 +158,11 @@ struct dpu_qos_engine {
 	bool evicted_once;
 	u64 last_evict;
 	u64 io_last_held;
+	struct {
+		u64 window_ns, online_ns, system_ns;
+	} ring[DPU_QOS_RING];
+	u32 ring_head;
+	u32 ring_n;
 };
 
 void dpu_qos_engine_init(struct dpu_qos_engine *e,

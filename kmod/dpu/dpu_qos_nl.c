@@ -79,7 +79,8 @@ static int dpu_nl_qos_policy_fill(struct sk_buff *msg,
 	    nla_put_u64_64bit(msg, DPU_A_QOS_POL_IO_BE_IOPS, p->io_be_iops,
 			      DPU_A_QOS_POL_PAD) ||
 	    nla_put_u64_64bit(msg, DPU_A_QOS_POL_IO_BE_BPS, p->io_be_bps,
-			      DPU_A_QOS_POL_PAD))
+			      DPU_A_QOS_POL_PAD) ||
+	    nla_put_u32(msg, DPU_A_QOS_POL_CPU_WINDOW_MS, p->cpu_window_ms))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -454,6 +455,8 @@ int dpu_nl_qos_set_doit(struct sk_buff *skb, struct genl_info *info)
 		pol.io_be_iops = nla_get_u64(tb[DPU_A_QOS_POL_IO_BE_IOPS]);
 	if (tb[DPU_A_QOS_POL_IO_BE_BPS])
 		pol.io_be_bps = nla_get_u64(tb[DPU_A_QOS_POL_IO_BE_BPS]);
+	if (tb[DPU_A_QOS_POL_CPU_WINDOW_MS])
+		pol.cpu_window_ms = nla_get_u32(tb[DPU_A_QOS_POL_CPU_WINDOW_MS]);
 	err = dpu_qos_policy_set(&pol, info->extack);
 	if (err) {
 		info->extack->bad_attr = info->attrs[DPU_A_QOS_POLICY];

@@ -27,11 +27,13 @@ static struct dpu_qos_sample cpu_sample(u64 now, u32 ncpus, u32 online,
 	return s;
 }
 
+/* the default policy, CPU use not averaged (the samples are 10 ms) */
 static void engine(struct dpu_qos_engine *e)
 {
 	struct dpu_qos_policy p;
 
 	dpu_qos_policy_default(&p);
+	p.cpu_window_ms = 10;
 	dpu_qos_engine_init(e, &p);
 }
 
@@ -68,90 +70,94 @@ static void qos_formula(struct kunit *test)
 
 static void qos_first_decision(struct kunit *test)
 {
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_sample s;
 
-	engine(&e);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
 	s = cpu_sample(10 * MS, 2, 300, 0, 0);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
 			(u32)DPU_QOS_CHANGE_CPU);
-	KUNIT_EXPECT_EQ(test, e.d.be_cpu, 1000U);
-	KUNIT_EXPECT_EQ(test, e.d.online_cpu, 300U);
-	KUNIT_EXPECT_EQ(test, e.d.seq, 1U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 1000U);
+	KUNIT_EXPECT_EQ(test, e->d.online_cpu, 300U);
+	KUNIT_EXPECT_EQ(test, e->d.seq, 1U);
 	/* the same again: nothing to announce */
 	s.now_ns += 10 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
-	KUNIT_EXPECT_EQ(test, e.d.seq, 1U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, e->d.seq, 1U);
 }
 
 static void qos_hysteresis(struct kunit *test)
 {
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_sample s;
 	u64 now = 10 * MS;
 
-	engine(&e);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
 	s = cpu_sample(now, 2, 600, 0, 0);
-	dpu_qos_step(&e, &s, NULL, 0);
-	KUNIT_ASSERT_EQ(test, e.d.be_cpu, 700U);
+	dpu_qos_step(e, &s, NULL, 0);
+	KUNIT_ASSERT_EQ(test, e->d.be_cpu, 700U);
 	/* small wobble either way: no change (dead band 25, hysteresis 100) */
 	s = cpu_sample(now += 10 * MS, 2, 620, 0, 0);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 	s = cpu_sample(now += 10 * MS, 2, 520, 0, 0);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
-	KUNIT_EXPECT_EQ(test, e.d.be_cpu, 700U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 700U);
 	/* online rises: lower at once */
 	s = cpu_sample(now += 10 * MS, 2, 1000, 0, 0);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
 			(u32)DPU_QOS_CHANGE_CPU);
-	KUNIT_EXPECT_EQ(test, e.d.be_cpu, 300U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 300U);
 	/* online falls: only after 500 ms, to the least asked meanwhile */
 	s = cpu_sample(now += 10 * MS, 2, 100, 0, 0);	/* wants 1200 */
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 	s = cpu_sample(now += 200 * MS, 2, 200, 0, 0);	/* wants 1100 */
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 	s = cpu_sample(now += 299 * MS, 2, 100, 0, 0);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
-	KUNIT_EXPECT_EQ(test, e.d.be_cpu, 300U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 300U);
 	s = cpu_sample(now += 1 * MS, 2, 100, 0, 0);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
 			(u32)DPU_QOS_CHANGE_CPU);
-	KUNIT_EXPECT_EQ(test, e.d.be_cpu, 1100U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 1100U);
 }
 
 static void qos_release_interrupted(struct kunit *test)
 {
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_sample s;
 	u64 now = 10 * MS;
 	int i;
 
-	engine(&e);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
 	s = cpu_sample(now, 2, 1000, 0, 0);
-	dpu_qos_step(&e, &s, NULL, 0);
-	KUNIT_ASSERT_EQ(test, e.d.be_cpu, 300U);
+	dpu_qos_step(e, &s, NULL, 0);
+	KUNIT_ASSERT_EQ(test, e->d.be_cpu, 300U);
 	/* a flapping online load never lets the budget flap */
 	for (i = 0; i < 100; i++) {
 		s = cpu_sample(now += 10 * MS, 2, i % 2 ? 1000 : 0, 0, 0);
-		KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+		KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 	}
-	KUNIT_EXPECT_EQ(test, e.d.be_cpu, 300U);
-	KUNIT_EXPECT_EQ(test, e.d.seq, 1U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 300U);
+	KUNIT_EXPECT_EQ(test, e->d.seq, 1U);
 }
 
 static void qos_release_zero(struct kunit *test)
 {
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_sample s;
 
-	engine(&e);
-	e.pol.cpu_release_ms = 0;
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
+	e->pol.cpu_release_ms = 0;
 	s = cpu_sample(10 * MS, 2, 1000, 0, 0);
-	dpu_qos_step(&e, &s, NULL, 0);
+	dpu_qos_step(e, &s, NULL, 0);
 	s = cpu_sample(20 * MS, 2, 0, 0, 0);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
 			(u32)DPU_QOS_CHANGE_CPU);
-	KUNIT_EXPECT_EQ(test, e.d.be_cpu, 1300U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 1300U);
 }
 
 static struct dpu_qos_sample mem_sample(u64 now, u64 used)
@@ -164,34 +170,35 @@ static struct dpu_qos_sample mem_sample(u64 now, u64 used)
 
 static void qos_watermarks(struct kunit *test)
 {
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_sample s;
 	u64 now = 10 * MS;
 	struct dpu_qos_cand c[1] = { { .id = 7, .mem = 50 * MB } };
 
-	engine(&e);
-	e.pol.cpu_be_min = 1300;	/* keep the CPU budget out of the way */
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
+	e->pol.cpu_be_min = 1300;	/* keep the CPU budget out of the way */
 	s = mem_sample(now, 690 * MB);
-	dpu_qos_step(&e, &s, c, 1);
-	KUNIT_EXPECT_EQ(test, e.d.reclaim, 0ULL);
+	dpu_qos_step(e, &s, c, 1);
+	KUNIT_EXPECT_EQ(test, e->d.reclaim, 0ULL);
 	/* 70% of 1000 MiB, rounded as the engine does: reclaim starts */
 	s = mem_sample(now += 10 * MS, 700 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c, 1),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c, 1),
 			(u32)DPU_QOS_CHANGE_RECLAIM);
-	KUNIT_EXPECT_EQ(test, e.d.reclaim, 700 * MB - (1000 * MB / 100) * 68);
-	KUNIT_EXPECT_EQ(test, e.d.nevict, 0U);
+	KUNIT_EXPECT_EQ(test, e->d.reclaim, 700 * MB - (1000 * MB / 100) * 68);
+	KUNIT_EXPECT_EQ(test, e->d.nevict, 0U);
 	/* between the watermarks: reclaim goes on, no eviction yet */
 	s = mem_sample(now += 100 * MS, 690 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c, 1), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c, 1), 0U);
 	/* below the low watermark: reclaim ends */
 	s = mem_sample(now += 10 * MS, 600 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c, 1),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c, 1),
 			(u32)DPU_QOS_CHANGE_RECLAIM);
-	KUNIT_EXPECT_EQ(test, e.d.reclaim, 0ULL);
+	KUNIT_EXPECT_EQ(test, e->d.reclaim, 0ULL);
 	/* watermarks at 0: memory is not managed */
-	e.pol.mem_high = 0;
+	e->pol.mem_high = 0;
 	s = mem_sample(now += 10 * MS, 999 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c, 1), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c, 1), 0U);
 }
 
 static void qos_eviction_order(struct kunit *test)
@@ -203,32 +210,33 @@ static void qos_eviction_order(struct kunit *test)
 		{ .id = 4, .prio = 0, .since = 200, .mem = 0 },
 		{ .id = 5, .prio = 9, .since = 900, .mem = 90 * MB },
 	};
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_sample s;
 	u64 now = 10 * MS;
 
-	engine(&e);
-	e.pol.cpu_be_min = 1300;
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
+	e->pol.cpu_be_min = 1300;
 	s = mem_sample(now, 730 * MB);	/* 50 MiB over the low watermark */
-	dpu_qos_step(&e, &s, c, ARRAY_SIZE(c));
+	dpu_qos_step(e, &s, c, ARRAY_SIZE(c));
 	s = mem_sample(now += 499 * MS, 730 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c, ARRAY_SIZE(c)), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c, ARRAY_SIZE(c)), 0U);
 	s = mem_sample(now += 1 * MS, 730 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c, ARRAY_SIZE(c)),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c, ARRAY_SIZE(c)),
 			(u32)DPU_QOS_CHANGE_EVICT);
 	/*
 	 * lowest priority first, newest first among equals, empty skipped,
 	 * until what goes covers the 50 MiB: 3 (10), 2 (10), 1 (40)
 	 */
-	KUNIT_ASSERT_EQ(test, e.d.nevict, 3U);
-	KUNIT_EXPECT_EQ(test, e.d.evict[0], 3ULL);
-	KUNIT_EXPECT_EQ(test, e.d.evict[1], 2ULL);
-	KUNIT_EXPECT_EQ(test, e.d.evict[2], 1ULL);
-	KUNIT_EXPECT_EQ(test, e.d.evict_mem[2], 40 * MB);
+	KUNIT_ASSERT_EQ(test, e->d.nevict, 3U);
+	KUNIT_EXPECT_EQ(test, e->d.evict[0], 3ULL);
+	KUNIT_EXPECT_EQ(test, e->d.evict[1], 2ULL);
+	KUNIT_EXPECT_EQ(test, e->d.evict[2], 1ULL);
+	KUNIT_EXPECT_EQ(test, e->d.evict_mem[2], 40 * MB);
 	/* announced once: the next step carries no eviction */
 	s = mem_sample(now += 10 * MS, 730 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c, ARRAY_SIZE(c)), 0U);
-	KUNIT_EXPECT_EQ(test, e.d.nevict, 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c, ARRAY_SIZE(c)), 0U);
+	KUNIT_EXPECT_EQ(test, e->d.nevict, 0U);
 }
 
 static void qos_cooldown(struct kunit *test)
@@ -237,84 +245,87 @@ static void qos_cooldown(struct kunit *test)
 		{ .id = 1, .since = 1, .mem = 5 * MB },
 		{ .id = 2, .since = 2, .mem = 5 * MB },
 	};
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_sample s;
 	u64 now = 10 * MS;
 
-	engine(&e);
-	e.pol.cpu_be_min = 1300;
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
+	e->pol.cpu_be_min = 1300;
 	s = mem_sample(now, 800 * MB);
-	dpu_qos_step(&e, &s, c, 2);
+	dpu_qos_step(e, &s, c, 2);
 	s = mem_sample(now += 500 * MS, 800 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c, 2),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c, 2),
 			(u32)DPU_QOS_CHANGE_EVICT);
-	KUNIT_EXPECT_EQ(test, e.d.nevict, 2U);	/* not enough, both go */
+	KUNIT_EXPECT_EQ(test, e->d.nevict, 2U);	/* not enough, both go */
 	/* still high (the cgroups are dying): nothing until 3 s passed */
 	s = mem_sample(now += 2999 * MS, 800 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c + 1, 1), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c + 1, 1), 0U);
 	s = mem_sample(now += 1 * MS, 800 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, c + 1, 1),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, c + 1, 1),
 			(u32)DPU_QOS_CHANGE_EVICT);
 	/* nothing left to evict: no announcement */
 	s = mem_sample(now += 4000 * MS, 800 * MB);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 }
 
 static void qos_io_cap(struct kunit *test)
 {
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_sample s;
 	u64 now = 10 * MS;
 
-	engine(&e);
-	e.pol.cpu_be_min = 1300;
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
+	e->pol.cpu_be_min = 1300;
 	s = cpu_sample(now, 2, 0, 0, 0);
-	dpu_qos_step(&e, &s, NULL, 0);
+	dpu_qos_step(e, &s, NULL, 0);
 	s.io_online_held = true;
 	s.now_ns = now += 10 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
 			(u32)DPU_QOS_CHANGE_IO);
-	KUNIT_EXPECT_TRUE(test, e.d.io_cap);
+	KUNIT_EXPECT_TRUE(test, e->d.io_cap);
 	s.io_online_held = false;
 	s.now_ns = now += 499 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 	s.now_ns = now += 1 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
 			(u32)DPU_QOS_CHANGE_IO);
-	KUNIT_EXPECT_FALSE(test, e.d.io_cap);
+	KUNIT_EXPECT_FALSE(test, e->d.io_cap);
 	/* no cap configured: never capped */
-	e.pol.io_be_iops = 0;
-	e.pol.io_be_bps = 0;
+	e->pol.io_be_iops = 0;
+	e->pol.io_be_bps = 0;
 	s.io_online_held = true;
 	s.now_ns = now += 10 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 }
 
 static void qos_bad_samples(struct kunit *test)
 {
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_sample s;
 
-	engine(&e);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
 	s = cpu_sample(10 * MS, 2, 0, 0, 0);
 	s.window_ns = 0;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 	s = cpu_sample(10 * MS, 0, 0, 0, 0);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 	/* more CPU time than the window holds (clock skew): clamped */
 	s = cpu_sample(10 * MS, 2, 0, 0, 0);
 	s.class_ns[DPU_QOS_CLASS_LS] = U64_MAX / 2000;
-	KUNIT_EXPECT_NE(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
-	KUNIT_EXPECT_EQ(test, e.d.be_cpu, 100U);
-	KUNIT_EXPECT_EQ(test, e.d.online_cpu, 2000U);
+	KUNIT_EXPECT_NE(test, dpu_qos_step(e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 100U);
+	KUNIT_EXPECT_EQ(test, e->d.online_cpu, 2000U);
 	/* more memory used than there is: all of it */
 	s = mem_sample(20 * MS, 5000 * MB);
-	dpu_qos_step(&e, &s, NULL, 0);
-	KUNIT_EXPECT_EQ(test, e.d.reclaim, 1000 * MB - (1000 * MB / 100) * 68);
+	dpu_qos_step(e, &s, NULL, 0);
+	KUNIT_EXPECT_EQ(test, e->d.reclaim, 1000 * MB - (1000 * MB / 100) * 68);
 	/* switched off: nothing decided */
-	e.pol.enabled = false;
+	e->pol.enabled = false;
 	s = cpu_sample(30 * MS, 2, 1500, 0, 0);
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0), 0U);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 }
 
 static void qos_policy_check(struct kunit *test)
@@ -344,28 +355,68 @@ static void qos_policy_check(struct kunit *test)
 	q.mem_cooldown_ms = 600001;
 	KUNIT_EXPECT_NOT_NULL(test, dpu_qos_policy_check(&q));
 	q = p;
+	q.cpu_window_ms = 4;	/* shorter than the 5 ms interval */
+	KUNIT_EXPECT_NOT_NULL(test, dpu_qos_policy_check(&q));
+	q.cpu_window_ms = 321;	/* more than 64 intervals */
+	KUNIT_EXPECT_NOT_NULL(test, dpu_qos_policy_check(&q));
+	q = p;
 	q.io_be_bps = U64_MAX;
 	KUNIT_EXPECT_NOT_NULL(test, dpu_qos_policy_check(&q));
 }
 
 static void qos_set_policy(struct kunit *test)
 {
-	struct dpu_qos_engine e;
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dpu_qos_policy p;
 	struct dpu_qos_sample s;
 
-	engine(&e);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
 	s = cpu_sample(10 * MS, 2, 500, 0, 0);
-	dpu_qos_step(&e, &s, NULL, 0);
-	KUNIT_ASSERT_EQ(test, e.d.be_cpu, 800U);
+	dpu_qos_step(e, &s, NULL, 0);
+	KUNIT_ASSERT_EQ(test, e->d.be_cpu, 800U);
 	/* a higher threshold applies on the next sample, without delay */
-	p = e.pol;
+	p = e->pol;
 	p.cpu_threshold = 90;
-	dpu_qos_engine_set_policy(&e, &p);
+	dpu_qos_engine_set_policy(e, &p);
 	s.now_ns += 10 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(&e, &s, NULL, 0),
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
 			(u32)DPU_QOS_CHANGE_CPU);
-	KUNIT_EXPECT_EQ(test, e.d.be_cpu, 1300U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 1300U);
+}
+
+static void qos_window(struct kunit *test)
+{
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct dpu_qos_sample s;
+	u64 now = 10 * MS;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
+	e->pol.cpu_window_ms = 40;	/* four samples */
+	for (i = 0; i < 8; i++) {
+		s = cpu_sample(now += 10 * MS, 2, 0, 0, 0);
+		dpu_qos_step(e, &s, NULL, 0);
+	}
+	KUNIT_ASSERT_EQ(test, e->d.be_cpu, 1300U);
+	/* a 10 ms burst of system use counts over all 9 samples kept */
+	s = cpu_sample(now += 10 * MS, 2, 0, 1000, 0);
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
+			(u32)DPU_QOS_CHANGE_CPU);
+	KUNIT_EXPECT_EQ(test, e->d.system_cpu, 111U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 1189U);
+	/* online use: over the 40 ms window, a quarter at the first sample */
+	s = cpu_sample(now += 10 * MS, 2, 1000, 0, 0);
+	dpu_qos_step(e, &s, NULL, 0);
+	KUNIT_EXPECT_EQ(test, e->d.online_cpu, 250U);
+	for (i = 0; i < 3; i++) {
+		s = cpu_sample(now += 10 * MS, 2, 1000, 0, 0);
+		dpu_qos_step(e, &s, NULL, 0);
+	}
+	/* all of it once it lasts the window: 1300 - 1000 - 10/130 of 1000 */
+	KUNIT_EXPECT_EQ(test, e->d.online_cpu, 1000U);
+	KUNIT_EXPECT_EQ(test, e->d.be_cpu, 223U);
 }
 
 static struct kunit_case dpu_qos_cases[] = {
@@ -381,6 +432,7 @@ static struct kunit_case dpu_qos_cases[] = {
 	KUNIT_CASE(qos_bad_samples),
 	KUNIT_CASE(qos_policy_check),
 	KUNIT_CASE(qos_set_policy),
+	KUNIT_CASE(qos_window),
 	{}
 };
 

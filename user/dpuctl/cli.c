@@ -258,6 +258,12 @@ void cli_print_tenant_fields(struct out *o, const struct dpu_tenant_info *t)
 	out_u64(o, "children", " children %" PRIu64, t->num_children);
 	cli_print_limits(o, "limits", " limits", t->limit_rate,
 			 t->limit_burst);
+	if (t->qos_class)
+		out_str(o, "qos", " qos %s", dpu_qos_class_str(t->qos_class));
+	if (t->qos_capped) {
+		out_bool(o, "qos_capped", NULL, true);
+		out_text(o, " io-capped");
+	}
 }
 
 void cli_print_tenant(struct out *o, const struct dpu_tenant_info *t,

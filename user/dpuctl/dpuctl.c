@@ -14,25 +14,27 @@
 #include <time.h>
 
 #include "cli.h"
+#include "dpuctl.h"
 #include "libdpu.h"
 #include "out.h"
 
 #define DPUCTL_VERSION "0.1.0"
 
-static struct out out;
-static struct dpu_nl *nl;
+struct out out;
+struct dpu_nl *nl;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: dpuctl [OPTIONS] OBJECT COMMAND [ARGS]\n"
-		"OBJECT := { dev | tenant | fn | monitor }\n"
+		"OBJECT := { dev | tenant | fn | qos | monitor }\n"
 		"OPTIONS := { -j[son] | -p[retty] | -s[tats] | -V[ersion] | -h[elp] }\n"
 		"\n"
 		"       dpuctl dev show [ DEV ]\n"
 		"       dpuctl tenant add DEV/NAME [ parent PARENT ] [ LIMIT RATE ] [ LIMIT-burst N ]...\n"
+		"                         [ qos CLASS ]\n"
 		"       dpuctl tenant set DEV/NAME [ parent { PARENT | none } ] [ LIMIT RATE ]\n"
-		"                         [ LIMIT-burst N ]...\n"
+		"                         [ LIMIT-burst N ]... [ qos { CLASS | none } ]\n"
 		"       dpuctl tenant del DEV/NAME\n"
 		"       dpuctl tenant show [ DEV | DEV/NAME ]\n"
 		"       dpuctl fn add dev DEV type blk size SIZE tenant NAME [ index N ] [ queues N ]\n"
@@ -42,15 +44,25 @@ static void usage(FILE *f)
 		"       dpuctl fn del DEV/INDEX\n"
 		"       dpuctl fn set DEV/INDEX [ tenant NAME ] [ LIMIT RATE ] [ LIMIT-burst N ]...\n"
 		"       dpuctl fn show [ DEV | DEV/INDEX ]\n"
+		"       dpuctl qos show\n"
+		"       dpuctl qos set POLICY VALUE...\n"
+		"       dpuctl qos class set CGROUP CLASS [ priority N ]\n"
+		"       dpuctl qos class del CGROUP\n"
+		"       dpuctl qos class show [ CGROUP ]\n"
+		"       dpuctl qos monitor\n"
 		"       dpuctl monitor\n"
 		"SIZE := NUMBER[K|M|G|T] (binary multiples), MAC := xx:xx:xx:xx:xx:xx\n"
 		"LIMIT := { iops | read-iops | write-iops | bps | read-bps | write-bps |\n"
 		"           tx-bps | rx-bps | tx-pps | rx-pps }, per second\n"
 		"RATE := NUMBER[k|M|G|T] (decimal multiples), 0 removes the limit\n"
-		"NAME := tenant name, [A-Za-z0-9_.-], 1..63 characters\n");
+		"NAME := tenant name, [A-Za-z0-9_.-], 1..63 characters\n"
+		"CLASS := { hls | ls | be }, CGROUP := cgroup v2 path from its root (/kubepods/besteffort)\n"
+		"POLICY := { enabled on|off | interval-ms | cpu-threshold (%%) | cpu-be-min (mCPU) |\n"
+		"            cpu-hysteresis (mCPU) | cpu-release-ms | mem-high (%%) | mem-low (%%) |\n"
+		"            mem-reclaim-ms | mem-cooldown-ms | io-be-iops RATE | io-be-bps RATE }\n");
 }
 
-static int fail(const char *what, int err)
+int fail(const char *what, int err)
 {
 	char buf[512];
 
@@ -60,7 +72,7 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
-static int nl_connect(void)
+int nl_connect(void)
 {
 	char err[256];
 
@@ -181,7 +193,7 @@ static int fn_print(const struct dpu_fn_info *f, void *arg)
 	return 0;
 }
 
-static int need_arg(int argc, char **argv)
+int need_arg(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "dpuctl: \"%s\" needs a value\n", argv[0]);
@@ -558,7 +570,7 @@ static int cmd_tenant_add_set(bool add, int argc, char **argv)
 	struct dpu_tenant_info info;
 	const char *parent = NULL;
 	bool has_lim = false;
-	int ret;
+	int ret, qos = -1;
 
 	snprintf(ctx, sizeof(ctx), "tenant %s", cmd);
 	if (tenant_id_arg(cmd, argc, argv, dev, sizeof(dev), name, sizeof(name)))
@@ -570,12 +582,21 @@ static int cmd_tenant_add_set(bool add, int argc, char **argv)
 			parent = parent_arg(argv[1]);
 			continue;
 		}
+		if (!strcmp(argv[0], "qos")) {
+			qos = dpu_qos_class_parse(argv[1]);
+			if (qos < 0 || (add && qos == DPU_QOS_CLASS_NONE)) {
+				fprintf(stderr, "dpuctl: %s: \"%s\" is not a QoS class (hls, ls, be%s)\n",
+					ctx, argv[1], add ? "" : " or none");
+				return 2;
+			}
+			continue;
+		}
 		if (limit_arg(ctx, argv, &lim))
 			return 2;
 		has_lim = true;
 	}
-	if (!add && !parent && !has_lim) {
-		fprintf(stderr, "dpuctl: tenant set: nothing to set (parent PARENT|none, or a limit)\n");
+	if (!add && !parent && !has_lim && qos < 0) {
+		fprintf(stderr, "dpuctl: tenant set: nothing to set (parent PARENT|none, a limit, or qos CLASS)\n");
 		return 2;
 	}
 	if (nl_connect())
@@ -583,9 +604,13 @@ static int cmd_tenant_add_set(bool add, int argc, char **argv)
 	if (add)
 		ret = dpu_tenant_new(nl, dev, name, parent,
 				     has_lim ? &lim : NULL, &info);
-	else
+	else if (parent || has_lim)
 		ret = dpu_tenant_set(nl, dev, name, parent,
 				     has_lim ? &lim : NULL, &info);
+	else
+		ret = 0;
+	if (!ret && qos >= 0)
+		ret = dpu_tenant_set_qos(nl, dev, name, (uint8_t)qos, &info);
 	if (ret) {
 		snprintf(what, sizeof(what), "tenant %s %s/%s", cmd, dev, name);
 		return fail(what, ret);
@@ -676,9 +701,9 @@ static int cmd_tenant(int argc, char **argv)
 
 /* -------------------------------------------------------------- monitor */
 
-static volatile sig_atomic_t stop;
+volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
+void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
@@ -692,17 +717,21 @@ static const char *event_name(uint8_t cmd)
 		return "new";
 	case DPU_CMD_FN_SET:
 	case DPU_CMD_TENANT_SET:
+	case DPU_CMD_QOS_CLASS_SET:
 		return "change";
 	case DPU_CMD_FN_DEL:
 	case DPU_CMD_TENANT_DEL:
+	case DPU_CMD_QOS_CLASS_DEL:
 		return "del";
+	case DPU_CMD_QOS_DECISION:
+		return "decision";
 	default:
 		return "unknown";
 	}
 }
 
 /* "[TIME] EVENT " of a monitor line, "time", "event", "object" in JSON */
-static void monitor_head(uint8_t cmd, const char *object)
+void monitor_head(uint8_t cmd, const char *object)
 {
 	char ts[64];
 	struct timeval tv;
@@ -720,7 +749,7 @@ static void monitor_head(uint8_t cmd, const char *object)
 	out_str(&out, "object", NULL, object);
 }
 
-static void monitor_tail(void)
+void monitor_tail(void)
 {
 	out_obj_close(&out);
 	out_finish(&out);
@@ -870,6 +899,8 @@ int main(int argc, char **argv)
 		ret = cmd_fn(argc - 1, argv + 1);
 	} else if (cli_matches(argv[0], "tenant")) {
 		ret = cmd_tenant(argc - 1, argv + 1);
+	} else if (cli_matches(argv[0], "qos")) {
+		ret = cmd_qos(argc - 1, argv + 1);
 	} else if (cli_matches(argv[0], "monitor")) {
 		ret = cmd_monitor(argc - 1, argv + 1);
 	} else {

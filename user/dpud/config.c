@@ -163,6 +163,7 @@ void dpud_config_defaults(struct dpud_config *c)
 	c->pods = 110;
 	c->hook_timeout_ms = 60000;
 	c->drop_capabilities = true;
+	c->qos = true;
 }
 
 static int copy_str(char *dst, size_t len, const char *file, unsigned int line,
@@ -402,10 +403,18 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 				    "bad duration '%s' (e.g. 30s, 5m)", val);
 		return 0;
 	}
+	if (!strcmp(key, "qos_hls_cpus")) {
+		if (strspn(val, "0123456789,-") != strlen(val))
+			return fail(err, errlen, file, line,
+				    "bad CPU list '%s' (e.g. 2-3,6)", val);
+		return copy_str(c->qos_hls_cpus, sizeof(c->qos_hls_cpus), file,
+				line, key, val, err, errlen);
+	}
 	if (!strcmp(key, "drop_capabilities") ||
-	    !strcmp(key, "delete_on_empty_start")) {
+	    !strcmp(key, "delete_on_empty_start") || !strcmp(key, "qos")) {
 		bool *dst = !strcmp(key, "drop_capabilities") ?
-			    &c->drop_capabilities : &c->delete_on_empty_start;
+			    &c->drop_capabilities : !strcmp(key, "qos") ?
+			    &c->qos : &c->delete_on_empty_start;
 
 		if (strcmp(val, "yes") && strcmp(val, "no"))
 			return fail(err, errlen, file, line,

@@ -76,6 +76,17 @@ static void arm_nl(void)
 	io_uring_sqe_set_data(sqe, &D.op_nl);
 }
 
+static void arm_qos(void)
+{
+	struct io_uring_sqe *sqe;
+
+	if (dpud_qos_fd() < 0)
+		return;
+	sqe = sqe_get();
+	io_uring_prep_recv(sqe, dpud_qos_fd(), D.qosbuf, NL_BUF, 0);
+	io_uring_sqe_set_data(sqe, &D.op_qos);
+}
+
 static void arm_read(int fd, void *buf, unsigned int len, struct op *op)
 {
 	struct io_uring_sqe *sqe = sqe_get();
@@ -370,9 +381,11 @@ int main(int argc, char **argv)
 		return DPUD_EXIT_RUNTIME;
 	}
 	D.nlbuf = malloc(NL_BUF);
-	if (!D.nlbuf)
+	D.qosbuf = malloc(NL_BUF);
+	if (!D.nlbuf || !D.qosbuf)
 		return DPUD_EXIT_RUNTIME;
 	D.op_nl.kind = OP_NL;
+	D.op_qos.kind = OP_QOS;
 	D.op_timer.kind = OP_TIMER;
 	D.op_signal.kind = OP_SIGNAL;
 	D.op_accept.kind = OP_ACCEPT;
@@ -397,6 +410,8 @@ int main(int argc, char **argv)
 		 D.cfg.state_dir, D.desired.ntenants, D.desired.natt);
 	/* events are joined before the first dump: nothing is missed */
 	reconcile("start");
+	/* QoS after the first dump: the family is resolved (or known gone) */
+	dpud_qos_start();
 	sample_headroom();
 	if (D.agent) {
 		/* register once the host's own attachments are there */
@@ -408,6 +423,7 @@ int main(int argc, char **argv)
 	}
 
 	arm_nl();
+	arm_qos();
 	arm_read(D.tfd, &D.tbuf, sizeof(D.tbuf), &D.op_timer);
 	arm_read(D.sfd, &D.sinfo, sizeof(D.sinfo), &D.op_signal);
 	arm_accept();
@@ -436,6 +452,14 @@ int main(int argc, char **argv)
 				else if (res != -EINTR && res != -EAGAIN)
 					dpud_log("error", "events recv", "error=%d", res);
 				arm_nl();
+				break;
+			case OP_QOS:
+				/* decisions first: they are what is urgent */
+				if (res > 0)
+					dpud_qos_dispatch(D.qosbuf, (size_t)res);
+				else if (res == -ENOBUFS)
+					dpud_qos_follow();	/* lost some: resync */
+				arm_qos();
 				break;
 			case OP_TIMER:
 				sample_headroom();
@@ -530,11 +554,13 @@ int main(int argc, char **argv)
 	}
 	io_uring_queue_exit(&D.ring);
 	dpud_agent_close(D.agent);
+	dpud_qos_close();
 	dpu_nl_close(D.ev);
 	dpu_nl_close(D.nl);
 	close(D.lfd);
 	actual_free(&D.actual);
 	dpud_desired_free(&D.desired);
 	free(D.nlbuf);
+	free(D.qosbuf);
 	return DPUD_EXIT_OK;
 }

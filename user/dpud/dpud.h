@@ -46,6 +46,8 @@ struct dpud_config {
 	uint32_t hook_timeout_ms;	/* the hook is killed after this */
 	bool delete_on_empty_start;	/* an empty desired dir deletes */
 	bool drop_capabilities;		/* keep only what dpud uses (default) */
+	bool qos;			/* apply dpu.ko's QoS decisions (default) */
+	char qos_hls_cpus[64];		/* cpulist HLS cgroups get exclusively */
 };
 
 void dpud_config_defaults(struct dpud_config *c);

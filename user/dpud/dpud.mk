@@ -1,8 +1,8 @@
 # dpud, the node daemon (included by user/Makefile; paths relative to user/)
 DPUD_PURE := dpud/config.c dpud/plan.c dpud/metrics.c dpud/agent_msg.c
 DPUD_SRCS := dpud/dpud.c dpud/reconcile.c dpud/headroom.c dpud/http.c \
-	dpud/directive.c dpud/nic.c dpud/agent.c dpud/caps.c $(DPUD_PURE)
-DPUD_HDRS := dpud/dpud.h dpud/dpud_int.h
+	dpud/directive.c dpud/nic.c dpud/agent.c dpud/caps.c dpud/qos.c $(DPUD_PURE)
+DPUD_HDRS := dpud/dpud.h dpud/dpud_int.h dpud/dpud_qos.h
 NL_ROUTE_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
 NL_ROUTE_LIBS := $(shell pkg-config --libs libnl-route-3.0)
 DPUD_AGENT_CFLAGS := $(shell pkg-config --cflags libnghttp2 openssl libprotobuf-c)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "dpud.h"
+#include "dpud_qos.h"
 
 #define NL_BUF		(64 * 1024)
 #define MAX_CONNS	64
@@ -37,7 +38,7 @@
 #define AGENT_DEADLINE_MS (DPUD_AGENT_DEADLINE_S * 1000)
 
 enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN, OP_ATIMER,
-	       OP_LTIMEOUT, OP_AGENT = DPUD_OP_AGENT };
+	       OP_LTIMEOUT, OP_QOS, OP_AGENT = DPUD_OP_AGENT };
 
 /* a connection's request, and each send, must make progress within this */
 #define CONN_TIMEOUT_S	5
@@ -69,8 +70,9 @@ struct dpud_ctx {
 	struct dpu_nl *nl, *ev;
 	struct io_uring ring;
 	int tfd, sfd, lfd;
-	struct op op_nl, op_timer, op_signal, op_accept, op_ltimeout;
+	struct op op_nl, op_timer, op_signal, op_accept, op_ltimeout, op_qos;
 	uint8_t *nlbuf;
+	uint8_t *qosbuf;		/* the qos group's messages */
 	uint64_t tbuf;
 	struct signalfd_siginfo sinfo;
 	int nconns;

@@ -63,7 +63,7 @@ static bool be_inside(void)
 void sample_headroom(void)
 {
 	struct dpud_hr_sample s = { 0 };
-	uint64_t usec, mem, be_usec = 0, be_mem = 0;
+	uint64_t usec, mem, be_usec = 0, be_mem = 0, budget;
 	bool be = false;
 	struct timespec now;
 	double dt;
@@ -119,4 +119,8 @@ void sample_headroom(void)
 	s.mem_estimate = (uint64_t)(dpud_dhist_quantile(&D.mem_h, 0.98) *
 				    D.cfg.headroom_margin);
 	dpud_headroom_update(&D.headroom, &s);
+	/* what best effort may use is what dpu.ko lets it: report no more */
+	if (dpud_qos_budget(&budget) &&
+	    D.headroom.cpu_reclaimable_milli > budget)
+		D.headroom.cpu_reclaimable_milli = budget;
 }

@@ -39,6 +39,36 @@ static void conn_close(struct conn *c)
 	D.nconns--;
 }
 
+/* the QoS lines after the rest; frees body on failure */
+static char *qos_metrics_append(char *body, size_t *blen)
+{
+	char *more = NULL, *all;
+	size_t mlen = 0;
+	FILE *f;
+
+	f = open_memstream(&more, &mlen);
+	if (!f) {
+		free(body);
+		return NULL;
+	}
+	dpud_qos_metrics(f);
+	if (fclose(f)) {
+		free(more);
+		free(body);
+		return NULL;
+	}
+	all = realloc(body, *blen + mlen + 1);
+	if (!all) {
+		free(more);
+		free(body);
+		return NULL;
+	}
+	memcpy(all + *blen, more, mlen + 1);
+	*blen += mlen;
+	free(more);
+	return all;
+}
+
 static void respond(struct conn *c)
 {
 	const char *status = "200 OK", *ctype = "text/plain; version=0.0.4; charset=utf-8";
@@ -75,6 +105,8 @@ static void respond(struct conn *c)
 		memcpy(m.agent_calls, D.agent_calls, sizeof(m.agent_calls));
 
 		body = dpud_metrics_render(&m, &blen);
+		if (body)
+			body = qos_metrics_append(body, &blen);
 		if (!body)
 			status = "500 Internal Server Error";
 	} else if (!strcmp(path, "/healthz")) {

@@ -102,6 +102,7 @@ int refresh_actual(void)
 	ret = collect(&a);
 	if (ret == -ENOENT || ret == -EINVAL || ret == -EOPNOTSUPP) {
 		/* dpu.ko reloaded: the family's ids may have changed */
+		dpud_qos_lost();
 		if (dpu_nl_reopen(D.nl, err, sizeof(err)) > 0) {
 			dpud_log("info", "the dpu family came back, resolved again",
 				 "family=%u", dpu_nl_family_id(D.nl));
@@ -109,6 +110,7 @@ int refresh_actual(void)
 			if (dpu_nl_events_follow(D.ev, D.nl, err, sizeof(err)) < 0)
 				dpud_log("error", "cannot follow the events again",
 					 "error=\"%s\"", err);
+			dpud_qos_follow();
 			ret = collect(&a);
 		}
 	}

@@ -476,6 +476,16 @@ int dpu_tenant_parse(const struct nlmsghdr *nlh, struct dpu_tenant_info *out)
 			err = parse_stats(a, &out->stats);
 			out->has_stats = true;
 			break;
+		case DPU_A_TENANT_QOS_CLASS:
+			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+				return -EBADMSG;
+			out->qos_class = mnl_attr_get_u8(a);
+			break;
+		case DPU_A_TENANT_QOS_CAPPED:
+			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+				return -EBADMSG;
+			out->qos_capped = mnl_attr_get_u8(a);
+			break;
 		default:	/* newer kernel: ignore what we do not know */
 			break;
 		}
@@ -553,6 +563,26 @@ int dpu_tenant_del(struct dpu_nl *nl, const char *dev, const char *name)
 {
 	return tenant_req(nl, DPU_CMD_TENANT_DEL, 0, dev, name, NULL, NULL,
 			  NULL, NULL, NULL);
+}
+
+int dpu_tenant_set_qos(struct dpu_nl *nl, const char *dev, const char *name,
+		       uint8_t qos_class, struct dpu_tenant_info *out)
+{
+	struct dpu_tenant_info tmp;
+	struct tenant_ctx ctx = { .out = out ? out : &tmp };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = dpu_nl_msg(nl, DPU_CMD_TENANT_SET, 0);
+	err = dpu_tenant_msg_put(nlh, DPU_CMD_TENANT_SET, dev, name, NULL,
+				 NULL, nl->errmsg, sizeof(nl->errmsg));
+	if (err)
+		return err;
+	mnl_attr_put_u8(nlh, DPU_A_TENANT_QOS_CLASS, qos_class);
+	err = dpu_nl_talk(nl, nlh, tenant_msg_cb, &ctx);
+	if (err)
+		return err;
+	return ctx.found == 1 ? 0 : -EBADMSG;
 }
 
 int dpu_tenant_get(struct dpu_nl *nl, const char *dev, const char *name,

@@ -189,6 +189,9 @@ struct dpu_tenant_info {
 	uint64_t limit_burst[DPU_LIMIT_KINDS];
 	bool has_stats;			/* not in TENANT_DEL notifications */
 	struct dpu_stats stats;
+	/* netlink version 4 */
+	uint8_t qos_class;		/* enum dpu_qos_class, its own */
+	bool qos_capped;		/* its I/O capped by a QoS decision */
 };
 
 /* 0, or -EBADMSG if nlh is not a well-formed tenant message */
@@ -216,6 +219,9 @@ int dpu_tenant_set(struct dpu_nl *nl, const char *dev, const char *name,
 		   const char *parent, const struct dpu_limits_req *lim,
 		   struct dpu_tenant_info *out);
 int dpu_tenant_del(struct dpu_nl *nl, const char *dev, const char *name);
+/* give the tenant a QoS class (enum dpu_qos_class; NONE clears it) */
+int dpu_tenant_set_qos(struct dpu_nl *nl, const char *dev, const char *name,
+		       uint8_t qos_class, struct dpu_tenant_info *out);
 int dpu_tenant_get(struct dpu_nl *nl, const char *dev, const char *name,
 		   struct dpu_tenant_info *out);
 typedef int (*dpu_tenant_cb)(const struct dpu_tenant_info *t, void *arg);
@@ -232,6 +238,8 @@ int dpu_fn_new_batch(uint32_t dev_index, const struct dpu_fn_new_args *args,
 
 /* Events: a separate handle joined to the "events" group. */
 struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen);
+/* the same for a group by name (DPU_GENL_MCGRP_EVENTS or _QOS) */
+struct dpu_nl *dpu_nl_open_group(const char *group, char *err, size_t errlen);
 int dpu_nl_fd(const struct dpu_nl *nl);
 /* Read what is pending (blocks if nothing is) and call cb for each
  * function event (tenant events are skipped). Returns 0, cb's non-zero,
@@ -274,5 +282,72 @@ void dpu_format_ns(uint64_t ns, char *buf, size_t len);
 /* "02:00:00:00:00:01" */
 int dpu_parse_mac(const char *s, uint8_t mac[6]);
 void dpu_format_mac(const uint8_t mac[6], char *buf, size_t len);
+
+
+/* ------------------------------------------------ co-location QoS (v4) */
+const char *dpu_qos_class_str(uint8_t cls);	/* "hls", "ls", "be", "none" */
+int dpu_qos_class_parse(const char *s);		/* DPU_QOS_CLASS_* or -EINVAL */
+
+/* a classified cgroup (DPU_CMD_QOS_CLASS_*) */
+struct dpu_qos_class_info {
+	uint8_t cmd;
+	char path[DPU_CGROUP_PATH_LEN];
+	uint64_t id;
+	uint8_t qos_class;
+	uint32_t priority;
+	uint64_t age_ms;
+	uint64_t mem;		/* bytes it holds */
+	bool evicted;
+};
+
+int dpu_qos_class_parse_msg(const struct nlmsghdr *nlh,
+			    struct dpu_qos_class_info *out);
+/* priority: NULL keeps it (0 for a new entry) */
+int dpu_qos_class_set(struct dpu_nl *nl, const char *path, uint8_t cls,
+		      const uint32_t *priority, struct dpu_qos_class_info *out);
+int dpu_qos_class_del(struct dpu_nl *nl, const char *path);
+int dpu_qos_class_get(struct dpu_nl *nl, const char *path,
+		      struct dpu_qos_class_info *out);
+typedef int (*dpu_qos_class_cb)(const struct dpu_qos_class_info *c, void *arg);
+int dpu_qos_class_dump(struct dpu_nl *nl, dpu_qos_class_cb cb, void *arg);
+
+/* the policy: values by enum dpu_qos_policy_attr, bit per one given */
+struct dpu_qos_policy_req {
+	uint32_t set;
+	uint64_t v[DPU_A_QOS_POL_MAX + 1];
+};
+
+/* "cpu-threshold" of DPU_A_QOS_POL_CPU_THRESHOLD..., NULL if none */
+const char *dpu_qos_policy_name(int attr);
+/* NAME VALUE into req: 0, -ENOENT (no such name), -EINVAL (bad value) */
+int dpu_qos_policy_parse(const char *name, const char *val,
+			 struct dpu_qos_policy_req *req);
+
+#define DPU_QOS_INFO_MAX_EVICT	16
+
+/* QOS_GET / QOS_SET replies and QOS_DECISION notifications */
+struct dpu_qos_info {
+	uint8_t cmd;
+	uint32_t has_pol, has_use, has_dec;	/* bit per attribute */
+	uint64_t pol[DPU_A_QOS_POL_MAX + 1];
+	uint64_t use[DPU_A_QOS_USE_MAX + 1];
+	uint64_t dec[DPU_A_QOS_DEC_MAX + 1];
+	uint32_t nevict;
+	struct {
+		uint64_t id;
+		uint64_t mem;
+		char path[DPU_CGROUP_PATH_LEN];
+	} evict[DPU_QOS_INFO_MAX_EVICT];
+};
+
+int dpu_qos_parse(const struct nlmsghdr *nlh, struct dpu_qos_info *out);
+int dpu_qos_get(struct dpu_nl *nl, struct dpu_qos_info *out);
+int dpu_qos_set(struct dpu_nl *nl, const struct dpu_qos_policy_req *req,
+		struct dpu_qos_info *out);
+typedef int (*dpu_qos_cb)(const struct dpu_qos_info *q, void *arg);
+/* the messages of the qos group in buf, as dpu_events_dispatch() */
+int dpu_qos_events_dispatch(const void *buf, size_t len, uint16_t family,
+			    dpu_qos_cb qos_cb, dpu_qos_class_cb class_cb,
+			    void *arg);
 
 #endif /* LIBDPU_H */

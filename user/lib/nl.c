@@ -204,6 +204,8 @@ static void family_groups(struct dpu_nl *nl, const struct nlattr *groups)
 		}
 		if (name && !strcmp(name, DPU_GENL_MCGRP_EVENTS))
 			nl->mcgrp_events = id;
+		if (name && !strcmp(name, DPU_GENL_MCGRP_QOS))
+			nl->mcgrp_qos = id;
 	}
 }
 
@@ -243,6 +245,7 @@ static int resolve_family(struct dpu_nl *nl, char *err, size_t errlen)
 
 	nl->family = 0;
 	nl->mcgrp_events = 0;
+	nl->mcgrp_qos = 0;
 	nlh = mnl_nlmsg_put_header(nl->req);
 	nlh->nlmsg_type = GENL_ID_CTRL;
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
@@ -319,26 +322,37 @@ int dpu_nl_reopen(struct dpu_nl *nl, char *err, size_t errlen)
 	return nl->family != old_family || nl->mcgrp_events != old_grp;
 }
 
+/* the id, in nl's view of the family, of the group called name */
+static uint32_t group_id(const struct dpu_nl *nl, const char *name)
+{
+	return !strcmp(name, DPU_GENL_MCGRP_QOS) ? nl->mcgrp_qos :
+						   nl->mcgrp_events;
+}
+
 int dpu_nl_events_follow(struct dpu_nl *ev, const struct dpu_nl *nl,
 			 char *err, size_t errlen)
 {
+	const char *name = ev->joined ? ev->joined : DPU_GENL_MCGRP_EVENTS;
+	uint32_t id = group_id(nl, name);
 	int grp;
 
-	if (ev->family == nl->family && ev->mcgrp_events == nl->mcgrp_events)
+	if (ev->family == nl->family && ev->mcgrp_joined == id)
 		return 0;
-	if (ev->mcgrp_events) {
-		grp = (int)ev->mcgrp_events;
+	if (ev->mcgrp_joined) {
+		grp = (int)ev->mcgrp_joined;
 		mnl_socket_setsockopt(ev->sk, NETLINK_DROP_MEMBERSHIP, &grp,
 				      sizeof(grp));
 	}
 	ev->family = nl->family;
 	ev->version = nl->version;
 	ev->mcgrp_events = nl->mcgrp_events;
-	grp = (int)ev->mcgrp_events;
+	ev->mcgrp_qos = nl->mcgrp_qos;
+	ev->mcgrp_joined = id;
+	grp = (int)id;
 	if (!grp || mnl_socket_setsockopt(ev->sk, NETLINK_ADD_MEMBERSHIP, &grp,
 					  sizeof(grp)) < 0) {
 		set_err(err, errlen, "cannot join the \"%s\" group again: %s",
-			DPU_GENL_MCGRP_EVENTS, grp ? strerror(errno) : "no such group");
+			name, grp ? strerror(errno) : "no such group");
 		return grp ? -errno : -ENOENT;
 	}
 	return 1;
@@ -360,7 +374,7 @@ int dpu_nl_fd(const struct dpu_nl *nl)
 	return mnl_socket_get_fd(nl->sk);
 }
 
-struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen)
+struct dpu_nl *dpu_nl_open_group(const char *group, char *err, size_t errlen)
 {
 	struct dpu_nl *nl;
 	int grp, ret;
@@ -368,25 +382,34 @@ struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen)
 	nl = dpu_nl_open(err, errlen);
 	if (!nl)
 		return NULL;
-	if (!nl->mcgrp_events) {
-		set_err(err, errlen, "the dpu family has no \"%s\" group",
-			DPU_GENL_MCGRP_EVENTS);
+	nl->joined = !strcmp(group, DPU_GENL_MCGRP_QOS) ? DPU_GENL_MCGRP_QOS :
+							   DPU_GENL_MCGRP_EVENTS;
+	nl->mcgrp_joined = group_id(nl, nl->joined);
+	if (!nl->mcgrp_joined) {
+		set_err(err, errlen, "the dpu family has no \"%s\" group%s",
+			nl->joined, !strcmp(nl->joined, DPU_GENL_MCGRP_QOS) ?
+			" (dpu.ko older than netlink version 4?)" : "");
 		dpu_nl_close(nl);
 		errno = ENOENT;
 		return NULL;
 	}
-	grp = (int)nl->mcgrp_events;
+	grp = (int)nl->mcgrp_joined;
 	if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
 				  sizeof(grp)) < 0) {
 		ret = errno;
 		set_err(err, errlen, "cannot join the \"%s\" group: %s%s",
-			DPU_GENL_MCGRP_EVENTS, strerror(ret),
+			nl->joined, strerror(ret),
 			ret == EPERM ? " (needs CAP_NET_ADMIN)" : "");
 		dpu_nl_close(nl);
 		errno = ret;
 		return NULL;
 	}
 	return nl;
+}
+
+struct dpu_nl *dpu_nl_open_events(char *err, size_t errlen)
+{
+	return dpu_nl_open_group(DPU_GENL_MCGRP_EVENTS, err, errlen);
 }
 
 uint16_t dpu_nl_family_id(const struct dpu_nl *nl)

@@ -16,6 +16,9 @@ struct dpu_nl {
 	uint16_t family;
 	uint32_t version;
 	uint32_t mcgrp_events;	/* group id of "events", 0 if unknown */
+	uint32_t mcgrp_qos;	/* group id of "qos", 0 if unknown */
+	const char *joined;	/* the group this socket listens to, or NULL */
+	uint32_t mcgrp_joined;	/* its id */
 	char *buf;		/* receive buffer */
 	size_t buflen;
 	char *req;		/* request being built */

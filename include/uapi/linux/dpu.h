@@ -409,6 +409,8 @@ enum dpu_qos_class {
  * @DPU_A_QOS_POL_IO_BE_IOPS: u64, while online tenants' I/O is held back,
  *	each BE tenant's IOPS is capped to this (0: not capped; default 500)
  * @DPU_A_QOS_POL_IO_BE_BPS: u64, the same in bytes/s (default 20971520)
+ * @DPU_A_QOS_POL_CPU_WINDOW_MS: u32, CPU use is averaged over this long
+ *	for the budget, at least one interval and at most 64 (default 20)
  */
 enum dpu_qos_policy_attr {
 	DPU_A_QOS_POL_UNSPEC,
@@ -425,6 +427,7 @@ enum dpu_qos_policy_attr {
 	DPU_A_QOS_POL_MEM_COOLDOWN_MS,
 	DPU_A_QOS_POL_IO_BE_IOPS,
 	DPU_A_QOS_POL_IO_BE_BPS,
+	DPU_A_QOS_POL_CPU_WINDOW_MS,
 
 	__DPU_A_QOS_POL_MAX,
 	DPU_A_QOS_POL_MAX = __DPU_A_QOS_POL_MAX - 1
