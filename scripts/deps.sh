@@ -11,7 +11,7 @@ PKGS=(
 	# guest runner
 	qemu-system-x86 busybox-static cpio
 	# userspace libraries
-	libmnl-dev libnl-3-dev libnl-route-3-dev liburing-dev libbpf-dev
+	libmnl-dev libnl-3-dev libnl-route-3-dev liburing-dev libbpf-dev linux-perf
 	bpftool libcmocka-dev
 	# the emulated DPU (tools/testing/dpu-emu): QMP is JSON
 	libjson-c-dev
@@ -20,7 +20,7 @@ PKGS=(
 	libsqlite3-dev sqlite3
 	# tests in the guest
 	fio iperf3 iproute2 iputils-ping e2fsprogs util-linux jq python3
-	python3-grpcio python3-protobuf prometheus stress-ng openssl curl
+	python3-grpcio python3-protobuf prometheus stress-ng rt-tests openssl curl
 )
 
 missing=()

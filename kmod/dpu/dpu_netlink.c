@@ -42,7 +42,8 @@ const struct nla_policy dpu_nl_qos_policy_policy[DPU_A_QOS_POL_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &dpu_nl_ten_minutes_range),
 	[DPU_A_QOS_POL_IO_BE_IOPS] = { .type = NLA_U64 },
 	[DPU_A_QOS_POL_IO_BE_BPS] = { .type = NLA_U64 },
-	[DPU_A_QOS_POL_CPU_WINDOW_MS] = NLA_POLICY_RANGE(NLA_U32, 1, 1000),
+	[DPU_A_QOS_POL_CPU_WINDOW_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &dpu_nl_minute_range),
 };
 
 /* queues and MTU: u32 attributes of at most 65535 */

@@ -706,7 +706,7 @@ void dpu_qos_stop(void)
 	dpu_qos.eng.pol.enabled = false;
 	dpu_qos.eng.d.io_cap = false;
 	dpu_qos.eng.d.seq++;
-	dpu_qos.eng.d.changed = DPU_QOS_CHANGE_POLICY;
+	dpu_qos.eng.d.changed = DPU_QOS_CHANGE_POLICY | DPU_QOS_CHANGE_UNLOAD;
 	spin_unlock_bh(&dpu_qos.eng_lock);
 	flush_work(&dpu_qos.io_apply);
 	dpu_qos_io_apply(&dpu_qos.io_apply);

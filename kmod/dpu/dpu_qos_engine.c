@@ -54,7 +54,7 @@ const char *dpu_qos_policy_check(const struct dpu_qos_policy *p)
 		return "eviction cooldown must be at most 600000 ms";
 	if (p->cpu_window_ms < p->interval_ms ||
 	    p->cpu_window_ms > p->interval_ms * DPU_QOS_RING)
-		return "CPU window must be 1 to 64 sampling intervals";
+		return "CPU window must be 1 to 256 sampling intervals";
 	if (p->io_be_iops > DPU_LIMIT_RATE_MAX ||
 	    p->io_be_bps > DPU_LIMIT_RATE_MAX)
 		return "BE I/O cap is above 1e12 per second";
@@ -119,8 +119,9 @@ u32 dpu_qos_cpu_target(const struct dpu_qos_policy *p,
 /*
  * @s with its CPU times averaged: online use over the policy's window
  * (the newest samples until they span it), so that online work is seen
- * within a few samples; system use over all the samples kept (up to 64
- * intervals), so that short-lived processes do not swing the budget.
+ * within a few samples; system use over all the samples kept (up to 256
+ * intervals, 1.28 s by default), so that short-lived processes do not
+ * swing the budget.
  */
 static void dpu_qos_average(struct dpu_qos_engine *e,
 			    const struct dpu_qos_sample *s,

@@ -6,7 +6,7 @@
  *
  * CPU: best-effort (BE) may use total * threshold - online - system, never
  * less than a floor; online use is averaged over a short window, system
- * use over the last 64 samples. A lower budget applies at once (online work is
+ * use over the last 256 samples. A lower budget applies at once (online work is
  * protected within one sample); a higher one only once every sample for
  * release_ms asked for more than the current budget plus the hysteresis,
  * and then the least of what they asked for.
@@ -63,8 +63,8 @@ struct dpu_qos_policy {
 	u32 cpu_window_ms;
 };
 
-/* samples the CPU average can span */
-#define DPU_QOS_RING		64
+/* samples the CPU averages span at most (system use: all of them) */
+#define DPU_QOS_RING		256
 
 void dpu_qos_policy_default(struct dpu_qos_policy *p);
 const char *dpu_qos_policy_check(const struct dpu_qos_policy *p);

@@ -357,7 +357,7 @@ static void qos_policy_check(struct kunit *test)
 	q = p;
 	q.cpu_window_ms = 4;	/* shorter than the 5 ms interval */
 	KUNIT_EXPECT_NOT_NULL(test, dpu_qos_policy_check(&q));
-	q.cpu_window_ms = 321;	/* more than 64 intervals */
+	q.cpu_window_ms = 1281;	/* more than 256 intervals */
 	KUNIT_EXPECT_NOT_NULL(test, dpu_qos_policy_check(&q));
 	q = p;
 	q.io_be_bps = U64_MAX;

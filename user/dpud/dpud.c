@@ -459,6 +459,8 @@ int main(int argc, char **argv)
 					dpud_qos_dispatch(D.qosbuf, (size_t)res);
 				else if (res == -ENOBUFS)
 					dpud_qos_follow();	/* lost some: resync */
+				else if (res < 0 && res != -EINTR && res != -EAGAIN)
+					dpud_log("error", "qos recv", "error=%d", res);
 				arm_qos();
 				break;
 			case OP_TIMER:

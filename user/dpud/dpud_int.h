@@ -79,6 +79,7 @@ struct dpud_ctx {
 	bool stop, dirty;
 	bool state_bad;		/* a record is unreadable: no reconcile */
 	bool dpu_up;		/* the last dump worked */
+	bool family_lost;	/* dpu.ko went: resolve and join again */
 	bool have_dump_time;
 	struct timespec dump_time;
 	uint64_t conn_timeouts;

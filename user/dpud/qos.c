@@ -144,8 +144,12 @@ static void release_one(const char *path, uint8_t cls)
 	}
 }
 
-/* release everything recorded (QoS off, module gone, or not there) */
-static void release_recorded(const char *why)
+/*
+ * Release everything recorded (QoS off, module gone, or not there); with
+ * forget, the classification is dropped too (the module that had it is
+ * gone).
+ */
+static void release_recorded(const char *why, bool forget)
 {
 	char path[PATH_MAX + 32], line[DPU_CGROUP_PATH_LEN + 16];
 	char cg[DPU_CGROUP_PATH_LEN];
@@ -166,8 +170,10 @@ static void release_recorded(const char *why)
 		fclose(f);
 	}
 	Q.enabled = false;
-	Q.ncgs = 0;
-	applied_save();
+	if (forget) {
+		Q.ncgs = 0;
+		applied_save();
+	}
 	if (n)
 		dpud_log("info", "qos: best effort released", "why=\"%s\" cgroups=%d",
 			 why, n);
@@ -327,9 +333,11 @@ static void apply(const struct dpu_qos_info *q, bool all)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	Q.seq = (uint32_t)q->dec[DPU_A_QOS_DEC_SEQ];
+	if (changed & DPU_QOS_CHANGE_UNLOAD)
+		D.family_lost = true;	/* the next refresh joins again */
 	if (!enabled) {
 		if (Q.enabled || all)
-			release_recorded("qos is off in the module");
+			release_recorded("qos is off in the module", false);
 		memcpy(Q.last, q, sizeof(*q));
 		Q.have_last = true;
 		return;
@@ -448,7 +456,7 @@ void dpud_qos_start(void)
 	struct dpu_dev_info di;
 
 	if (!D.cfg.qos) {
-		release_recorded("qos = no in the configuration");
+		release_recorded("qos = no in the configuration", true);
 		return;
 	}
 	if (!Q.last)
@@ -460,14 +468,14 @@ void dpud_qos_start(void)
 	Q.ev = dpu_nl_open_group(DPU_GENL_MCGRP_QOS, err, sizeof(err));
 	if (!Q.ev) {
 		dpud_log("warn", "qos: not following the module", "error=\"%s\"", err);
-		release_recorded("the module has no QoS");
+		release_recorded("the module has no QoS", true);
 		return;
 	}
 	Q.on = true;
 	if (resync("start")) {
 		dpud_log("warn", "qos: cannot read the module's QoS state",
 			 "error=\"%s\"", dpu_nl_errmsg(D.nl));
-		release_recorded("the module's QoS state is unreadable");
+		release_recorded("the module's QoS state is unreadable", true);
 	}
 }
 
@@ -478,7 +486,7 @@ void dpud_qos_follow(void)
 
 	if (!Q.ev)
 		return;
-	if (dpu_nl_events_follow(Q.ev, D.nl, err, sizeof(err)) < 0) {
+	if (dpu_nl_events_rejoin(Q.ev, D.nl, err, sizeof(err)) < 0) {
 		dpud_log("error", "qos: cannot follow the decisions again",
 			 "error=\"%s\"", err);
 		return;
@@ -490,13 +498,19 @@ void dpud_qos_follow(void)
 void dpud_qos_lost(void)
 {
 	if (Q.on && Q.enabled)
-		release_recorded("dpu.ko is gone");
+		release_recorded("dpu.ko is gone", true);
 }
 
 bool dpud_qos_budget(uint64_t *mcpu)
 {
-	if (!Q.on || !Q.enabled || !Q.have_last)
+	int i;
+
+	if (!Q.on || !Q.enabled || !Q.have_last || !Q.seq)
 		return false;
+	for (i = 0; i < Q.ncgs && Q.cgs[i].cls != DPU_QOS_CLASS_BE; i++)
+		;
+	if (i == Q.ncgs)
+		return false;	/* no BE cgroup: nothing is held back */
 	*mcpu = Q.last->dec[DPU_A_QOS_DEC_BE_CPU_MCPU];
 	return true;
 }

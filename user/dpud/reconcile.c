@@ -101,18 +101,28 @@ int refresh_actual(void)
 
 	ret = collect(&a);
 	if (ret == -ENOENT || ret == -EINVAL || ret == -EOPNOTSUPP) {
-		/* dpu.ko reloaded: the family's ids may have changed */
-		dpud_qos_lost();
-		if (dpu_nl_reopen(D.nl, err, sizeof(err)) > 0) {
-			dpud_log("info", "the dpu family came back, resolved again",
-				 "family=%u", dpu_nl_family_id(D.nl));
-			D.dirty = true;	/* what it lost is attached again */
-			if (dpu_nl_events_follow(D.ev, D.nl, err, sizeof(err)) < 0)
-				dpud_log("error", "cannot follow the events again",
-					 "error=\"%s\"", err);
-			dpud_qos_follow();
-			ret = collect(&a);
-		}
+		/* dpu.ko gone or reloaded */
+		if (!D.family_lost)
+			dpud_qos_lost();
+		D.family_lost = true;
+	}
+	/*
+	 * Once the family was gone (a failed dump, or dpu.ko said it was
+	 * unloading): look it up again, and join its groups again even if
+	 * it came back with the same ids (the old one's members were
+	 * dropped when it went).
+	 */
+	if (D.family_lost && dpu_nl_reopen(D.nl, err, sizeof(err)) >= 0) {
+		D.family_lost = false;
+		dpud_log("info", "the dpu family came back, resolved again",
+			 "family=%u", dpu_nl_family_id(D.nl));
+		D.dirty = true;	/* what it lost is attached again */
+		if (dpu_nl_events_rejoin(D.ev, D.nl, err, sizeof(err)) < 0)
+			dpud_log("error", "cannot follow the events again",
+				 "error=\"%s\"", err);
+		dpud_qos_follow();
+		actual_free(&a);
+		ret = collect(&a);
 	}
 	actual_free(&D.actual);
 	/*

@@ -30,6 +30,10 @@ int dpu_nl_reopen(struct dpu_nl *nl, char *err, size_t errlen);
  * joined the new group, 0 if nothing changed, -errno with err set. */
 int dpu_nl_events_follow(struct dpu_nl *ev, const struct dpu_nl *nl,
 			 char *err, size_t errlen);
+/* the same after the family went away and came back (dpu.ko reloaded,
+ * possibly with the same ids): joins again whatever the ids */
+int dpu_nl_events_rejoin(struct dpu_nl *ev, const struct dpu_nl *nl,
+			 char *err, size_t errlen);
 uint16_t dpu_nl_family_id(const struct dpu_nl *nl);
 uint32_t dpu_nl_family_version(const struct dpu_nl *nl);
 

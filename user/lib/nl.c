@@ -358,6 +358,15 @@ int dpu_nl_events_follow(struct dpu_nl *ev, const struct dpu_nl *nl,
 	return 1;
 }
 
+int dpu_nl_events_rejoin(struct dpu_nl *ev, const struct dpu_nl *nl,
+			 char *err, size_t errlen)
+{
+	/* the old family's membership went with it: nothing to drop */
+	ev->family = 0;
+	ev->mcgrp_joined = 0;
+	return dpu_nl_events_follow(ev, nl, err, errlen);
+}
+
 void dpu_nl_close(struct dpu_nl *nl)
 {
 	if (!nl)

@@ -409,8 +409,9 @@ enum dpu_qos_class {
  * @DPU_A_QOS_POL_IO_BE_IOPS: u64, while online tenants' I/O is held back,
  *	each BE tenant's IOPS is capped to this (0: not capped; default 500)
  * @DPU_A_QOS_POL_IO_BE_BPS: u64, the same in bytes/s (default 20971520)
- * @DPU_A_QOS_POL_CPU_WINDOW_MS: u32, CPU use is averaged over this long
- *	for the budget, at least one interval and at most 64 (default 20)
+ * @DPU_A_QOS_POL_CPU_WINDOW_MS: u32, online CPU use is averaged over
+ *	this long for the budget, at least one interval and at most 256
+ *	(default 20); system use is averaged over the last 256 intervals
  */
 enum dpu_qos_policy_attr {
 	DPU_A_QOS_POL_UNSPEC,
@@ -473,6 +474,8 @@ enum dpu_qos_usage_attr {
 #define DPU_QOS_CHANGE_EVICT	(1 << 2)	/* cgroups to evict */
 #define DPU_QOS_CHANGE_IO	(1 << 3)	/* BE I/O cap on or off */
 #define DPU_QOS_CHANGE_POLICY	(1 << 4)	/* the policy changed */
+#define DPU_QOS_CHANGE_UNLOAD	(1 << 5)	/* dpu.ko is being unloaded:
+						 * QoS is off, BE released */
 
 /**
  * enum dpu_qos_decision_attr - a decision, nested in %DPU_A_QOS_DECISION
