@@ -58,6 +58,7 @@ bench:
 	scripts/bench-provider.sh
 	scripts/bench-dpud.sh
 	scripts/bench-pci.sh
+	scripts/bench-qos.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

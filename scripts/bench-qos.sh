@@ -15,7 +15,7 @@ cd "$repo"
 "$here/kernel.sh" >/dev/null
 make -s modules user
 
-exec "$here/vm" -t 900 -- env STEPS="${STEPS:-60}" ROUNDS="${ROUNDS:-3}" bash -c '
+exec "$here/vm" -t 900 -- env STEPS="${STEPS:-60}" ROUNDS="${ROUNDS:-9}" PARTS="${PARTS:-hook lat react}" bash -c '
 set -e
 dpuctl=user/build/bin/dpuctl
 cg=/sys/fs/cgroup
@@ -24,10 +24,11 @@ mkdir -p $q/online $q/be $q/idle
 echo "+cpu +memory" > $cg/cgroup.subtree_control
 echo "+cpu +memory" > $q/cgroup.subtree_control
 st=$(mktemp -d)
+mkdir -p $st/desired $st/state
 cat > $st/dpud.conf <<EOC
 listen = 127.0.0.1:9481
-desired_dir = $st
-state_dir = $st
+desired_dir = $st/desired
+state_dir = $st/state
 device = dpu0
 EOC
 echo 1 > /sys/bus/dpu_sim/new_device
@@ -35,51 +36,67 @@ user/build/bin/dpud --config $st/dpud.conf 2>$st/dpud.log &
 dpud=$!
 in_cg() { local c=$1; shift; bash -c "echo \$\$ > $q/$c/cgroup.procs && exec $*" >/dev/null 2>&1 & }
 
-# --- the hook: perf bench sched pipe, probe off (no class) and on
-pipe_ops() { perf bench sched pipe -l 100000 2>/dev/null | awk "/ops\\/sec/ { print \$1 }"; }
-off=0; on=0
-for r in $(seq $ROUNDS); do
+part() { [[ " $PARTS " == *" $1 "* ]]; }
+# --- the hook: perf bench sched pipe on one CPU (every round trip is two
+# switches there), probe off (nothing classified) and on, alternated
+pipe_ops() { taskset -c 1 perf bench sched pipe -l 50000 2>/dev/null | awk "/ops\\/sec/ { print \$1 }"; }
+median() { sort -n | awk "{ a[NR] = \$1 } END { print a[int((NR + 1) / 2)] }"; }
+: > /tmp/off; : > /tmp/on; : > /tmp/ratio
+part hook && for r in $(seq $ROUNDS); do
 	a=$(pipe_ops)
 	$dpuctl qos class set /qbench/idle ls >/dev/null
 	b=$(pipe_ops)
 	$dpuctl qos class del /qbench/idle >/dev/null
 	echo "# pipe round $r: probe off $a ops/s, on $b ops/s"
-	off=$((off + a)); on=$((on + b))
+	echo $a >> /tmp/off; echo $b >> /tmp/on
+	awk -v a=$a -v b=$b "BEGIN { print (b - a) * 100 / a }" >> /tmp/ratio
 done
-echo "ROW|sched_switch hook: perf bench sched pipe (100k round trips, mean of $ROUNDS alternated)|probe on: $((on / ROUNDS)) ops/s|off: $((off / ROUNDS)) ops/s ($(awk -v a=$on -v b=$off "BEGIN { printf \"%+.1f%%\", (a - b) * 100 / b }"); goal within 2%)"
+if part hook; then
+	off=$(median < /tmp/off); on=$(median < /tmp/on)
+	d=$(median < /tmp/ratio)
+	echo "ROW|sched_switch hook: perf bench sched pipe, both ends on one CPU (50k round trips, $ROUNDS rounds, off and on back to back)|probe on: $on ops/s (median)|off: $off ops/s; median of the rounds: $(printf %+.1f $d)% (goal within 2%)"
+fi
 
 # --- classes for the rest
 $dpuctl qos class set /qbench/online ls >/dev/null
 $dpuctl qos class set /qbench/be be >/dev/null
 sleep 2
 
-# --- online latency: idle node, then BE load with QoS off and on
-lat() {
-	bash -c "echo \$\$ > $q/online/cgroup.procs && exec cyclictest -q -m -t1 -i 1000 -l 5000 -h 100000" 2>&1 |
-		awk "/^[0-9]+ +[0-9]+\$/ { c[\$1 + 0] = \$2; n += \$2 }
-		     /^# Avg Latencies:/ { a = \$4 + 0 } /^# Max Latencies:/ { m = \$4 + 0 }
-		     END { w = n * 0.99; for (i = 0; i < 100000 && s < w; i++) s += c[i];
-			   printf \"avg %d p99 %d max %d us\", a, i - 1, m }"
+# --- online latency: idle node, then BE load with QoS off and on:
+# perf bench sched messaging (senders and receivers waking each other,
+# median of 3) and 1 ms wakeups (user/bench/qos-react.c latency)
+msg() {
+	for i in 1 2 3; do
+		bash -c "echo \$\$ > $q/online/cgroup.procs && exec perf bench sched messaging -g 2 -l 100" 2>/dev/null |
+			awk "/Total time:/ { print \$3 }"
+	done | median
 }
-idle=$(lat)
+lat() { user/build/bin/qos-react latency $q/online 3000 | sed "s/, runnable.*//"; }
+if part lat; then
+idle="messaging $(msg) s, 1 ms wakeups $(lat)"
 in_cg be stress-ng --cpu 4 --timeout 900
 $dpuctl qos set enabled off >/dev/null
 sleep 2
-off=$(lat)
+off="messaging $(msg) s, 1 ms wakeups $(lat)"
 $dpuctl qos set enabled on >/dev/null
 sleep 2
-onl=$(lat)
-echo "ROW|online wakeup latency (cyclictest 1 ms, 5000 loops, LS cgroup), BE stress-ng --cpu 4|QoS on: $onl|QoS off: $off; idle node: $idle"
+onl="messaging $(msg) s, 1 ms wakeups $(lat)"
+echo "ROW|online work with BE load (stress-ng --cpu 4): perf bench sched messaging -g 2 -l 100 in the LS cgroup; 1 ms sleeps|QoS on: $onl|QoS off: $off; idle node: $idle"
 pkill stress-ng || true
 sleep 2
+fi
 
 # --- reaction time: BE busy, online steps
+if part react; then
 in_cg be stress-ng --cpu 2 --timeout 900
 sleep 3
-user/build/bin/qos-react $q/online $q/be $STEPS > $st/react.log || true
+echo "# BE cpu.max at rest: $(cat $q/be/cpu.max), cpu.idle $(cat $q/be/cpu.idle)"
+user/build/bin/qos-react $q/online $q/be $STEPS > $st/react.log 2>&1 || tail -3 $st/react.log | sed "s/^/# /"
 grep "^reaction_ms" $st/react.log | head -3 | sed "s/^/# /"
 r=$(tail -1 $st/react.log)
 echo "ROW|reaction: online load step to BE cpu.max written by dpud ($STEPS steps)|$(sed "s/^steps [0-9]* //" <<<"$r")|goal p99 <= 10 ms (Koordinator, rubik: 1-2 s loops)"
 pkill stress-ng || true
+fi
 kill $dpud; wait $dpud || true
+tail -5 $st/dpud.log | sed "s/^/# dpud: /"
 ' | tee /tmp/bench-qos.out | sed -n 's/^ROW|/| /p; /^#/p' | sed 's/|\([^ ]\)/| \1/g; s/$/ |/; s/^\(#.*\) |$/\1/'

@@ -128,8 +128,8 @@ if want provider; then
 fi
 
 if want dpud; then
-	step "dpud: the node daemon in a guest (reconcile, restarts, kill -9, NIC setup, metrics, agent of dpu-provider)"
-	tap_suite dpud scripts/vm -t 600 -- sh -c 'tools/testing/dpud/dpud_test.sh; a=$?; tools/testing/dpud/agent_test.sh || exit $?; exit $a'
+	step "dpud: the node daemon in a guest (reconcile, restarts, kill -9, NIC setup, metrics, agent of dpu-provider, co-location QoS)"
+	tap_suite dpud scripts/vm -t 900 -- sh -c 'tools/testing/dpud/dpud_test.sh; a=$?; tools/testing/dpud/qos_test.sh; b=$?; tools/testing/dpud/agent_test.sh || exit $?; [ $a -eq 0 ] && exit $b; exit $a'
 fi
 
 # selftest_count SUITE LOG VMRC TESTS...: sum the TAP lines of each test

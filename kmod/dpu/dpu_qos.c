@@ -60,7 +60,7 @@ static struct dpu_qos_pcpu __percpu *dpu_qos_pcpu;
 static DEFINE_PER_CPU(call_single_data_t, dpu_qos_csd);
 static u32 dpu_qos_seen_gen;
 static struct dpu_qos_seen __percpu *dpu_qos_seen;
-static struct tracepoint *dpu_qos_tp;
+static struct tracepoint *dpu_qos_tp, *dpu_qos_attach_tp;
 static bool dpu_qos_exiting;
 /* the sampler's candidates, under eng_lock */
 static struct dpu_qos_cand dpu_qos_cands[DPU_QOS_MAX_CGROUPS];
@@ -137,6 +137,31 @@ static void dpu_qos_refresh(void *info)
 	raw_write_seqcount_end(&pc->seq);
 }
 
+/*
+ * cgroup_attach_task: a task moved to another cgroup. If it is running, its
+ * CPU looks at it again now rather than at its next switch (a busy task
+ * may not switch for long). Called with a spinlock held, interrupts off.
+ */
+static void dpu_qos_attach(void *data, struct cgroup *dst, const char *path,
+			   struct task_struct *task, bool threadgroup)
+{
+	struct task_struct *t = task;
+	int cpu;
+
+	rcu_read_lock();
+	do {
+		if (READ_ONCE(t->on_cpu)) {
+			cpu = task_cpu(t);
+			smp_call_function_single_async(cpu,
+						       per_cpu_ptr(&dpu_qos_csd, cpu));
+		}
+		if (!threadgroup)
+			break;
+		t = next_thread(t);
+	} while (t != task);
+	rcu_read_unlock();
+}
+
 static void dpu_qos_noop(void *info)
 {
 }
@@ -144,7 +169,9 @@ static void dpu_qos_noop(void *info)
 static void dpu_qos_find_tp(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "sched_switch"))
-		*(struct tracepoint **)priv = tp;
+		dpu_qos_tp = tp;
+	else if (!strcmp(tp->name, "cgroup_attach_task"))
+		dpu_qos_attach_tp = tp;
 }
 
 /* @cpu's time per slot, the interval running now included */
@@ -308,12 +335,21 @@ static void dpu_qos_update_hooks(void)
 		spin_unlock_bh(&dpu_qos.eng_lock);
 		err = tracepoint_probe_register(dpu_qos_tp, dpu_qos_switch,
 						NULL);
-		if (err)
+		if (err) {
 			pr_warn("cannot hook sched_switch (%d): CPU use by class unknown\n",
 				err);
-		else
+		} else {
 			dpu_qos.probe_on = true;
+			/* optional: without it, moves are seen within 20 ms */
+			if (dpu_qos_attach_tp &&
+			    tracepoint_probe_register(dpu_qos_attach_tp,
+						      dpu_qos_attach, NULL))
+				pr_warn("cannot hook cgroup_attach_task\n");
+		}
 	} else if (!want_probe && dpu_qos.probe_on) {
+		if (dpu_qos_attach_tp)
+			tracepoint_probe_unregister(dpu_qos_attach_tp,
+						    dpu_qos_attach, NULL);
 		tracepoint_probe_unregister(dpu_qos_tp, dpu_qos_switch, NULL);
 		tracepoint_synchronize_unregister();
 		dpu_qos.probe_on = false;
@@ -682,7 +718,7 @@ int dpu_qos_init(void)
 		free_percpu(dpu_qos_seen);
 		return -ENOMEM;
 	}
-	for_each_kernel_tracepoint(dpu_qos_find_tp, &dpu_qos_tp);
+	for_each_kernel_tracepoint(dpu_qos_find_tp, NULL);
 	if (!dpu_qos_tp)
 		pr_warn("no sched_switch tracepoint: CPU use by class unknown\n");
 	return 0;

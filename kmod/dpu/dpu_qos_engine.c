@@ -28,7 +28,7 @@ void dpu_qos_policy_default(struct dpu_qos_policy *p)
 	p->mem_cooldown_ms = 3000;
 	p->io_be_iops = 500;
 	p->io_be_bps = 20 << 20;
-	p->cpu_window_ms = 20;
+	p->cpu_window_ms = 10;
 }
 
 /* NULL if @p is consistent, else what is wrong with it */

@@ -14,7 +14,9 @@
  *
  * Each step: a child joins ONLINE_CGROUP and tells its start time, then
  * spins; we wait (inotify, no CPU) until BE_CGROUP/cpu.max is written with
- * a quota at least half a CPU below what it was, and take the time. Then
+ * a quota at least 200 mCPU below what it was (the first budget that
+ * answers the step; it goes on falling as the step fills the module's
+ * window), and take the time. Then
  * the child goes and we wait for the budget to come back. Prints one
  * "reaction_ms" line per step and "p50 p99 max" at the end.
  */
@@ -205,7 +207,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		close(pfd[0]);
-		if (!wait_quota(in, bemax, before - 500, true, t0 + 5000)) {
+		if (!wait_quota(in, bemax, before - 200, true, t0 + 5000)) {
 			t1 = now_ms();
 			lat[n++] = t1 - t0;
 			printf("reaction_ms %.2f (budget %ld -> %ld mCPU)\n",

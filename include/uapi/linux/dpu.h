@@ -411,7 +411,7 @@ enum dpu_qos_class {
  * @DPU_A_QOS_POL_IO_BE_BPS: u64, the same in bytes/s (default 20971520)
  * @DPU_A_QOS_POL_CPU_WINDOW_MS: u32, online CPU use is averaged over
  *	this long for the budget, at least one interval and at most 256
- *	(default 20); system use is averaged over the last 256 intervals
+ *	(default 10); system use is averaged over the last 256 intervals
  */
 enum dpu_qos_policy_attr {
 	DPU_A_QOS_POL_UNSPEC,
