@@ -216,7 +216,10 @@ if want e2e; then
 		'^dpu0: index 0 backend pci bus pci parent 0000:' \
 		'^dpu0/0: type blk state ready tenant acme size 1G blkdev vd[a-z]* numa -1 pci 0000:' \
 		'^dpuemu0-fn0$' '^pci read back: identical' 'read: IOPS=\(4[89][0-9]\|50[0-9]\),' \
-		'^deleted in [0-9]* ms' '\] del dpu0/0: type blk state removing' '^pci demo done'; do
+		'^deleted in [0-9]* ms' '\] del dpu0/0: type blk state removing' '^pci demo done' \
+		'^online busy: BE cpu.max [1-5][0-9]\{4\} 100000 (suppressed)' \
+		'^online idle again: BE cpu.max \([5-9][0-9]\{4\}\|[0-9]\{6\}\) 100000' \
+		'msg="qos: evicted" cgroup=/demo/be' '^/demo/be: id [0-9]* class be .* evicted'; do
 		if grep -q "$want" "$logs/demo.log"; then
 			p=$((p + 1))
 		else

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: boot a guest with dpu.ko and dpu_sim.ko, create a simulated DPU
-# and show it with dpuctl (text and JSON), then remove it; then a second
+# and show it with dpuctl (text and JSON), then remove it; co-location QoS
+# holding best effort back and evicting a BE memory hog; then a second
 # guest beside the emulated PCIe DPU (tools/testing/dpu-emu) with dpu_pci.ko:
 # a virtio-blk function hot-plugged, used and throttled by the "hardware".
 set -euo pipefail
@@ -178,6 +179,45 @@ EOF
 /usr/bin/python3 $p/template.py
 kill -TERM $dpud_pid; wait $dpud_pid && echo "dpud exited 0"
 kill -TERM $prov_pid; wait $prov_pid && echo "dpu-provider exited 0"
+say "co-location QoS: dpu.ko sees CPU use by class, dpud holds best effort (BE) back"
+q=/sys/fs/cgroup/demo
+mkdir -p $q/online $q/be
+echo "+cpu +memory" > /sys/fs/cgroup/cgroup.subtree_control
+echo "+cpu +memory" > $q/cgroup.subtree_control
+user/build/bin/dpuctl qos class set /demo/online ls
+user/build/bin/dpuctl qos class set /demo/be be
+printf "listen = 127.0.0.1:9478\ndesired_dir = $d/qos-desired\nstate_dir = $d/qos-state\ndevice = dpu0\n" > $d/qos.conf
+mkdir -p $d/qos-desired $d/qos-state
+user/build/bin/dpud --config $d/qos.conf 2> $d/dpud-qos.log &
+dpud_pid=$!
+in_cg() { local c=$1; shift; bash -c "echo \$\$ > $q/$c/cgroup.procs && exec $*" >/dev/null 2>&1 & disown; }
+in_cg be stress-ng --cpu 2 --timeout 120
+sleep 4
+echo "online idle: BE cpu.max $(cat $q/be/cpu.max), cpu.idle $(cat $q/be/cpu.idle)"
+user/build/bin/dpuctl qos show | grep ^decision
+in_cg online stress-ng --cpu 1 --timeout 120
+on=$!
+sleep 3
+echo "online busy: BE cpu.max $(cat $q/be/cpu.max) (suppressed)"
+user/build/bin/dpuctl qos show | grep -E "^(usage|decision)"
+kill $on
+sleep 4
+echo "online idle again: BE cpu.max $(cat $q/be/cpu.max)"
+echo 1 > $q/be/cgroup.kill
+sleep 1
+read -r _ total _ < <(grep MemTotal /proc/meminfo)
+read -r _ avail _ < <(grep MemAvailable /proc/meminfo)
+used=$(( (total - avail) * 100 / total ))
+user/build/bin/dpuctl qos set mem-high $((used + 10)) mem-low $((used + 6)) mem-reclaim-ms 300 | cut -c1-120
+in_cg be stress-ng --vm 1 --vm-bytes $(( total * 20 / 100 / 1024 ))M --vm-keep --timeout 120
+for i in $(seq 600); do grep -q "qos: evicted" $d/dpud-qos.log && break; sleep 0.1; done
+grep "qos: evicted" $d/dpud-qos.log | sed -E "s/^ts=[^ ]* //"
+user/build/bin/dpuctl qos class show
+user/build/bin/dpuctl qos set mem-high 70 mem-low 68 > /dev/null
+kill -TERM $dpud_pid; wait $dpud_pid && echo "dpud exited 0"
+user/build/bin/dpuctl qos class del /demo/online
+user/build/bin/dpuctl qos class del /demo/be
+rmdir $q/online $q/be $q 2>/dev/null || true
 say "rmmod dpu_sim dpu"
 echo 0 > /sys/bus/dpu_sim/del_device
 rmmod dpu_sim dpu

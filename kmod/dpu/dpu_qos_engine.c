@@ -80,6 +80,8 @@ void dpu_qos_engine_set_policy(struct dpu_qos_engine *e,
 	e->d.nevict = 0;
 	e->d.io_cap = false;
 	e->ring_n = 0;
+	e->ring_window = 0;
+	e->ring_system = 0;
 }
 
 /* CPU time over the window in milli-CPUs, at most @cap */
@@ -127,31 +129,35 @@ static void dpu_qos_average(struct dpu_qos_engine *e,
 			    const struct dpu_qos_sample *s,
 			    struct dpu_qos_sample *avg)
 {
-	u64 want = (u64)e->pol.cpu_window_ms * MSEC, w = 0, on = 0, sys = 0;
-	u64 sw = 0;
+	u64 want = (u64)e->pol.cpu_window_ms * MSEC, w = 0, on = 0;
 	u32 i, k;
 
+	/* the slot written now drops out of the running sums */
+	if (e->ring_n == DPU_QOS_RING) {
+		e->ring_window -= e->ring[e->ring_head].window_ns;
+		e->ring_system -= e->ring[e->ring_head].system_ns;
+	}
 	e->ring[e->ring_head].window_ns = s->window_ns;
 	e->ring[e->ring_head].online_ns = s->class_ns[DPU_QOS_CLASS_HLS] +
 					  s->class_ns[DPU_QOS_CLASS_LS];
 	e->ring[e->ring_head].system_ns = s->class_ns[DPU_QOS_CLASS_NONE];
+	e->ring_window += s->window_ns;
+	e->ring_system += s->class_ns[DPU_QOS_CLASS_NONE];
 	e->ring_head = (e->ring_head + 1) % DPU_QOS_RING;
 	e->ring_n = min(e->ring_n + 1, (u32)DPU_QOS_RING);
-	for (i = 0; i < e->ring_n; i++) {
+	/* online: only the newest few samples */
+	for (i = 0; i < e->ring_n && w < want; i++) {
 		k = (e->ring_head + DPU_QOS_RING - 1 - i) % DPU_QOS_RING;
-		if (w < want) {
-			w += e->ring[k].window_ns;
-			on += e->ring[k].online_ns;
-		}
-		sw += e->ring[k].window_ns;
-		sys += e->ring[k].system_ns;
+		w += e->ring[k].window_ns;
+		on += e->ring[k].online_ns;
 	}
 	/* both as CPU time over the online window */
 	*avg = *s;
 	avg->window_ns = w;
 	avg->class_ns[DPU_QOS_CLASS_HLS] = 0;
 	avg->class_ns[DPU_QOS_CLASS_LS] = on;
-	avg->class_ns[DPU_QOS_CLASS_NONE] = sw ? mul_u64_u64_div_u64(sys, w, sw) : 0;
+	avg->class_ns[DPU_QOS_CLASS_NONE] = e->ring_window ?
+		mul_u64_u64_div_u64(e->ring_system, w, e->ring_window) : 0;
 }
 
 static void step_cpu(struct dpu_qos_engine *e, const struct dpu_qos_sample *s,

@@ -145,6 +145,8 @@ struct dpu_qos_decision {
  * @ring: the last samples' window, online and system time, for the average
  * @ring_head: next slot to write
  * @ring_n: slots in use
+ * @ring_window: sum of the window of the slots in use
+ * @ring_system: sum of their system time
  */
 struct dpu_qos_engine {
 	struct dpu_qos_policy pol;
@@ -163,6 +165,8 @@ struct dpu_qos_engine {
 	} ring[DPU_QOS_RING];
 	u32 ring_head;
 	u32 ring_n;
+	u64 ring_window;
+	u64 ring_system;
 };
 
 void dpu_qos_engine_init(struct dpu_qos_engine *e,
