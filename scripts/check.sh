@@ -181,7 +181,7 @@ fi
 if want debug; then
 	step "debug: races, fuzzer and core selftests on the debug kernel"
 	# the core's tests; timing checks (limits) stay on the release kernel
-	dtests="dpu_nl_test dpu_fn_test dpu_tenant_test dpu_uring_test dpu_ns_test dpu_race_test dpu_fuzz race.sh unload.sh"
+	dtests="dpu_nl_test dpu_fn_test dpu_tenant_test dpu_uring_test dpu_ns_test dpu_race_test dpu_fuzz race.sh unload.sh qos_fn.sh"
 	if ! "$here/debug-kernel.sh" >"$logs/debug-kernel.log" 2>&1; then
 		tail -n 30 "$logs/debug-kernel.log"
 		record debug 0 1

@@ -474,8 +474,8 @@ enum dpu_qos_usage_attr {
 #define DPU_QOS_CHANGE_EVICT	(1 << 2)	/* cgroups to evict */
 #define DPU_QOS_CHANGE_IO	(1 << 3)	/* BE I/O cap on or off */
 #define DPU_QOS_CHANGE_POLICY	(1 << 4)	/* the policy changed */
-#define DPU_QOS_CHANGE_UNLOAD	(1 << 5)	/* dpu.ko is being unloaded:
-						 * QoS is off, BE released */
+/* dpu.ko is being unloaded: QoS is off, BE released */
+#define DPU_QOS_CHANGE_UNLOAD	(1 << 5)
 
 /**
  * enum dpu_qos_decision_attr - a decision, nested in %DPU_A_QOS_DECISION
