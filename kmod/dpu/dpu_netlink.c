@@ -1172,6 +1172,14 @@ static int dpu_nl_tenant_get_dumpit(struct sk_buff *skb,
 	return dpu_nl_dump_devs(skb, cb, dpu_nl_tenant_dump_dev);
 }
 
+static int dpu_nl_notification_doit(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack,
+		       "this command is a notification of the qos group, not a request");
+	return -EOPNOTSUPP;
+}
+
 /* Changes need CAP_NET_ADMIN (pre_doit); each command has its own policy. */
 static const struct genl_ops dpu_nl_ops[] = {
 	{
@@ -1269,6 +1277,13 @@ static const struct genl_ops dpu_nl_ops[] = {
 		.doit = dpu_nl_qos_set_doit,
 		.internal_flags = DPU_NL_CHANGE,
 		.policy = dpu_nl_policies[DPU_CMD_QOS_SET],
+		.maxattr = DPU_A_MAX,
+	},
+	{
+		/* a notification only: say so rather than the core's bare error */
+		.cmd = DPU_CMD_QOS_DECISION,
+		.doit = dpu_nl_notification_doit,
+		.policy = dpu_nl_policies[DPU_CMD_QOS_DECISION],
 		.maxattr = DPU_A_MAX,
 	},
 };

@@ -85,6 +85,8 @@ desired_dir = $T/desired
 state_dir = $T/state
 device = $DEV
 sample_interval = 1s
+cgroup_root = qd
+besteffort_root = qd/be
 EOC
 mkdir -p "$T/desired" "$T/state"
 "$DPUCTL" qos set enabled on cpu-threshold 65 cpu-release-ms 500 >/dev/null
@@ -147,6 +149,15 @@ agrees() {
 	awk -v c="$bc" -v b="$(budget)" 'BEGIN { exit !(c * 1000 >= b - 2 && c * 1000 <= b + 2) }'
 }
 check "metrics: the budget in cores is the one in cpu.max" wait_for 10 agrees
+# the headroom reported to the provider (batch-cpu) is never above what
+# the module lets best effort use
+hr_agrees() {
+	curl -sf "http://127.0.0.1:$PORT/metrics" | awk '
+		$1 == "dpud_headroom_reclaimable_cpu_cores" { r = $2; hr = 1 }
+		$1 == "dpud_qos_be_cpu_budget_cores" { b = $2; hb = 1 }
+		END { exit !(hr && hb && r <= b + 0.0005) }'
+}
+check "metrics: headroom's reclaimable CPU within the BE budget" wait_for 10 hr_agrees
 check "metrics: classified cgroups by class" grep -q '^dpud_qos_cgroups{class="be"} 1' <<<"$m"
 
 # --------------------------------------------------- online latency

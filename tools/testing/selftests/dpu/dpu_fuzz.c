@@ -174,7 +174,8 @@ static int talk_raw(struct nl *nl, void *buf, size_t len, struct stats *st,
 				    (!(req->nlmsg_flags & NLM_F_DUMP) ||
 				     req_cmd == DPU_CMD_DEV_GET ||
 				     req_cmd == DPU_CMD_FN_GET ||
-				     req_cmd == DPU_CMD_TENANT_GET) &&
+				     req_cmd == DPU_CMD_TENANT_GET ||
+				     req_cmd == DPU_CMD_QOS_CLASS_GET) &&
 				    st->no_msg++ < 5)
 					printf("# no message: cmd %u flags %#x len %u: %s\n",
 					       ((struct genlmsghdr *)(req + 1))->cmd,
@@ -565,7 +566,7 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	rng_state = seed ? seed : 1;
-	printf("TAP version 13\n1..6\n# seed %llu, %.0f s\n",
+	printf("TAP version 13\n1..7\n# seed %llu, %.0f s\n",
 	       (unsigned long long)seed, secs);
 
 	nl = nl_open();
@@ -622,6 +623,32 @@ int main(int argc, char **argv)
 		    "unprivileged: no change accepted (exit %d, functions %d -> %d, tenants %d -> %d)",
 		    WEXITSTATUS(status), before.fns, after.fns, before.tenants,
 		    after.tenants);
+	}
+
+	/*
+	 * The fuzz may have changed the node's QoS policy (it is global):
+	 * put back the documented defaults for the tests that follow.
+	 */
+	{
+		struct nlmsghdr *q = nl_msg(nl, nl->family, DPU_CMD_QOS_SET, 0);
+		struct nlattr *n = mnl_attr_nest_start(q, DPU_A_QOS_POLICY);
+
+		mnl_attr_put_u8(q, DPU_A_QOS_POL_ENABLED, 1);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_INTERVAL_MS, 5);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_CPU_WINDOW_MS, 10);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_CPU_THRESHOLD, 65);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_CPU_BE_MIN, 100);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_CPU_HYSTERESIS, 100);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_CPU_RELEASE_MS, 500);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_MEM_HIGH, 70);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_MEM_LOW, 68);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_MEM_RECLAIM_MS, 500);
+		mnl_attr_put_u32(q, DPU_A_QOS_POL_MEM_COOLDOWN_MS, 3000);
+		mnl_attr_put_u64(q, DPU_A_QOS_POL_IO_BE_IOPS, 500);
+		mnl_attr_put_u64(q, DPU_A_QOS_POL_IO_BE_BPS, 20 << 20);
+		mnl_attr_nest_end(q, n);
+		nl->cb = NULL;
+		tap(!nl_talk(nl, q), "the QoS policy set back to its defaults");
 	}
 
 	/* the state the family reports is whole */

@@ -763,7 +763,7 @@ static const struct tbad bad[] = {
 	{ "set: no device", S, -EINVAL, NO_DEV, b_no_dev_lim },
 	{ "set: unknown device", S, -ENODEV, UNK_DEV, b_unknown_dev_lim },
 	{ "set: unknown tenant", S, -ENOENT, UNK_TN, b_unknown_lim },
-	{ "set: nothing to set", S, -EINVAL, "nothing to set: parent or limits required", b_nothing },
+	{ "set: nothing to set", S, -EINVAL, "nothing to set: parent, limits or QoS class required", b_nothing },
 	{ "set: unknown parent", S, -ENOENT, UNK_PARENT, b_unknown_parent_set },
 	{ "set: bad parent name", S, -EINVAL, NULL, b_bad_parent_set },
 	{ "set: own parent", S, -ELOOP, "a tenant cannot be its own parent", b_self_parent_set },
