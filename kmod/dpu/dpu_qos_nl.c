@@ -246,6 +246,7 @@ static bool dpu_nl_qos_dots(const char *p)
 static int dpu_nl_qos_path(struct genl_info *info, char *path)
 {
 	struct nlattr *attr = info->attrs[DPU_A_QOS_CGROUP];
+	size_t len;
 
 	nla_strscpy(path, attr, DPU_CGROUP_PATH_LEN);
 	if (path[0] != '/') {
@@ -258,6 +259,10 @@ static int dpu_nl_qos_path(struct genl_info *info, char *path)
 				    "cgroup path must not contain . or .. components");
 		return -EINVAL;
 	}
+	/* one spelling per cgroup: "/a/b/" and "/a/b" are the same */
+	len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
 	return 0;
 }
 
