@@ -100,13 +100,14 @@ out:
 	return cls;
 }
 
-/* sched_switch: the CPU's time since the last switch goes to prev's slot */
-static void dpu_qos_switch(void *data, bool preempt, struct task_struct *prev,
-			   struct task_struct *next, unsigned int prev_state)
+/*
+ * This CPU's time since the last look goes to the slot of the task that
+ * ran; from now on, to @t's. Interrupts off (or in the scheduler).
+ */
+static void dpu_qos_charge(struct task_struct *t)
 {
 	struct dpu_qos_pcpu *pc = this_cpu_ptr(dpu_qos_pcpu);
-	u8 slot = is_idle_task(next) ? DPU_QOS_SLOT_IDLE :
-		  dpu_qos_class_of(pc, next);
+	u8 slot = is_idle_task(t) ? DPU_QOS_SLOT_IDLE : dpu_qos_class_of(pc, t);
 	u64 now = local_clock();
 
 	raw_write_seqcount_begin(&pc->seq);
@@ -117,6 +118,13 @@ static void dpu_qos_switch(void *data, bool preempt, struct task_struct *prev,
 	raw_write_seqcount_end(&pc->seq);
 }
 
+/* sched_switch: prev's time is charged, next's begins */
+static void dpu_qos_switch(void *data, bool preempt, struct task_struct *prev,
+			   struct task_struct *next, unsigned int prev_state)
+{
+	dpu_qos_charge(next);
+}
+
 /*
  * On a CPU, in an IPI (or with interrupts off): the running task may have
  * changed class without a switch (moved to another cgroup, or the cgroup
@@ -124,17 +132,7 @@ static void dpu_qos_switch(void *data, bool preempt, struct task_struct *prev,
  */
 static void dpu_qos_refresh(void *info)
 {
-	struct dpu_qos_pcpu *pc = this_cpu_ptr(dpu_qos_pcpu);
-	u8 slot = is_idle_task(current) ? DPU_QOS_SLOT_IDLE :
-		  dpu_qos_class_of(pc, current);
-	u64 now = local_clock();
-
-	raw_write_seqcount_begin(&pc->seq);
-	if (pc->last && now > pc->last)
-		pc->ns[pc->cur] += now - pc->last;
-	pc->last = now;
-	pc->cur = slot;
-	raw_write_seqcount_end(&pc->seq);
+	dpu_qos_charge(current);
 }
 
 /*
