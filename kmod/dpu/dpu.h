@@ -91,6 +91,39 @@ struct dpu_caps {
 	u32 max_mtu;
 };
 
+/* samples of &struct dpu_io_load: 100 ms at the I/O watch's 20 ms */
+#define DPU_IO_LOAD_SAMPLES	6
+
+/**
+ * struct dpu_io_load - a DPU's block I/O over the last samples, written
+ *	by the QoS I/O watch under the DPU's lock (dpu_qos.c)
+ * @t: when each sample was taken (ns, monotonic)
+ * @ios: I/Os of all block functions so far, per sample
+ * @bytes: their bytes
+ * @online: I/Os of functions of online (HLS, LS) tenants
+ * @pos: the next sample's slot
+ * @n: samples held
+ * @stamp: when @iops, @bps and @saturated were last computed, 0: never
+ * @iops: I/Os per second over the samples held
+ * @bps: bytes per second
+ * @saturated: the load is at 95% or more of a capacity
+ * @contended: online tenants do I/O on the saturated DPU (or did when
+ *	it saturated and BE is capped since)
+ */
+struct dpu_io_load {
+	u64 t[DPU_IO_LOAD_SAMPLES];
+	u64 ios[DPU_IO_LOAD_SAMPLES];
+	u64 bytes[DPU_IO_LOAD_SAMPLES];
+	u64 online[DPU_IO_LOAD_SAMPLES];
+	unsigned int pos;
+	unsigned int n;
+	u64 stamp;
+	u64 iops;
+	u64 bps;
+	bool saturated;
+	bool contended;
+};
+
 /**
  * struct dpu_dev - one DPU, a device of class "dpu" named dpuN
  * @dev: the class device; its parent is the backend's device
@@ -109,6 +142,10 @@ struct dpu_caps {
  * @tenants: &struct dpu_tenant by id, under @lock
  * @num_tenants: how many
  * @caps: capabilities, see &struct dpu_caps
+ * @io_capacity: block I/O the DPU can carry, I/Os (0) and bytes (1) per
+ *	second, 0: unknown; the backend may change it at any time
+ * @io_load: its block I/O as the QoS I/O watch measures it, see
+ *	&struct dpu_io_load
  * @priv: backend private data (allocated with the device)
  */
 struct dpu_dev {
@@ -126,6 +163,8 @@ struct dpu_dev {
 	struct xarray tenants;
 	u32 num_tenants;
 	struct dpu_caps caps;
+	u64 io_capacity[2];
+	struct dpu_io_load io_load;
 	void *priv;
 };
 

@@ -236,6 +236,30 @@ static int dpu_nl_caps_fill(struct sk_buff *msg, struct dpu_dev *ddev)
 	return 0;
 }
 
+/* The block I/O the DPU can carry and, while measured, what it carries. */
+static int dpu_nl_io_fill(struct sk_buff *msg, struct dpu_dev *ddev)
+{
+	u64 cap_iops = READ_ONCE(ddev->io_capacity[0]);
+	u64 cap_bps = READ_ONCE(ddev->io_capacity[1]);
+	u64 iops, bps;
+	bool sat;
+
+	if ((cap_iops &&
+	     nla_put_u64_64bit(msg, DPU_A_DEV_IO_CAPACITY_IOPS, cap_iops,
+			       DPU_A_PAD)) ||
+	    (cap_bps &&
+	     nla_put_u64_64bit(msg, DPU_A_DEV_IO_CAPACITY_BPS, cap_bps,
+			       DPU_A_PAD)))
+		return -EMSGSIZE;
+	if (!dpu_qos_io_load_get(ddev, &iops, &bps, &sat))
+		return 0;
+	if (nla_put_u64_64bit(msg, DPU_A_DEV_IO_LOAD_IOPS, iops, DPU_A_PAD) ||
+	    nla_put_u64_64bit(msg, DPU_A_DEV_IO_LOAD_BPS, bps, DPU_A_PAD) ||
+	    nla_put_u8(msg, DPU_A_DEV_IO_SATURATED, sat))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int dpu_nl_dev_fill(struct sk_buff *msg, struct dpu_dev *ddev,
 			   u32 portid, u32 seq, int flags)
 {
@@ -259,7 +283,7 @@ static int dpu_nl_dev_fill(struct sk_buff *msg, struct dpu_dev *ddev,
 		goto nla_put_failure;
 	if (parent && nla_put_string(msg, DPU_A_DEV_PARENT, dev_name(parent)))
 		goto nla_put_failure;
-	if (dpu_nl_caps_fill(msg, ddev))
+	if (dpu_nl_caps_fill(msg, ddev) || dpu_nl_io_fill(msg, ddev))
 		goto nla_put_failure;
 
 	genlmsg_end(msg, hdr);

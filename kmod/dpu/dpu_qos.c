@@ -12,12 +12,17 @@
  * goes out on the qos multicast group at once. The probe and the sampler
  * run only while something is classified and the policy is enabled.
  *
- * BE tenants: while online tenants' I/O is held back by their limits
- * (io_watch), the decision caps BE tenants (io_apply, dpu_tenant.c).
+ * BE tenants: while online tenants' I/O is held back by their limits, or a
+ * DPU they use is saturated (its block I/O at 95% of the capacity the
+ * backend reports; io_watch measures it over 100 ms), the decision caps BE
+ * tenants (io_apply, dpu_tenant.c).
  */
+#include <linux/blkdev.h>
 #include <linux/cgroup.h>
+#include <linux/math64.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/part_stat.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
@@ -237,6 +242,7 @@ static enum hrtimer_restart dpu_qos_tick(struct hrtimer *t)
 	avail = (u64)si_mem_available() << PAGE_SHIFT;
 	s.mem_used = s.mem_total > avail ? s.mem_total - avail : 0;
 	s.io_online_held = READ_ONCE(dpu_qos.io_held);
+	s.io_saturated = READ_ONCE(dpu_qos.io_saturated);
 
 	gen = atomic_read(&dpu_qos.gen);
 	spin_lock(&dpu_qos.eng_lock);
@@ -631,38 +637,172 @@ void dpu_qos_tenant_classified(int delta)
 	mutex_unlock(&dpu_qos.lock);
 }
 
+static bool dpu_qos_online(u8 cls)
+{
+	return cls == DPU_QOS_CLASS_HLS || cls == DPU_QOS_CLASS_LS;
+}
+
+/* what the I/O watch gathers over all DPUs */
+struct dpu_qos_io_look {
+	u64 now;
+	u64 throttled;		/* online tenants' throttle counts */
+	bool contended;		/* a saturated DPU online tenants use */
+	bool cap_on;		/* BE is capped now */
+};
+
+static u64 dpu_qos_per_sec(u64 delta, u64 ns)
+{
+	return ns ? mul_u64_u64_div_u64(delta, NSEC_PER_SEC, ns) : 0;
+}
+
+/*
+ * dpu_qos_fn_io() - block I/O a disk function carried so far
+ * @fn: the function; the caller holds @fn->ddev->lock
+ * @ios: I/Os (reads and writes)
+ * @bytes: their bytes
+ *
+ * A disk the backend does not own (PCI) is counted by the block layer; a
+ * disk whose data path is here by the function's rate group, which counts
+ * every request it passes.
+ */
+static void dpu_qos_fn_io(struct dpu_fn *fn, u64 *ios, u64 *bytes)
+{
+	struct dpu_rate_stats st;
+
+	lockdep_assert_held(&fn->ddev->lock);
+	if (fn->blk_dev) {
+		struct block_device *part0 = dev_to_disk(fn->blk_dev)->part0;
+
+		*ios = part_stat_read(part0, ios[STAT_READ]) +
+		       part_stat_read(part0, ios[STAT_WRITE]);
+		*bytes = (part_stat_read(part0, sectors[STAT_READ]) +
+			  part_stat_read(part0, sectors[STAT_WRITE])) <<
+			 SECTOR_SHIFT;
+		return;
+	}
+	dpu_rate_group_stats(&fn->rate, &st);
+	*ios = st.count[DPU_RATE_BLK];
+	*bytes = st.bytes[DPU_RATE_BLK];
+}
+
+/* @ddev's load over the last samples; its lock held */
+static void dpu_qos_io_load(struct dpu_dev *ddev, struct dpu_qos_io_look *lk)
+{
+	struct dpu_io_load *l = &ddev->io_load;
+	u64 ios = 0, bytes = 0, online = 0, fi, fb, dt;
+	unsigned int cur = l->pos, old;
+	struct dpu_fn *fn;
+	unsigned long i;
+
+	/* the watch paused (no tenant had a class): start afresh */
+	if (l->n && lk->now - l->t[(cur + DPU_IO_LOAD_SAMPLES - 1) %
+				   DPU_IO_LOAD_SAMPLES] >
+		    5 * DPU_QOS_IO_WATCH_MS * NSEC_PER_MSEC) {
+		l->n = 0;
+		l->contended = false;
+	}
+
+	xa_for_each(&ddev->fns, i, fn) {
+		if (fn->type != DPU_FN_TYPE_BLK)
+			continue;
+		dpu_qos_fn_io(fn, &fi, &fb);
+		ios += fi;
+		bytes += fb;
+		if (fn->tn && dpu_qos_online(dpu_tenant_qos_effective(fn->tn)))
+			online += fi;
+	}
+	l->t[cur] = lk->now;
+	l->ios[cur] = ios;
+	l->bytes[cur] = bytes;
+	l->online[cur] = online;
+	l->pos = (cur + 1) % DPU_IO_LOAD_SAMPLES;
+	if (l->n < DPU_IO_LOAD_SAMPLES)
+		l->n++;
+	if (l->n < 2)
+		return;
+	old = (cur + DPU_IO_LOAD_SAMPLES + 1 - l->n) % DPU_IO_LOAD_SAMPLES;
+	dt = lk->now - l->t[old];
+	/* functions that went take their counts along: never negative */
+	WRITE_ONCE(l->iops, dpu_qos_per_sec(ios > l->ios[old] ?
+					    ios - l->ios[old] : 0, dt));
+	WRITE_ONCE(l->bps, dpu_qos_per_sec(bytes > l->bytes[old] ?
+					   bytes - l->bytes[old] : 0, dt));
+	WRITE_ONCE(l->saturated,
+		   dpu_qos_io_saturated(l->iops, l->bps,
+					READ_ONCE(ddev->io_capacity[0]),
+					READ_ONCE(ddev->io_capacity[1])));
+	l->contended = dpu_qos_io_contended(l->saturated,
+					    online > l->online[old],
+					    l->contended, lk->cap_on);
+	WRITE_ONCE(l->stamp, lk->now);
+	lk->contended |= l->contended;
+}
+
 static int dpu_qos_io_dev(struct dpu_dev *ddev, void *arg)
 {
+	struct dpu_qos_io_look *lk = arg;
 	struct dpu_tenant *tn;
 	unsigned long id;
-	u64 *sum = arg;
-	u8 cls;
 
 	mutex_lock(&ddev->lock);
-	xa_for_each(&ddev->tenants, id, tn) {
-		cls = dpu_tenant_qos_effective(tn);
-		if (cls == DPU_QOS_CLASS_HLS || cls == DPU_QOS_CLASS_LS)
-			*sum += atomic64_read(&tn->rate.throttled);
-	}
+	xa_for_each(&ddev->tenants, id, tn)
+		if (dpu_qos_online(dpu_tenant_qos_effective(tn)))
+			lk->throttled += atomic64_read(&tn->rate.throttled);
+	dpu_qos_io_load(ddev, lk);
 	mutex_unlock(&ddev->lock);
 	return 0;
 }
 
-/* Were online tenants held back since the last look? */
+/*
+ * Were online tenants held back since the last look, or is a DPU they use
+ * saturated?
+ */
 static void dpu_qos_io_watch(struct work_struct *work)
 {
+	struct dpu_qos_io_look lk = {
+		.now = ktime_get_ns(),
+		.cap_on = READ_ONCE(dpu_qos.cap_on),
+	};
 	unsigned long index = 0;
-	u64 sum = 0;
+	bool held;
 
-	dpu_dev_for_each(&index, dpu_qos_io_dev, &sum);
-	WRITE_ONCE(dpu_qos.io_held, dpu_qos.io_primed && sum > dpu_qos.io_throttled);
-	dpu_qos.io_throttled = sum;
+	dpu_dev_for_each(&index, dpu_qos_io_dev, &lk);
+	held = dpu_qos.io_primed && lk.throttled > dpu_qos.io_throttled;
+	WRITE_ONCE(dpu_qos.io_held, held);
+	WRITE_ONCE(dpu_qos.io_saturated, lk.contended);
+	dpu_qos.io_throttled = lk.throttled;
 	dpu_qos.io_primed = true;
-	if (atomic_read(&dpu_qos.ntenants) && !READ_ONCE(dpu_qos_exiting))
+	if (atomic_read(&dpu_qos.ntenants) && !READ_ONCE(dpu_qos_exiting)) {
 		queue_delayed_work(system_wq, &dpu_qos.io_watch,
 				   msecs_to_jiffies(DPU_QOS_IO_WATCH_MS));
-	else
+	} else {
 		WRITE_ONCE(dpu_qos.io_held, false);
+		WRITE_ONCE(dpu_qos.io_saturated, false);
+	}
+}
+
+/**
+ * dpu_qos_io_load_get() - @ddev's block I/O as last measured
+ * @ddev: the DPU
+ * @iops: I/Os per second
+ * @bps: bytes per second
+ * @saturated: at 95% or more of a capacity
+ *
+ * Return: false if the I/O watch did not measure it lately (it runs while
+ * a tenant has a QoS class).
+ */
+bool dpu_qos_io_load_get(struct dpu_dev *ddev, u64 *iops, u64 *bps,
+			 bool *saturated)
+{
+	u64 stamp = READ_ONCE(ddev->io_load.stamp);
+
+	if (!stamp ||
+	    ktime_get_ns() - stamp > 5 * DPU_QOS_IO_WATCH_MS * NSEC_PER_MSEC)
+		return false;
+	*iops = READ_ONCE(ddev->io_load.iops);
+	*bps = READ_ONCE(ddev->io_load.bps);
+	*saturated = READ_ONCE(ddev->io_load.saturated);
+	return true;
 }
 
 static int dpu_qos_grab_dev(struct dpu_dev *ddev, void *arg)

@@ -83,6 +83,7 @@ struct dpu_qos_cg {
  * @primed: the sampler has a first snapshot
  * @last_ns: when it last ran
  * @io_held: online tenants' I/O was held back lately (io_watch)
+ * @io_saturated: a DPU online tenants use is saturated
  * @io_throttled: their throttle count at the last watch
  * @io_primed: @io_throttled is valid
  * @io_watch: watches online tenants while tenants have classes
@@ -107,6 +108,7 @@ struct dpu_qos_state {
 	bool primed;
 	u64 last_ns;
 	bool io_held;
+	bool io_saturated;
 	u64 io_throttled;
 	bool io_primed;
 	struct delayed_work io_watch;
@@ -127,6 +129,8 @@ int dpu_qos_class_set(const char *path, u8 class, u32 prio, bool has_prio,
 int dpu_qos_class_del(const char *path, u64 id, struct netlink_ext_ack *extack);
 struct dpu_qos_cg *dpu_qos_cg_find(const char *path, u64 id);
 u64 dpu_qos_cg_mem(const struct dpu_qos_cg *c);
+bool dpu_qos_io_load_get(struct dpu_dev *ddev, u64 *iops, u64 *bps,
+			 bool *saturated);
 int dpu_qos_policy_set(const struct dpu_qos_policy *pol,
 		       struct netlink_ext_ack *extack);
 void dpu_qos_snapshot(struct dpu_qos_policy *pol, struct dpu_qos_sample *s,

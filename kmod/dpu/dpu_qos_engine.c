@@ -276,6 +276,41 @@ static void step_mem(struct dpu_qos_engine *e, const struct dpu_qos_sample *s,
 	*changed |= DPU_QOS_CHANGE_EVICT;
 }
 
+/**
+ * dpu_qos_io_saturated() - is a DPU's block I/O at its capacity
+ * @iops: its load, I/Os per second
+ * @bps: bytes per second
+ * @cap_iops: the I/Os per second it can carry, 0: unknown
+ * @cap_bps: the bytes per second, 0: unknown
+ *
+ * Return: true at 95% or more of a known capacity.
+ */
+bool dpu_qos_io_saturated(u64 iops, u64 bps, u64 cap_iops, u64 cap_bps)
+{
+	/* 95%, without overflow whatever the DPU reports */
+	return (cap_iops && iops >= cap_iops - div_u64(cap_iops, 20)) ||
+	       (cap_bps && bps >= cap_bps - div_u64(cap_bps, 20));
+}
+
+/**
+ * dpu_qos_io_contended() - do online tenants compete with BE on a DPU
+ * @saturated: it is saturated now
+ * @online_active: its online tenants did I/O lately
+ * @was: it was contended at the last look
+ * @capped: BE tenants are capped now
+ *
+ * Capping BE may bring the load under the capacity: a DPU that was
+ * contended stays so while BE is capped and its online tenants keep doing
+ * I/O; it is free again once they stop.
+ *
+ * Return: true if BE tenants should be capped for it.
+ */
+bool dpu_qos_io_contended(bool saturated, bool online_active, bool was,
+			  bool capped)
+{
+	return online_active && (saturated || (was && capped));
+}
+
 static void step_io(struct dpu_qos_engine *e, const struct dpu_qos_sample *s,
 		    u32 *changed)
 {
@@ -289,7 +324,7 @@ static void step_io(struct dpu_qos_engine *e, const struct dpu_qos_sample *s,
 		}
 		return;
 	}
-	if (s->io_online_held) {
+	if (s->io_online_held || s->io_saturated) {
 		e->io_last_held = s->now_ns;
 		if (!d->io_cap) {
 			d->io_cap = true;

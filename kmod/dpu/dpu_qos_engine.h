@@ -79,6 +79,8 @@ const char *dpu_qos_policy_check(const struct dpu_qos_policy *p);
  * @mem_total: bytes of memory
  * @mem_used: bytes in use (total less available)
  * @io_online_held: online tenants' I/O was held back by their limits
+ * @io_saturated: a DPU online tenants do I/O on is saturated, see
+ *	dpu_qos_io_contended()
  */
 struct dpu_qos_sample {
 	u64 now_ns;
@@ -88,6 +90,7 @@ struct dpu_qos_sample {
 	u64 mem_total;
 	u64 mem_used;
 	bool io_online_held;
+	bool io_saturated;
 };
 
 /**
@@ -175,6 +178,9 @@ void dpu_qos_engine_set_policy(struct dpu_qos_engine *e,
 			       const struct dpu_qos_policy *pol);
 u32 dpu_qos_step(struct dpu_qos_engine *e, const struct dpu_qos_sample *s,
 		 struct dpu_qos_cand *cands, u32 ncands);
+bool dpu_qos_io_saturated(u64 iops, u64 bps, u64 cap_iops, u64 cap_bps);
+bool dpu_qos_io_contended(bool saturated, bool online_active, bool was,
+			  bool capped);
 u32 dpu_qos_cpu_target(const struct dpu_qos_policy *p,
 		       const struct dpu_qos_sample *s, u32 *online,
 		       u32 *system);

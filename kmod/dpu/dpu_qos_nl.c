@@ -116,7 +116,8 @@ static int dpu_nl_qos_usage_fill(struct sk_buff *msg,
 			      DPU_A_QOS_USE_PAD) ||
 	    nla_put_u64_64bit(msg, DPU_A_QOS_USE_MEM_BE, mem_be,
 			      DPU_A_QOS_USE_PAD) ||
-	    nla_put_u8(msg, DPU_A_QOS_USE_IO_ONLINE_HELD, s->io_online_held))
+	    nla_put_u8(msg, DPU_A_QOS_USE_IO_ONLINE_HELD, s->io_online_held) ||
+	    nla_put_u8(msg, DPU_A_QOS_USE_IO_SATURATED, s->io_saturated))
 		return -EMSGSIZE;
 #ifdef CONFIG_VM_EVENT_COUNTERS
 	if (stalls) {

@@ -146,6 +146,12 @@ static void dpu_pci_caps(struct dpu_pci *dp, struct dpu_dev *ddev)
 		ddev->caps.max_queues = min(readl(&h->max_queues), 65535U);
 		ddev->caps.max_mtu = min(readl(&h->max_mtu), 65535U);
 	}
+	/* 1.2: the block I/O the DPU can carry (QoS judges saturation) */
+	if (readl(&h->header_size) >=
+	    offsetofend(struct dpu_pci_header, io_capacity_bps)) {
+		ddev->io_capacity[0] = readq(&h->io_capacity_iops);
+		ddev->io_capacity[1] = readq(&h->io_capacity_bps);
+	}
 }
 
 static void dpu_pci_event_work(struct work_struct *work)

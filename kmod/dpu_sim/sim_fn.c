@@ -10,6 +10,10 @@
  *                        attach timeout fails them)
  *   .../surprise_remove  write a function index: the "hardware" loses it
  *   .../functions        what the "hardware" was asked to attach
+ *   .../io_capacity_iops, io_capacity_bps
+ *                        the block I/O the DPU reports it can carry (0:
+ *                        unknown); it reports the rating, it does not slow
+ *                        down to it
  */
 #include <linux/debugfs.h>
 #include <linux/module.h>
@@ -238,6 +242,11 @@ void dpu_sim_dev_debugfs_add(struct dpu_sim_dev *sdev)
 	debugfs_create_file("functions", 0400, d, sdev, &functions_fops);
 	/* narrow what the "hardware" enforces, to test refusals */
 	debugfs_create_ulong("limit_kinds", 0600, d, &sdev->ddev->limit_kinds);
+	/* the capacity QoS judges saturation against */
+	debugfs_create_u64("io_capacity_iops", 0600, d,
+			   &sdev->ddev->io_capacity[0]);
+	debugfs_create_u64("io_capacity_bps", 0600, d,
+			   &sdev->ddev->io_capacity[1]);
 }
 
 void dpu_sim_dev_debugfs_del(struct dpu_sim_dev *sdev)

@@ -300,6 +300,54 @@ static void qos_io_cap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 }
 
+static void qos_io_saturation(struct kunit *test)
+{
+	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct dpu_qos_sample s;
+	u64 now = 10 * MS;
+
+	/* 95% of a known capacity, of either kind */
+	KUNIT_EXPECT_FALSE(test, dpu_qos_io_saturated(949, 0, 1000, 0));
+	KUNIT_EXPECT_TRUE(test, dpu_qos_io_saturated(950, 0, 1000, 0));
+	KUNIT_EXPECT_TRUE(test, dpu_qos_io_saturated(10, 95 << 20, 1000,
+						     100 << 20));
+	KUNIT_EXPECT_FALSE(test, dpu_qos_io_saturated(10, (95 << 20) - 1, 1000,
+						      100 << 20));
+	/* unknown capacity: never saturated */
+	KUNIT_EXPECT_FALSE(test, dpu_qos_io_saturated(U64_MAX, U64_MAX, 0, 0));
+	/* no overflow at the extremes */
+	KUNIT_EXPECT_FALSE(test, dpu_qos_io_saturated(U64_MAX / 2, 0,
+						      U64_MAX, 0));
+	KUNIT_EXPECT_TRUE(test, dpu_qos_io_saturated(U64_MAX, 0, U64_MAX, 0));
+	KUNIT_EXPECT_FALSE(test, dpu_qos_io_saturated(0, 0, 1, 0));
+	KUNIT_EXPECT_TRUE(test, dpu_qos_io_saturated(1, 0, 1, 0));
+
+	/* contended: online I/O on a saturated DPU, held while BE is capped */
+	KUNIT_EXPECT_TRUE(test, dpu_qos_io_contended(true, true, false, false));
+	KUNIT_EXPECT_FALSE(test, dpu_qos_io_contended(true, false, true, true));
+	KUNIT_EXPECT_FALSE(test, dpu_qos_io_contended(false, true, false, true));
+	KUNIT_EXPECT_TRUE(test, dpu_qos_io_contended(false, true, true, true));
+	KUNIT_EXPECT_FALSE(test, dpu_qos_io_contended(false, true, true, false));
+
+	/* the engine caps BE while a DPU is contended, releases after */
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	engine(e);
+	s = cpu_sample(now, 2, 0, 0, 0);
+	dpu_qos_step(e, &s, NULL, 0);
+	s.io_saturated = true;
+	s.now_ns = now += 10 * MS;
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
+			(u32)DPU_QOS_CHANGE_IO);
+	KUNIT_EXPECT_TRUE(test, e->d.io_cap);
+	s.io_saturated = false;
+	s.now_ns = now += 499 * MS;
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
+	s.now_ns = now += 1 * MS;
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
+			(u32)DPU_QOS_CHANGE_IO);
+	KUNIT_EXPECT_FALSE(test, e->d.io_cap);
+}
+
 static void qos_bad_samples(struct kunit *test)
 {
 	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
@@ -429,6 +477,7 @@ static struct kunit_case dpu_qos_cases[] = {
 	KUNIT_CASE(qos_eviction_order),
 	KUNIT_CASE(qos_cooldown),
 	KUNIT_CASE(qos_io_cap),
+	KUNIT_CASE(qos_io_saturation),
 	KUNIT_CASE(qos_bad_samples),
 	KUNIT_CASE(qos_policy_check),
 	KUNIT_CASE(qos_set_policy),

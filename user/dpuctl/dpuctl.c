@@ -139,6 +139,32 @@ static int dev_print(const struct dpu_dev_info *d, void *arg)
 		else
 			out_text(&out, "\n    no limits enforced");
 	}
+	if (d->io_capacity_iops || d->io_capacity_bps || d->has_io_load) {
+		char buf[32];
+
+		out_text(&out, "\n    io");
+		if (d->io_capacity_iops) {
+			dpu_format_rate(d->io_capacity_iops, buf, sizeof(buf));
+			out_u64(&out, "io_capacity_iops", NULL, d->io_capacity_iops);
+			out_str(&out, NULL, " capacity iops %s", buf);
+		}
+		if (d->io_capacity_bps) {
+			dpu_format_rate(d->io_capacity_bps, buf, sizeof(buf));
+			out_u64(&out, "io_capacity_bps", NULL, d->io_capacity_bps);
+			out_str(&out, NULL, " bps %s", buf);
+		}
+		if (d->has_io_load) {
+			dpu_format_rate(d->io_load_iops, buf, sizeof(buf));
+			out_u64(&out, "io_load_iops", NULL, d->io_load_iops);
+			out_str(&out, NULL, " load iops %s", buf);
+			dpu_format_rate(d->io_load_bps, buf, sizeof(buf));
+			out_u64(&out, "io_load_bps", NULL, d->io_load_bps);
+			out_str(&out, NULL, " bps %s", buf);
+			out_bool(&out, "io_saturated", NULL, d->io_saturated);
+			if (d->io_saturated)
+				out_text(&out, " saturated");
+		}
+	}
 	out_text(&out, "\n");
 	out_obj_close(&out);
 	return 0;

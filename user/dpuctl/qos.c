@@ -105,6 +105,12 @@ static void print_usage(const struct dpu_qos_info *q)
 	out_bool(&out, "io_online_held", NULL, u[DPU_A_QOS_USE_IO_ONLINE_HELD]);
 	out_text(&out, u[DPU_A_QOS_USE_IO_ONLINE_HELD] ?
 		 " io-online-held yes" : " io-online-held no");
+	if (q->has_use & (1u << DPU_A_QOS_USE_IO_SATURATED)) {
+		out_bool(&out, "io_saturated", NULL,
+			 u[DPU_A_QOS_USE_IO_SATURATED]);
+		out_text(&out, u[DPU_A_QOS_USE_IO_SATURATED] ?
+			 " io-saturated yes" : " io-saturated no");
+	}
 	out_text(&out, "\n");
 	out_obj_close(&out);
 }

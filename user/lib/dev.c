@@ -83,6 +83,31 @@ int dpu_dev_parse(const struct nlmsghdr *nlh, struct dpu_dev_info *out)
 				return -EBADMSG;
 			out->burst_ms_max = mnl_attr_get_u32(attr);
 			break;
+		case DPU_A_DEV_IO_CAPACITY_IOPS:
+		case DPU_A_DEV_IO_CAPACITY_BPS:
+		case DPU_A_DEV_IO_LOAD_IOPS:
+		case DPU_A_DEV_IO_LOAD_BPS: {
+			uint64_t v;
+
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+				return -EBADMSG;
+			v = mnl_attr_get_u64(attr);
+			if (mnl_attr_get_type(attr) == DPU_A_DEV_IO_CAPACITY_IOPS)
+				out->io_capacity_iops = v;
+			else if (mnl_attr_get_type(attr) == DPU_A_DEV_IO_CAPACITY_BPS)
+				out->io_capacity_bps = v;
+			else if (mnl_attr_get_type(attr) == DPU_A_DEV_IO_LOAD_IOPS)
+				out->io_load_iops = v;
+			else
+				out->io_load_bps = v;
+			break;
+		}
+		case DPU_A_DEV_IO_SATURATED:
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+				return -EBADMSG;
+			out->io_saturated = mnl_attr_get_u8(attr);
+			out->has_io_load = true;
+			break;
 		case DPU_A_DEV_LIMIT_MAX: {
 			uint64_t unused[DPU_LIMIT_KINDS] = { 0 };
 

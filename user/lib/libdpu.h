@@ -66,6 +66,13 @@ struct dpu_dev_info {
 	uint32_t burst_ms_max;		/* 0: any */
 	uint32_t max_queues;		/* 0: cannot be set */
 	uint32_t max_mtu;		/* 0: cannot be set */
+	/* block I/O (family version 5) */
+	uint64_t io_capacity_iops;	/* what the DPU can carry, 0: unknown */
+	uint64_t io_capacity_bps;
+	bool has_io_load;		/* measured: a tenant has a QoS class */
+	uint64_t io_load_iops;		/* over the last 100 ms */
+	uint64_t io_load_bps;
+	bool io_saturated;		/* at 95% of a capacity or more */
 };
 
 int dpu_dev_parse(const struct nlmsghdr *nlh, struct dpu_dev_info *out);

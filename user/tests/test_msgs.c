@@ -151,6 +151,32 @@ static void dev_parse(void **state)
 	assert_string_equal(d.bus, "dpu_sim");
 	assert_string_equal(d.parent, "dpu_sim9");
 	assert_int_equal(d.numa_node, 1);
+	/* no capacity, no load: none reported */
+	assert_int_equal(d.io_capacity_iops, 0);
+	assert_false(d.has_io_load);
+
+	/* block I/O capacity and load (version 5) */
+	nlh = genl_msg(DPU_CMD_DEV_GET);
+	mnl_attr_put_u32(nlh, DPU_A_DEV_INDEX, 3);
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, "dpu3");
+	mnl_attr_put_u64(nlh, DPU_A_DEV_IO_CAPACITY_IOPS, 20000);
+	mnl_attr_put_u64(nlh, DPU_A_DEV_IO_CAPACITY_BPS, 400ull << 20);
+	mnl_attr_put_u64(nlh, DPU_A_DEV_IO_LOAD_IOPS, 19500);
+	mnl_attr_put_u64(nlh, DPU_A_DEV_IO_LOAD_BPS, 80ull << 20);
+	mnl_attr_put_u8(nlh, DPU_A_DEV_IO_SATURATED, 1);
+	assert_int_equal(dpu_dev_parse(nlh, &d), 0);
+	assert_int_equal(d.io_capacity_iops, 20000);
+	assert_int_equal(d.io_capacity_bps, 400ull << 20);
+	assert_int_equal(d.io_load_iops, 19500);
+	assert_int_equal(d.io_load_bps, 80ull << 20);
+	assert_true(d.has_io_load);
+	assert_true(d.io_saturated);
+	/* a load that is not a u64 */
+	nlh = genl_msg(DPU_CMD_DEV_GET);
+	mnl_attr_put_u32(nlh, DPU_A_DEV_INDEX, 3);
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, "dpu3");
+	mnl_attr_put_u32(nlh, DPU_A_DEV_IO_LOAD_IOPS, 1);
+	assert_int_equal(dpu_dev_parse(nlh, &d), -EBADMSG);
 
 	nlh = genl_msg(DPU_CMD_DEV_GET);
 	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, "dpu3");

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define DPU_GENL_NAME		"dpu"
-#define DPU_GENL_VERSION	4
+#define DPU_GENL_VERSION	5
 
 /* Length limits, including the terminating NUL. */
 #define DPU_NAME_LEN		16	/* "dpu4294967295" fits */
@@ -232,6 +232,16 @@ enum dpu_cmd {
  *	follow it unless a descendant has a class of its own
  * @DPU_A_TENANT_QOS_CAPPED: u8, 1 while a BE tenant's I/O is capped by a
  *	QoS decision (output only); its own limits are reported unchanged
+ * @DPU_A_DEV_IO_CAPACITY_IOPS: u64, block I/O the DPU can carry, I/Os
+ *	per second, as it reports it; absent: unknown (output only;
+ *	version 5)
+ * @DPU_A_DEV_IO_CAPACITY_BPS: u64, the same in bytes per second
+ * @DPU_A_DEV_IO_LOAD_IOPS: u64, block I/O of all its functions over the
+ *	last 100 ms, per second; present while the QoS I/O watch runs (a
+ *	tenant has a QoS class) (output only)
+ * @DPU_A_DEV_IO_LOAD_BPS: u64, the same in bytes per second
+ * @DPU_A_DEV_IO_SATURATED: u8, 1 while the load is at 95% or more of a
+ *	capacity (output only, with the load)
  */
 enum dpu_attr {
 	DPU_A_UNSPEC,
@@ -288,6 +298,11 @@ enum dpu_attr {
 	DPU_A_QOS_EVICTED,
 	DPU_A_TENANT_QOS_CLASS,
 	DPU_A_TENANT_QOS_CAPPED,
+	DPU_A_DEV_IO_CAPACITY_IOPS,
+	DPU_A_DEV_IO_CAPACITY_BPS,
+	DPU_A_DEV_IO_LOAD_IOPS,
+	DPU_A_DEV_IO_LOAD_BPS,
+	DPU_A_DEV_IO_SATURATED,
 
 	__DPU_A_MAX,
 	DPU_A_MAX = __DPU_A_MAX - 1
@@ -448,6 +463,8 @@ enum dpu_qos_policy_attr {
  * @DPU_A_QOS_USE_IO_ONLINE_HELD: u8, online tenants' I/O held back
  * @DPU_A_QOS_USE_ALLOCSTALL: u64, direct reclaim stalls since boot
  *	(memory pressure)
+ * @DPU_A_QOS_USE_IO_SATURATED: u8, a DPU whose online tenants do I/O is
+ *	saturated (%DPU_A_DEV_IO_SATURATED; version 5)
  */
 enum dpu_qos_usage_attr {
 	DPU_A_QOS_USE_UNSPEC,
@@ -463,6 +480,7 @@ enum dpu_qos_usage_attr {
 	DPU_A_QOS_USE_MEM_BE,
 	DPU_A_QOS_USE_IO_ONLINE_HELD,
 	DPU_A_QOS_USE_ALLOCSTALL,
+	DPU_A_QOS_USE_IO_SATURATED,
 
 	__DPU_A_QOS_USE_MAX,
 	DPU_A_QOS_USE_MAX = __DPU_A_QOS_USE_MAX - 1

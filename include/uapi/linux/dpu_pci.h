@@ -22,7 +22,7 @@
 
 #define DPU_PCI_MAGIC		0x50555044	/* "DPUP" */
 #define DPU_PCI_MAJOR		1
-#define DPU_PCI_MINOR		1
+#define DPU_PCI_MINOR		2
 
 /* the DPU firmware's peer id for the Doorbell register */
 #define DPU_PCI_FW_PEER		0
@@ -95,6 +95,9 @@ struct dpu_pci_limit {
  * @rate_max: per &enum dpu_pci_limit_kind, the highest rate it enforces
  * @max_queues: (1.1) the most queues a function may get, 0: not settable
  * @max_mtu: (1.1) the highest MTU of a NIC function, 0: not settable
+ * @io_capacity_iops: (1.2) block I/O the DPU can carry over all its
+ *	functions, I/Os per second, 0: unknown
+ * @io_capacity_bps: (1.2) the same in bytes per second
  */
 struct dpu_pci_header {
 	__le32 magic;
@@ -119,6 +122,8 @@ struct dpu_pci_header {
 	__le64 rate_max[DPU_PCI_LIM_NR];
 	__le32 max_queues;
 	__le32 max_mtu;
+	__le64 io_capacity_iops;
+	__le64 io_capacity_bps;
 };
 
 /* command opcodes */

@@ -49,6 +49,8 @@ struct emu_cfg {
 	unsigned int max_fns;
 	unsigned int restart_ms;
 	size_t shm_size;
+	unsigned long long io_iops;	/* the rated capacity it reports */
+	unsigned long long io_bps;
 };
 
 struct emu {

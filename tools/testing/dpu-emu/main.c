@@ -193,6 +193,8 @@ static void layout(struct emu *e)
 	h->burst_ms_max = 60000;
 	h->max_queues = 8;
 	h->max_mtu = 9000;
+	h->io_capacity_iops = e->cfg.io_iops;
+	h->io_capacity_bps = e->cfg.io_bps;
 	for (k = 0; k < DPU_PCI_LIM_NR; k++)
 		h->rate_max[k] = (h->limit_kinds & (1u << k)) ?
 				 (k == DPU_PCI_LIM_BLK_IOPS ||
@@ -518,6 +520,7 @@ static void usage(FILE *f)
 "                     [--slot-base N] [--max-fns N] [--port-prefix P]\n"
 "                     [--data-dir DIR] [--id N] [--restart-ms MS]\n"
 "                     [--shm-size BYTES] [--log FILE]\n"
+"                     [--io-capacity IOPS:BYTES_PER_S]\n"
 "       dpu-emu ctl [--port PATH] COMMAND [ARG]\n");
 }
 
@@ -536,6 +539,7 @@ int main(int argc, char **argv)
 		{ "restart-ms", required_argument, NULL, 'r' },
 		{ "shm-size", required_argument, NULL, 'S' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "io-capacity", required_argument, NULL, 'C' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -545,6 +549,8 @@ int main(int argc, char **argv)
 			.slots = 8, .slot_base = 1, .max_fns = 256,
 			.port_prefix = "dpup", .data_dir = "/dev/shm",
 			.restart_ms = 500, .shm_size = 1 << 20,
+			/* QEMU's virtio-blk in a TCG guest, roughly */
+			.io_iops = 20000, .io_bps = 400ull << 20,
 			.hub = "0",
 		},
 	};
@@ -573,6 +579,11 @@ int main(int argc, char **argv)
 		case 'r': e.cfg.restart_ms = strtol(optarg, NULL, 0); break;
 		case 'S': e.cfg.shm_size = strtoull(optarg, NULL, 0); break;
 		case 'l': e.cfg.log_path = optarg; break;
+		case 'C':
+			if (sscanf(optarg, "%llu:%llu", &e.cfg.io_iops,
+				   &e.cfg.io_bps) != 2)
+				die("--io-capacity takes IOPS:BYTES_PER_S");
+			break;
 		case 'p': port = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -29,6 +29,8 @@ check "it enforces disk IOPS up to 1000000" test "$(jq -r '.[0].limit_max.iops' 
 check "and no NIC limits (a later issue)" test "$(jq -r '.[0].limit_max["tx-bps"] // "none"' <<<"$j")" = none
 check "it chains 4 tenant levels" test "$(jq -r '.[0].tenant_depth' <<<"$j")" = 4
 check "it sets up to 8 queues and MTUs up to 9000" test "$(jq -r '.[0] | "\(.max_queues) \(.max_mtu)"' <<<"$j")" = "8 9000"
+check "it carries 20000 IOPS and 400 MiB/s of block I/O (interface 1.2)" \
+	test "$(jq -r '.[0] | "\(.io_capacity_iops) \(.io_capacity_bps)"' <<<"$j")" = "20000 419430400"
 
 # ------------------------------------------------------------ events
 "$DPUCTL" -j monitor >"$tmp/events" 2>&1 &
@@ -76,6 +78,16 @@ dd if=/dev/urandom of="$tmp/pat" bs=1M count=4 status=none
 dd if="$tmp/pat" of="/dev/$blk" bs=1M seek=100 oflag=direct status=none
 cmp <(dd if="/dev/$blk" bs=1M skip=100 count=4 iflag=direct status=none) "$tmp/pat"
 check "4 MiB at 100 MiB read back identical" test $? = 0
+
+# QoS measures a PCIe DPU's load from its disks' block-layer counters
+check "tenant acme gets QoS class be" quiet "$DPUCTL" tenant set "$dev/acme" qos be
+fio --allow_file_create=0 --name=load --filename="/dev/$blk" --rw=randread --bs=4k \
+	--ioengine=io_uring --iodepth=8 --direct=1 --time_based --runtime=4 >/dev/null 2>&1 &
+lf=$!
+load_seen() { "$DPUCTL" -j dev show "$dev" | jq -e '.[0].io_load_iops > 100' >/dev/null; }
+check "  fio on the virtio disk: the DPU's load is measured (within 3 s)" wait_until 3 load_seen
+wait $lf
+check "  class cleared" quiet "$DPUCTL" tenant set "$dev/acme" qos none
 
 # unbound: the virtio driver lets go of the PCI function, and comes back
 echo "$pci" > /sys/bus/pci/drivers/virtio-pci/unbind
