@@ -7,7 +7,8 @@
 # provider end to end), dpud (the node daemon in a guest), selftests
 # (kselftests in a guest), pci (the PCI backend against the emulated DPU,
 # and core tests on it), debug (races, the fuzzer and the core
-# selftests on the debug kernel: KASAN, lockdep, KMEMLEAK, UBSAN), e2e
+# selftests on the debug kernel: KASAN, lockdep, KMEMLEAK, UBSAN), install
+# (packages built, linted, installed in a guest with systemd), e2e
 # (make demo in a guest).
 # DPU_CHECK_SUITES="unit selftests" runs a subset.
 set -uo pipefail
@@ -40,7 +41,7 @@ tap_counts() {
 	     END { printf "%d %d %d\n", p, f, s }' "$@"
 }
 
-want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud selftests pci debug e2e} " == *" $1 "* ]]; }
+want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud selftests pci debug install e2e} " == *" $1 "* ]]; }
 
 step() { echo; echo "==== $*"; }
 
@@ -190,6 +191,11 @@ if want debug; then
 			tools/testing/selftests/dpu/run_all.sh $dtests 2>&1 | tee "$logs/debug.log"
 		selftest_count debug "$logs/debug.log" "${PIPESTATUS[0]}" $dtests
 	fi
+fi
+
+if want install; then
+	step "install: make deb (lintian), make rpm, then apt, DKMS, modprobe and systemctl in a guest with systemd"
+	tap_suite install tools/testing/install/install_test.sh
 fi
 
 if want e2e; then

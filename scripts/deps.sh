@@ -21,6 +21,8 @@ PKGS=(
 	# tests in the guest
 	fio iperf3 iproute2 iputils-ping e2fsprogs util-linux jq python3
 	python3-grpcio python3-protobuf prometheus stress-ng rt-tests openssl curl
+	# packaging (make deb, make rpm) and the install test
+	debhelper dh-dkms dkms dpkg-dev devscripts fakeroot lintian rpm
 )
 
 missing=()

@@ -5,6 +5,8 @@
 # Usage: scripts/kernel.sh [--env]
 #   default: fetch if needed, print what was picked (human readable)
 #   --env:   fetch if needed, print shell assignments (KVER=..., KDIR=..., ...)
+#   --header-debs: download the headers' .deb packages (once) and print
+#            their directory
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/dpupool (override with DPU_CACHE).
 # Pin a kernel ABI with DPU_KABI=6.1.0-NN-amd64.
@@ -14,7 +16,7 @@ CACHE=${DPU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dpupool}
 mkdir -p "$CACHE"
 mode=${1:-}
 
-log() { if [ "$mode" = --env ]; then echo "kernel: $*" >&2; else echo "kernel: $*"; fi; }
+log() { if [ -n "$mode" ]; then echo "kernel: $*" >&2; else echo "kernel: $*"; fi; }
 die() { echo "kernel: error: $*" >&2; exit 1; }
 
 command -v apt-cache >/dev/null || die "apt-cache not found (Debian host required)"
@@ -106,6 +108,26 @@ if [ ! -f "$sroot/.done" ]; then
 	rm -rf "$tmp"
 	trap - EXIT
 	touch "$sroot/.done"
+fi
+
+# --header-debs: the headers as packages, for a guest that installs them
+# (DKMS there builds for the guest's own kernel); prints their directory
+if [ "$mode" = --header-debs ]; then
+	ddir=$CACHE/debs-$abi-$ver
+	if [ ! -f "$ddir/.done" ]; then
+		log "fetching the header packages of $abi ($ver)"
+		rm -rf "$ddir"
+		mkdir -p "$ddir"
+		chmod 755 "$ddir"
+		compiler=$(apt-cache depends "linux-headers-$abi=$ver" 2>/dev/null |
+			   sed -n 's/^ *Depends: \(linux-compiler-gcc-[0-9]*-x86\)$/\1/p' | head -n1)
+		(cd "$ddir" && apt-get download -q "linux-headers-$abi=$ver" \
+			"linux-headers-$abinum-common=$ver" "linux-kbuild-6.1=$ver" \
+			${compiler:+"$compiler"} >&2) || die "cannot download the header packages"
+		touch "$ddir/.done"
+	fi
+	echo "$ddir"
+	exit 0
 fi
 
 KDIR=$kroot/usr/src/linux-headers-$abi

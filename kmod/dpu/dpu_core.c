@@ -339,3 +339,4 @@ module_exit(dpu_exit);
 MODULE_DESCRIPTION("dpupool: DPU function pool core");
 MODULE_AUTHOR("dpupool developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(DPUPOOL_VERSION);

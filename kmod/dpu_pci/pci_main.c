@@ -329,3 +329,4 @@ module_pci_driver(dpu_pci_driver);
 MODULE_DESCRIPTION("dpupool: PCI backend for DPUs that hot-plug virtio functions");
 MODULE_AUTHOR("dpupool developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(DPUPOOL_VERSION);

@@ -252,3 +252,4 @@ module_exit(dpu_sim_exit);
 MODULE_DESCRIPTION("dpupool: simulated DPU");
 MODULE_AUTHOR("dpupool developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(DPUPOOL_VERSION);

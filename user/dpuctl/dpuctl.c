@@ -18,7 +18,9 @@
 #include "libdpu.h"
 #include "out.h"
 
-#define DPUCTL_VERSION "0.1.0"
+#ifndef DPUPOOL_VERSION
+#error "DPUPOOL_VERSION comes from ../VERSION (user/Makefile)"
+#endif
 
 struct out out;
 struct dpu_nl *nl;
@@ -896,7 +898,7 @@ int main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("dpuctl %s (netlink family %s v%d)\n",
-			       DPUCTL_VERSION, DPU_GENL_NAME, DPU_GENL_VERSION);
+			       DPUPOOL_VERSION, DPU_GENL_NAME, DPU_GENL_VERSION);
 			return 0;
 		case 'h':
 			usage(stdout);

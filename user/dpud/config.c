@@ -154,7 +154,7 @@ void dpud_config_defaults(struct dpud_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	strcpy(c->listen, "127.0.0.1:9477");
-	strcpy(c->desired_dir, "/etc/dpud/desired.d");
+	strcpy(c->desired_dir, "/etc/dpupool/desired.d");
 	strcpy(c->state_dir, "/var/lib/dpud");
 	strcpy(c->cgroup_root, "kubepods");
 	c->sample_interval_ms = 10000;

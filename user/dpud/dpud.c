@@ -214,7 +214,7 @@ static void usage(FILE *f)
 "tenants as the desired-state directory says, sets NICs up, serves\n"
 "Prometheus metrics on /metrics.\n"
 "\n"
-"  -c, --config FILE   config file (default /etc/dpud/dpud.conf; a missing\n"
+"  -c, --config FILE   config file (default /etc/dpupool/dpud.conf; a missing\n"
 "                      default file means all defaults)\n"
 "      --check         parse the config and desired state, then exit\n"
 "  -h, --help          this text\n"
@@ -222,7 +222,7 @@ static void usage(FILE *f)
 "Config (key = value, '#' comments):\n"
 "  listen = 127.0.0.1:9477          /metrics and /healthz (HTTP); or\n"
 "                                   unix:/run/dpud/metrics.sock\n"
-"  desired_dir = /etc/dpud/desired.d\n"
+"  desired_dir = /etc/dpupool/desired.d\n"
 "  state_dir = /var/lib/dpud        records of the functions dpud created\n"
 "  device = dpu0\n"
 "  cgroup_root = kubepods           under /sys/fs/cgroup, for headroom\n"
@@ -280,7 +280,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int o, ret;
 
-	D.config_path = "/etc/dpud/dpud.conf";
+	D.config_path = "/etc/dpupool/dpud.conf";
 	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':

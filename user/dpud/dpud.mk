@@ -28,7 +28,7 @@ all: $(O)/bin/dpud
 $(O)/dpud/%.o $(O)/san/dpud/%.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(NL_ROUTE_CFLAGS) $(DPUD_AGENT_CFLAGS)
 $(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/tests/dpud_test.o: $(DPUD_HDRS) $(DPUD_GEN_STAMP)
 
-$(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(O)/dpud/genobj/agent_messages.o $(O)/libdpu.a
+$(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(O)/dpud/genobj/agent_messages.o $(LIBDPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(LDLIBS_MNL) -lm
 

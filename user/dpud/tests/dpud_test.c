@@ -53,7 +53,7 @@ static void config_err(const char *text, const char *want)
 	char err[DPUD_ERR_LEN] = "";
 
 	dpud_config_defaults(&c);
-	assert_int_equal(dpud_config_parse("/etc/dpud/dpud.conf", text, &c,
+	assert_int_equal(dpud_config_parse("/etc/dpupool/dpud.conf", text, &c,
 					   err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, want);
 }
@@ -62,56 +62,56 @@ static void config_errors(void **state)
 {
 	(void)state;
 	config_err("listen = 1.2.3.4:1\nbogus = 1\n",
-		   "/etc/dpud/dpud.conf:2: unknown key 'bogus'");
+		   "/etc/dpupool/dpud.conf:2: unknown key 'bogus'");
 	config_err("\n\njust words\n",
-		   "/etc/dpud/dpud.conf:3: expected 'key = value'");
+		   "/etc/dpupool/dpud.conf:3: expected 'key = value'");
 	config_err("listen =\n",
-		   "/etc/dpud/dpud.conf:1: missing value for 'listen'");
-	config_err(" = x\n", "/etc/dpud/dpud.conf:1: missing key");
+		   "/etc/dpupool/dpud.conf:1: missing value for 'listen'");
+	config_err(" = x\n", "/etc/dpupool/dpud.conf:1: missing key");
 	config_err("listen = nope\n",
-		   "/etc/dpud/dpud.conf:1: bad listen address 'nope' (want HOST:PORT or unix:/PATH)");
+		   "/etc/dpupool/dpud.conf:1: bad listen address 'nope' (want HOST:PORT or unix:/PATH)");
 	config_err("listen = h:99999\n",
-		   "/etc/dpud/dpud.conf:1: bad listen address 'h:99999' (want HOST:PORT or unix:/PATH)");
+		   "/etc/dpupool/dpud.conf:1: bad listen address 'h:99999' (want HOST:PORT or unix:/PATH)");
 	config_err("listen = [:9477\n",
-		   "/etc/dpud/dpud.conf:1: bad listen address '[:9477' (want HOST:PORT or unix:/PATH)");
+		   "/etc/dpupool/dpud.conf:1: bad listen address '[:9477' (want HOST:PORT or unix:/PATH)");
 	config_err("listen = [::1:80\n",
-		   "/etc/dpud/dpud.conf:1: bad listen address '[::1:80' (want HOST:PORT or unix:/PATH)");
+		   "/etc/dpupool/dpud.conf:1: bad listen address '[::1:80' (want HOST:PORT or unix:/PATH)");
 	config_err("listen = unix:rel.sock\n",
-		   "/etc/dpud/dpud.conf:1: bad listen address 'unix:rel.sock' (want HOST:PORT or unix:/PATH)");
+		   "/etc/dpupool/dpud.conf:1: bad listen address 'unix:rel.sock' (want HOST:PORT or unix:/PATH)");
 	config_err("provider = nocolon\n",
-		   "/etc/dpud/dpud.conf:1: bad provider address 'nocolon' (want HOST:PORT)");
+		   "/etc/dpupool/dpud.conf:1: bad provider address 'nocolon' (want HOST:PORT)");
 	config_err("provider = h:1\nprovider_ca = /ca.pem\n",
-		   "/etc/dpud/dpud.conf:0: provider_ca, provider_cert and provider_key go together (mTLS) or not at all");
+		   "/etc/dpupool/dpud.conf:0: provider_ca, provider_cert and provider_key go together (mTLS) or not at all");
 	config_err("provider_ca = /a\nprovider_cert = /b\nprovider_key = /c\n",
-		   "/etc/dpud/dpud.conf:0: provider_ca/cert/key given without provider");
+		   "/etc/dpupool/dpud.conf:0: provider_ca/cert/key given without provider");
 	config_err("provider = h:1\nprovider_key = key.pem\n",
-		   "/etc/dpud/dpud.conf:2: 'provider_key' must be an absolute path");
+		   "/etc/dpupool/dpud.conf:2: 'provider_key' must be an absolute path");
 	config_err("serial = a b\n",
-		   "/etc/dpud/dpud.conf:1: bad serial 'a b' (letters, digits, '-', '_', '.')");
+		   "/etc/dpupool/dpud.conf:1: bad serial 'a b' (letters, digits, '-', '_', '.')");
 	config_err("labels = zone=rack1,=x\n",
-		   "/etc/dpud/dpud.conf:1: bad labels 'zone=rack1,=x' (k=v,k=v with Kubernetes label syntax, at most 16)");
+		   "/etc/dpupool/dpud.conf:1: bad labels 'zone=rack1,=x' (k=v,k=v with Kubernetes label syntax, at most 16)");
 	config_err("labels = zone=-bad\n",
-		   "/etc/dpud/dpud.conf:1: bad labels 'zone=-bad' (k=v,k=v with Kubernetes label syntax, at most 16)");
+		   "/etc/dpupool/dpud.conf:1: bad labels 'zone=-bad' (k=v,k=v with Kubernetes label syntax, at most 16)");
 	config_err("pods = 0\n",
-		   "/etc/dpud/dpud.conf:1: bad pods '0' (1 to 100000)");
+		   "/etc/dpupool/dpud.conf:1: bad pods '0' (1 to 100000)");
 	config_err("provider_server_name = a_b\n",
-		   "/etc/dpud/dpud.conf:1: bad provider_server_name 'a_b'");
+		   "/etc/dpupool/dpud.conf:1: bad provider_server_name 'a_b'");
 	config_err("desired_dir = rel/dir\n",
-		   "/etc/dpud/dpud.conf:1: 'desired_dir' must be an absolute path");
+		   "/etc/dpupool/dpud.conf:1: 'desired_dir' must be an absolute path");
 	config_err("reserve_cpu = lots\n",
-		   "/etc/dpud/dpud.conf:1: bad cpu quantity 'lots' (Kubernetes: 500m, 1.5)");
+		   "/etc/dpupool/dpud.conf:1: bad cpu quantity 'lots' (Kubernetes: 500m, 1.5)");
 	config_err("reserve_memory = 1X\n",
-		   "/etc/dpud/dpud.conf:1: bad quantity '1X' (Kubernetes: 512Mi, 2Gi, 2G = 2*10^9)");
+		   "/etc/dpupool/dpud.conf:1: bad quantity '1X' (Kubernetes: 512Mi, 2Gi, 2G = 2*10^9)");
 	config_err("sample_interval = 0s\n",
-		   "/etc/dpud/dpud.conf:1: bad duration '0s' (e.g. 500ms, 10s, 1m)");
+		   "/etc/dpupool/dpud.conf:1: bad duration '0s' (e.g. 500ms, 10s, 1m)");
 	config_err("device = eth0\n",
-		   "/etc/dpud/dpud.conf:1: bad device name 'eth0'");
+		   "/etc/dpupool/dpud.conf:1: bad device name 'eth0'");
 	config_err("headroom_margin = 0.5\n",
-		   "/etc/dpud/dpud.conf:1: bad headroom_margin '0.5' (1.0 to 10.0)");
+		   "/etc/dpupool/dpud.conf:1: bad headroom_margin '0.5' (1.0 to 10.0)");
 	config_err("cgroup_root = ../x\n",
-		   "/etc/dpud/dpud.conf:1: bad cgroup_root '../x' (a path under /sys/fs/cgroup)");
+		   "/etc/dpupool/dpud.conf:1: bad cgroup_root '../x' (a path under /sys/fs/cgroup)");
 	config_err("besteffort_root = kubepods/../../etc\n",
-		   "/etc/dpud/dpud.conf:1: bad besteffort_root 'kubepods/../../etc' (a path under /sys/fs/cgroup)");
+		   "/etc/dpupool/dpud.conf:1: bad besteffort_root 'kubepods/../../etc' (a path under /sys/fs/cgroup)");
 }
 
 static void config_agent(void **state)

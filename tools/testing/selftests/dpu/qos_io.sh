@@ -89,13 +89,19 @@ fio --name=b --filename="/dev/$b" --rw=randread --bs=4k --direct=1 \
 check "capacity unknown: db and batch busy, the load is measured" \
 	devj '.[0].io_load_iops > 0 and .[0].io_saturated == false'
 check "  batch not capped" capped false
-load=$("$DPUCTL" -j dev show "$D" | jq '.[0].io_load_iops')
-echo "# db alone: $load IOPS on $D"
-capacity=$((free / 2))
-check "capacity set to $capacity IOPS (half of what batch reached alone)" \
+# db alone, the least of three looks over a second
+load=
+for i in 1 2 3; do
+	sleep 0.3
+	l=$("$DPUCTL" -j dev show "$D" | jq '.[0].io_load_iops // 0')
+	[ -z "$load" ] || [ "$l" -lt "$load" ] && load=$l
+done
+echo "# db alone: $load IOPS on $D (least of three looks)"
+capacity=$((load / 2))
+check "capacity set to $capacity IOPS (half of what db reaches alone)" \
 	sim_knob $ID io_capacity_iops $capacity
 check "  dev show reports it" devj ".[0].io_capacity_iops == $capacity"
-if [ "$free" -lt 1000 ] || [ "$load" -lt $((capacity * 95 / 100)) ]; then
+if [ "$free" -lt 1000 ] || [ "$load" -lt 1000 ]; then
 	echo "# SKIP saturated: batch alone reached $free IOPS, db $load (capacity $capacity, BE cap 400)"
 	for t in "DPU saturated" "qos show" "batch capped" "batch capped at 400" "cap lifted" "BE alone" "not capped"; do
 		check "$t # SKIP" true
