@@ -269,6 +269,24 @@ static void qos_cooldown(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
 }
 
+/* *@cause set: BE capped at once; cleared: released 500 ms later, not before */
+static void io_cap_cycle(struct kunit *test, struct dpu_qos_engine *e,
+			 struct dpu_qos_sample *s, u64 *now, bool *cause)
+{
+	*cause = true;
+	s->now_ns = *now += 10 * MS;
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, s, NULL, 0),
+			(u32)DPU_QOS_CHANGE_IO);
+	KUNIT_EXPECT_TRUE(test, e->d.io_cap);
+	*cause = false;
+	s->now_ns = *now += 499 * MS;
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, s, NULL, 0), 0U);
+	s->now_ns = *now += 1 * MS;
+	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, s, NULL, 0),
+			(u32)DPU_QOS_CHANGE_IO);
+	KUNIT_EXPECT_FALSE(test, e->d.io_cap);
+}
+
 static void qos_io_cap(struct kunit *test)
 {
 	struct dpu_qos_engine *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
@@ -280,18 +298,7 @@ static void qos_io_cap(struct kunit *test)
 	e->pol.cpu_be_min = 1300;
 	s = cpu_sample(now, 2, 0, 0, 0);
 	dpu_qos_step(e, &s, NULL, 0);
-	s.io_online_held = true;
-	s.now_ns = now += 10 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
-			(u32)DPU_QOS_CHANGE_IO);
-	KUNIT_EXPECT_TRUE(test, e->d.io_cap);
-	s.io_online_held = false;
-	s.now_ns = now += 499 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
-	s.now_ns = now += 1 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
-			(u32)DPU_QOS_CHANGE_IO);
-	KUNIT_EXPECT_FALSE(test, e->d.io_cap);
+	io_cap_cycle(test, e, &s, &now, &s.io_online_held);
 	/* no cap configured: never capped */
 	e->pol.io_be_iops = 0;
 	e->pol.io_be_bps = 0;
@@ -334,18 +341,7 @@ static void qos_io_saturation(struct kunit *test)
 	engine(e);
 	s = cpu_sample(now, 2, 0, 0, 0);
 	dpu_qos_step(e, &s, NULL, 0);
-	s.io_saturated = true;
-	s.now_ns = now += 10 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
-			(u32)DPU_QOS_CHANGE_IO);
-	KUNIT_EXPECT_TRUE(test, e->d.io_cap);
-	s.io_saturated = false;
-	s.now_ns = now += 499 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0), 0U);
-	s.now_ns = now += 1 * MS;
-	KUNIT_EXPECT_EQ(test, dpu_qos_step(e, &s, NULL, 0),
-			(u32)DPU_QOS_CHANGE_IO);
-	KUNIT_EXPECT_FALSE(test, e->d.io_cap);
+	io_cap_cycle(test, e, &s, &now, &s.io_saturated);
 }
 
 static void qos_bad_samples(struct kunit *test)

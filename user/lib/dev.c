@@ -11,6 +11,14 @@
 #include "libdpu.h"
 #include "nl_priv.h"
 
+static int copy_u64(const struct nlattr *attr, uint64_t *dst)
+{
+	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+		return -EBADMSG;
+	*dst = mnl_attr_get_u64(attr);
+	return 0;
+}
+
 static int copy_str(const struct nlattr *attr, char *dst, size_t len)
 {
 	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
@@ -84,24 +92,17 @@ int dpu_dev_parse(const struct nlmsghdr *nlh, struct dpu_dev_info *out)
 			out->burst_ms_max = mnl_attr_get_u32(attr);
 			break;
 		case DPU_A_DEV_IO_CAPACITY_IOPS:
-		case DPU_A_DEV_IO_CAPACITY_BPS:
-		case DPU_A_DEV_IO_LOAD_IOPS:
-		case DPU_A_DEV_IO_LOAD_BPS: {
-			uint64_t v;
-
-			if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
-				return -EBADMSG;
-			v = mnl_attr_get_u64(attr);
-			if (mnl_attr_get_type(attr) == DPU_A_DEV_IO_CAPACITY_IOPS)
-				out->io_capacity_iops = v;
-			else if (mnl_attr_get_type(attr) == DPU_A_DEV_IO_CAPACITY_BPS)
-				out->io_capacity_bps = v;
-			else if (mnl_attr_get_type(attr) == DPU_A_DEV_IO_LOAD_IOPS)
-				out->io_load_iops = v;
-			else
-				out->io_load_bps = v;
+			err = copy_u64(attr, &out->io_capacity_iops);
 			break;
-		}
+		case DPU_A_DEV_IO_CAPACITY_BPS:
+			err = copy_u64(attr, &out->io_capacity_bps);
+			break;
+		case DPU_A_DEV_IO_LOAD_IOPS:
+			err = copy_u64(attr, &out->io_load_iops);
+			break;
+		case DPU_A_DEV_IO_LOAD_BPS:
+			err = copy_u64(attr, &out->io_load_bps);
+			break;
 		case DPU_A_DEV_IO_SATURATED:
 			if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
 				return -EBADMSG;
