@@ -66,6 +66,7 @@ bench:
 	scripts/bench-dpud.sh
 	scripts/bench-pci.sh
 	scripts/bench-qos.sh
+	scripts/bench-niclim.sh
 
 deb:
 	scripts/package.sh deb

@@ -41,7 +41,7 @@ tap_counts() {
 	     END { printf "%d %d %d\n", p, f, s }' "$@"
 }
 
-want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud selftests pci debug install e2e} " == *" $1 "* ]]; }
+want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud niclim selftests pci debug install e2e} " == *" $1 "* ]]; }
 
 step() { echo; echo "==== $*"; }
 
@@ -131,6 +131,11 @@ fi
 if want dpud; then
 	step "dpud: the node daemon in a guest (reconcile, restarts, kill -9, NIC setup, metrics, agent of dpu-provider, co-location QoS)"
 	tap_suite dpud scripts/vm -t 900 -- sh -c 'tools/testing/dpud/dpud_test.sh; a=$?; tools/testing/dpud/qos_test.sh; b=$?; tools/testing/dpud/agent_test.sh || exit $?; [ $a -eq 0 ] && exit $b; exit $a'
+fi
+
+if want niclim; then
+	step "niclim: NIC limits in BPF (EDT + fq, policing) that dpud enforces for a DPU leaving them to the host; iperf3 rates, sharing, kill -9"
+	tap_suite niclim sh -c 'make -s -C user bpf-check && echo "ok - the skeleton dpud embeds is made from nic_limits.bpf.c" || echo "not ok - the skeleton dpud embeds is stale"; scripts/vm -t 900 -- tools/testing/dpud/niclim_test.sh'
 fi
 
 # selftest_count SUITE LOG VMRC TESTS...: sum the TAP lines of each test

@@ -13,6 +13,8 @@ PKGS=(
 	# userspace libraries
 	libmnl-dev libnl-3-dev libnl-route-3-dev liburing-dev libbpf-dev linux-perf
 	bpftool libcmocka-dev
+	# the NIC limits program (BPF): clang targets bpf, bpftool makes the skeleton
+	clang llvm
 	# the emulated DPU (tools/testing/dpu-emu): QMP is JSON
 	libjson-c-dev
 	# dpud and the autoscaler provider: gRPC C core, protobuf-c, SQLite

@@ -134,6 +134,9 @@ struct dpu_io_load {
  * @limit_kinds: bit per &enum dpu_limit_kind of the function limits the
  *	backend enforces (all if it has @ops->set_limits, else none); may
  *	be narrowed before registering
+ * @host_kinds: bit per &enum dpu_limit_kind of the limits the DPU leaves
+ *	to the host (dpud's BPF on the function's net device): accepted
+ *	like those in @limit_kinds, enforced by neither the DPU nor the core
  * @op_lock: serializes function creation and removal on this DPU
  * @lock: protects @fns, @num_fns, @dead and the functions' state
  * @fns: the functions by index
@@ -155,6 +158,7 @@ struct dpu_dev {
 	char backend[DPU_BACKEND_LEN];
 	u32 max_fns;
 	unsigned long limit_kinds;
+	unsigned long host_kinds;
 	struct mutex op_lock;	/* serializes creation and removal */
 	struct mutex lock;	/* protects fns, num_fns, dead, fn state */
 	struct xarray fns;

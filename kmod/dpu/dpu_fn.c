@@ -635,11 +635,12 @@ static void dpu_fn_timeout_work(struct work_struct *work)
 	}
 }
 
-/* Does @ddev's backend enforce every kind @lim limits? */
+/* Does @ddev's backend, or the host for it, enforce every kind @lim limits? */
 static bool dpu_fn_limits_supported(struct dpu_dev *ddev,
 				    const struct dpu_limits *lim)
 {
-	unsigned long kinds = READ_ONCE(ddev->limit_kinds);
+	unsigned long kinds = READ_ONCE(ddev->limit_kinds) |
+			      READ_ONCE(ddev->host_kinds);
 	unsigned int k;
 
 	for (k = 0; k < DPU_LIM_NR; k++)

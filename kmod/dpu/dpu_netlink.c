@@ -213,12 +213,14 @@ int dpu_nl_dump_check_net(struct netlink_callback *cb)
 /* What the DPU can do: types, limit kinds and their maxima, depth. */
 static int dpu_nl_caps_fill(struct sk_buff *msg, struct dpu_dev *ddev)
 {
-	unsigned long kinds = READ_ONCE(ddev->limit_kinds);
+	unsigned long host = READ_ONCE(ddev->host_kinds);
+	unsigned long kinds = READ_ONCE(ddev->limit_kinds) | host;
 	const struct dpu_caps *caps = &ddev->caps;
 	struct nlattr *nest;
 	unsigned int k;
 
 	if (nla_put_u32(msg, DPU_A_DEV_FN_TYPES, caps->fn_types) ||
+	    nla_put_u32(msg, DPU_A_DEV_HOST_LIMITS, (u32)host) ||
 	    nla_put_u32(msg, DPU_A_DEV_TENANT_DEPTH, caps->tenant_depth) ||
 	    nla_put_u32(msg, DPU_A_DEV_BURST_MS_MAX, caps->burst_ms_max) ||
 	    nla_put_u32(msg, DPU_A_DEV_MAX_QUEUES, caps->max_queues) ||
@@ -230,7 +232,8 @@ static int dpu_nl_caps_fill(struct sk_buff *msg, struct dpu_dev *ddev)
 	for (k = 0; k < DPU_LIM_NR; k++)
 		if ((kinds & BIT(k)) &&
 		    nla_put_u64_64bit(msg, dpu_limit_rate_attr(k),
-				      caps->rate_max[k], DPU_A_LIMIT_PAD))
+				      caps->rate_max[k] ?: DPU_LIMIT_RATE_MAX,
+				      DPU_A_LIMIT_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;

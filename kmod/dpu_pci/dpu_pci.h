@@ -158,7 +158,8 @@ int dpu_pci_mbox_init(struct dpu_pci *dp);
 int dpu_pci_cmd_run(struct dpu_pci *dp, struct dpu_pci_req *req);
 irqreturn_t dpu_pci_cmd_irq(int irq, void *data);
 void dpu_pci_mbox_fail_all(struct dpu_pci *dp);
-void dpu_pci_limits_to_hw(struct dpu_pci_limit *hw, const struct dpu_limits *lim);
+void dpu_pci_limits_to_hw(struct dpu_pci_limit *hw, const struct dpu_limits *lim,
+			  unsigned long kinds);
 void dpu_pci_limits_from_hw(struct dpu_limits *lim,
 			    const struct dpu_pci_limit __iomem *hw);
 

@@ -191,7 +191,8 @@ static void dpu_pci_attach_work(struct work_struct *work)
 	memcpy(req->cmd.mac, fn->mac, ETH_ALEN);
 	mutex_lock(&fn->ddev->lock);
 	strscpy(req->cmd.tenant, fn->tenant, sizeof(req->cmd.tenant));
-	dpu_pci_limits_to_hw(req->cmd.limits, &fn->limits);
+	dpu_pci_limits_to_hw(req->cmd.limits, &fn->limits,
+			     fn->ddev->limit_kinds);
 	mutex_unlock(&fn->ddev->lock);
 
 	err = dpu_pci_cmd_run(dp, req);
@@ -473,7 +474,7 @@ static int dpu_pci_set_limits(struct dpu_dev *ddev, struct dpu_fn *fn,
 	req = dpu_pci_req_new(DPU_PCI_OP_FN_LIMITS, fn->index, NULL);
 	if (!req)
 		return -ENOMEM;
-	dpu_pci_limits_to_hw(req->cmd.limits, lim);
+	dpu_pci_limits_to_hw(req->cmd.limits, lim, ddev->limit_kinds);
 	err = dpu_pci_cmd_run(dp, req);
 	if (err)
 		dev_warn(&fn->dev, "limits refused by the DPU: %s\n", req->cmd.msg);
@@ -509,7 +510,7 @@ static int dpu_pci_tenant_set(struct dpu_dev *ddev, struct dpu_tenant *tn,
 		return -ENOMEM;
 	if (parent)
 		strscpy(req->cmd.parent, parent->name, sizeof(req->cmd.parent));
-	dpu_pci_limits_to_hw(req->cmd.limits, lim);
+	dpu_pci_limits_to_hw(req->cmd.limits, lim, ddev->limit_kinds);
 	err = dpu_pci_simple_cmd(ddev->priv, req, extack);
 	kfree(req);
 	return err;

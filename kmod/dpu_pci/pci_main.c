@@ -136,6 +136,15 @@ static void dpu_pci_caps(struct dpu_pci *dp, struct dpu_dev *ddev)
 	ddev->limit_kinds = readl(&h->limit_kinds) & GENMASK(DPU_LIM_NR - 1, 0);
 	ddev->caps.fn_types = readl(&h->fn_types) &
 			      (BIT(DPU_FN_TYPE_BLK) | BIT(DPU_FN_TYPE_NET));
+	/*
+	 * Its NICs are virtio-net devices of this host: the NIC limits the
+	 * DPU cannot enforce, the host does (dpud's BPF at their TC hooks).
+	 */
+	if (ddev->caps.fn_types & BIT(DPU_FN_TYPE_NET))
+		ddev->host_kinds = (BIT(DPU_LIM_NET_TX_BPS) |
+				    BIT(DPU_LIM_NET_RX_BPS) |
+				    BIT(DPU_LIM_NET_TX_PPS) |
+				    BIT(DPU_LIM_NET_RX_PPS)) & ~ddev->limit_kinds;
 	for (k = 0; k < DPU_LIM_NR; k++)
 		ddev->caps.rate_max[k] = readq(&h->rate_max[k]);
 	ddev->caps.tenant_depth = readl(&h->caps) & DPU_PCI_CAP_TENANTS ?

@@ -22,11 +22,15 @@ static_assert((int)DPU_PCI_LIM_NR == (int)DPU_LIM_NR);
 #define CMD_FIELD(dp, e, f) \
 	((void __iomem *)&(dp)->ring[e] + offsetof(struct dpu_pci_cmd, f))
 
-void dpu_pci_limits_to_hw(struct dpu_pci_limit *hw, const struct dpu_limits *lim)
+/* Only the kinds the DPU enforces: those it leaves to the host stay here. */
+void dpu_pci_limits_to_hw(struct dpu_pci_limit *hw, const struct dpu_limits *lim,
+			  unsigned long kinds)
 {
 	unsigned int k;
 
 	for (k = 0; k < DPU_LIM_NR; k++) {
+		if (!(kinds & BIT(k)))
+			continue;
 		hw[k].rate = cpu_to_le64(lim->l[k].rate);
 		hw[k].burst = cpu_to_le64(lim->l[k].burst);
 	}

@@ -242,6 +242,9 @@ void dpu_sim_dev_debugfs_add(struct dpu_sim_dev *sdev)
 	debugfs_create_file("functions", 0400, d, sdev, &functions_fops);
 	/* narrow what the "hardware" enforces, to test refusals */
 	debugfs_create_ulong("limit_kinds", 0600, d, &sdev->ddev->limit_kinds);
+	/* kinds left to the host, as a DPU without NIC limiters does */
+	debugfs_create_ulong("host_limit_kinds", 0600, d,
+			     &sdev->ddev->host_kinds);
 	/* the capacity QoS judges saturation against */
 	debugfs_create_u64("io_capacity_iops", 0600, d,
 			   &sdev->ddev->io_capacity[0]);

@@ -35,12 +35,26 @@ static void sim_nic_wake(struct dpu_rate_waiter *w)
 	netif_wake_queue(net->dev);
 }
 
+/*
+ * Does the DPU leave this direction's limits to the host? Then they are
+ * neither charged nor counted here: the host's BPF shapes and counts them.
+ */
+static bool sim_nic_host_limited(struct dpu_sim_net *net, bool tx)
+{
+	unsigned long host = READ_ONCE(net->fn->ddev->host_kinds);
+
+	if (tx)
+		return host & (BIT(DPU_LIM_NET_TX_BPS) | BIT(DPU_LIM_NET_TX_PPS));
+	return host & (BIT(DPU_LIM_NET_RX_BPS) | BIT(DPU_LIM_NET_RX_PPS));
+}
+
 static netdev_tx_t sim_nic_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct sim_nic_priv *priv = netdev_priv(dev);
 	unsigned int len = skb->len;
 	struct dpu_rate_cost cost;
 	struct net_device *peer;
+	bool tx;
 
 	rcu_read_lock();
 	peer = rcu_dereference(priv->peer);
@@ -48,8 +62,12 @@ static netdev_tx_t sim_nic_xmit(struct sk_buff *skb, struct net_device *dev)
 		kfree_skb(skb);
 		goto drop;
 	}
-	dpu_rate_cost_net(&cost, dev == priv->net->dev, len);
-	if (dev == priv->net->dev) {
+	tx = dev == priv->net->dev;
+	/* limits the host enforces (dpud's BPF) are not the DPU's to charge */
+	if (sim_nic_host_limited(priv->net, tx))
+		goto forward;
+	dpu_rate_cost_net(&cost, tx, len);
+	if (tx) {
 		if (dpu_fn_rate_charge(priv->net->fn, &cost) == DPU_RATE_QUEUED) {
 			/* over a tx limit: the qdisc keeps it, sim_nic_wake() wakes us */
 			netif_stop_queue(dev);
@@ -66,6 +84,7 @@ static netdev_tx_t sim_nic_xmit(struct sk_buff *skb, struct net_device *dev)
 		kfree_skb(skb);
 		goto drop;
 	}
+forward:
 	if (dev_forward_skb(peer, skb) != NET_RX_SUCCESS)
 		goto drop;
 	dev_lstats_add(dev, len);

@@ -29,7 +29,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: dpuctl [OPTIONS] OBJECT COMMAND [ARGS]\n"
-		"OBJECT := { dev | tenant | fn | qos | monitor }\n"
+		"OBJECT := { dev | tenant | fn | qos | nic | monitor }\n"
 		"OPTIONS := { -j[son] | -p[retty] | -s[tats] | -V[ersion] | -h[elp] }\n"
 		"\n"
 		"       dpuctl dev show [ DEV ]\n"
@@ -52,6 +52,7 @@ static void usage(FILE *f)
 		"       dpuctl qos class del CGROUP\n"
 		"       dpuctl qos class show [ CGROUP ]\n"
 		"       dpuctl qos monitor\n"
+		"       dpuctl nic show [ DEV ]   (NIC limits the host enforces: dpud's BPF)\n"
 		"       dpuctl monitor\n"
 		"SIZE := NUMBER[K|M|G|T] (binary multiples), MAC := xx:xx:xx:xx:xx:xx\n"
 		"LIMIT := { iops | read-iops | write-iops | bps | read-bps | write-bps |\n"
@@ -140,6 +141,16 @@ static int dev_print(const struct dpu_dev_info *d, void *arg)
 			out_obj_close(&out);
 		else
 			out_text(&out, "\n    no limits enforced");
+		/* kinds the DPU leaves to the host: dpud enforces them (BPF) */
+		if (d->host_limits) {
+			out_arr_open(&out, "host_limits");
+			out_text(&out, "\n    host-enforced");
+			for (k = 0; k < DPU_LIMIT_KINDS; k++)
+				if (d->host_limits & (1u << k))
+					out_str(&out, NULL, " %s",
+						dpu_limit_names[k]);
+			out_arr_close(&out);
+		}
 	}
 	if (d->io_capacity_iops || d->io_capacity_bps || d->has_io_load) {
 		char buf[32];
@@ -931,6 +942,8 @@ int main(int argc, char **argv)
 		ret = cmd_qos(argc - 1, argv + 1);
 	} else if (cli_matches(argv[0], "monitor")) {
 		ret = cmd_monitor(argc - 1, argv + 1);
+	} else if (cli_matches(argv[0], "nic")) {
+		ret = cmd_nic(argc - 1, argv + 1);
 	} else {
 		fprintf(stderr, "dpuctl: unknown object \"%s\", try \"dpuctl help\"\n",
 			argv[0]);

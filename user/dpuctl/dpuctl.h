@@ -24,5 +24,6 @@ extern volatile sig_atomic_t stop;
 void on_signal(int sig);
 
 int cmd_qos(int argc, char **argv);
+int cmd_nic(int argc, char **argv);
 
 #endif

@@ -164,6 +164,9 @@ void dpud_config_defaults(struct dpud_config *c)
 	c->hook_timeout_ms = 60000;
 	c->drop_capabilities = true;
 	c->qos = true;
+	c->nic_limits = true;
+	c->nic_horizon_ms = 2000;
+	strcpy(c->bpf_dir, "/sys/fs/bpf/dpupool");
 }
 
 static int copy_str(char *dst, size_t len, const char *file, unsigned int line,
@@ -410,11 +413,27 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 		return copy_str(c->qos_hls_cpus, sizeof(c->qos_hls_cpus), file,
 				line, key, val, err, errlen);
 	}
-	if (!strcmp(key, "drop_capabilities") ||
+	if (!strcmp(key, "bpf_dir")) {
+		if (val[0] != '/' || strstr(val, ".."))
+			return fail(err, errlen, file, line,
+				    "'bpf_dir' must be an absolute path on a BPF filesystem, not '%s'",
+				    val);
+		return copy_str(c->bpf_dir, sizeof(c->bpf_dir), file, line,
+				key, val, err, errlen);
+	}
+	if (!strcmp(key, "nic_horizon")) {
+		if (dpud_parse_duration_ms(val, &c->nic_horizon_ms) ||
+		    c->nic_horizon_ms < 10 || c->nic_horizon_ms > 60000)
+			return fail(err, errlen, file, line,
+				    "bad nic_horizon '%s' (10ms to 60s)", val);
+		return 0;
+	}
+	if (!strcmp(key, "drop_capabilities") || !strcmp(key, "nic_limits") ||
 	    !strcmp(key, "delete_on_empty_start") || !strcmp(key, "qos")) {
 		bool *dst = !strcmp(key, "drop_capabilities") ?
 			    &c->drop_capabilities : !strcmp(key, "qos") ?
-			    &c->qos : &c->delete_on_empty_start;
+			    &c->qos : !strcmp(key, "nic_limits") ?
+			    &c->nic_limits : &c->delete_on_empty_start;
 
 		if (strcmp(val, "yes") && strcmp(val, "no"))
 			return fail(err, errlen, file, line,

@@ -248,6 +248,11 @@ static void usage(FILE *f)
 "  delete_on_empty_start = no       an empty desired dir at start deletes\n"
 "                                   nothing unless yes\n"
 "  drop_capabilities = yes          keep CAP_NET_ADMIN, CAP_SYS_ADMIN only\n"
+"  nic_limits = yes                 enforce the NIC limits the DPU leaves to\n"
+"                                   the host (BPF at TC, EDT + fq)\n"
+"  nic_horizon = 2s                 egress packets that would wait longer\n"
+"                                   are dropped (10ms to 60s)\n"
+"  bpf_dir = /sys/fs/bpf/dpupool    where its maps and programs are pinned\n"
 "\n"
 "Desired state: one file per attachment, NAME.conf:\n"
 "  tenant = acme; type = blk; size = 10Gi\n"
@@ -408,6 +413,10 @@ int main(int argc, char **argv)
 	dpud_log("info", "starting", "device=%s listen=%s desired_dir=%s state_dir=%s tenants=%zu attachments=%zu",
 		 D.cfg.device, D.cfg.listen, D.cfg.desired_dir,
 		 D.cfg.state_dir, D.desired.ntenants, D.desired.natt);
+	/* before the first dump: its sync takes over what a previous dpud left */
+	if (niclim_open(&D.cfg, err, sizeof(err)))
+		dpud_log("error", "NIC limits the DPU leaves to the host cannot be enforced",
+			 "error=\"%s\"", err);
 	/* events are joined before the first dump: nothing is missed */
 	reconcile("start");
 	/* QoS after the first dump: the family is resolved (or known gone) */
@@ -557,6 +566,7 @@ int main(int argc, char **argv)
 	io_uring_queue_exit(&D.ring);
 	dpud_agent_close(D.agent);
 	dpud_qos_close();
+	niclim_close();
 	dpu_nl_close(D.ev);
 	dpu_nl_close(D.nl);
 	close(D.lfd);

@@ -48,6 +48,9 @@ struct dpud_config {
 	bool drop_capabilities;		/* keep only what dpud uses (default) */
 	bool qos;			/* apply dpu.ko's QoS decisions (default) */
 	char qos_hls_cpus[64];		/* cpulist HLS cgroups get exclusively */
+	bool nic_limits;		/* enforce NIC limits the DPU leaves to us */
+	uint32_t nic_horizon_ms;	/* egress packets delayed longer drop */
+	char bpf_dir[PATH_MAX];		/* pins: <bpf_dir>/<device>/ */
 };
 
 void dpud_config_defaults(struct dpud_config *c);
@@ -118,6 +121,9 @@ struct dpud_actual_fn {
 	bool has_mac;
 	uint8_t mac[6];
 	uint32_t ifindex;
+	bool in_netns;			/* the NIC is in another namespace */
+	uint64_t limit_rate[DPU_LIMIT_KINDS];	/* its own limits */
+	uint64_t limit_burst[DPU_LIMIT_KINDS];
 };
 
 struct dpud_actual_tenant {
@@ -134,6 +140,7 @@ struct dpud_actual {
 	struct dpud_actual_tenant *tenants;
 	size_t ntenants;
 	uint32_t max_fns;
+	uint32_t host_kinds;		/* DPU_A_DEV_HOST_LIMITS */
 };
 
 /* What dpud created: one record per attachment name, written atomically

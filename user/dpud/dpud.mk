@@ -1,8 +1,32 @@
 # dpud, the node daemon (included by user/Makefile; paths relative to user/)
 DPUD_PURE := dpud/config.c dpud/plan.c dpud/metrics.c dpud/agent_msg.c
 DPUD_SRCS := dpud/dpud.c dpud/reconcile.c dpud/headroom.c dpud/http.c \
-	dpud/directive.c dpud/nic.c dpud/agent.c dpud/caps.c dpud/qos.c $(DPUD_PURE)
-DPUD_HDRS := dpud/dpud.h dpud/dpud_int.h dpud/dpud_qos.h
+	dpud/directive.c dpud/nic.c dpud/agent.c dpud/caps.c dpud/qos.c \
+	dpud/niclim.c $(DPUD_PURE)
+DPUD_HDRS := dpud/dpud.h dpud/dpud_int.h dpud/dpud_qos.h dpud/niclim.h \
+	dpud/bpf/nic_limits.h
+BPF_LIBS := $(shell pkg-config --libs libbpf)
+
+# The NIC limits program: clang to BPF, a libbpf skeleton embedding it.
+# Both are build products, remade whenever the program or its header
+# change, so dpud never carries a stale object; bpf-check proves it.
+CLANG ?= clang
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror \
+	-I/usr/include/$(shell $(CC) -dumpmachine) -Idpud/bpf
+$(O)/dpud/bpf/nic_limits.bpf.o: dpud/bpf/nic_limits.bpf.c dpud/bpf/nic_limits.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+$(O)/dpud/bpf/nic_limits.skel.h: $(O)/dpud/bpf/nic_limits.bpf.o
+	bpftool gen skeleton $< name nic_limits > $@.tmp
+	mv $@.tmp $@
+# the skeleton dpud is built with embeds exactly the object of this source
+bpf-check: $(O)/dpud/bpf/nic_limits.skel.h
+	@$(CLANG) $(BPF_CFLAGS) -c -o $(O)/dpud/bpf/check.bpf.o dpud/bpf/nic_limits.bpf.c
+	@bpftool gen skeleton $(O)/dpud/bpf/check.bpf.o name nic_limits > $(O)/dpud/bpf/check.skel.h
+	@cmp -s $(O)/dpud/bpf/check.skel.h $< || \
+		{ echo "bpf-check: $< is stale: not made from dpud/bpf/nic_limits.bpf.c" >&2; exit 1; }
+	@echo "bpf-check: skeleton matches dpud/bpf/nic_limits.bpf.c"
+.PHONY: bpf-check
 NL_ROUTE_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
 NL_ROUTE_LIBS := $(shell pkg-config --libs libnl-route-3.0)
 DPUD_AGENT_CFLAGS := $(shell pkg-config --cflags libnghttp2 openssl libprotobuf-c)
@@ -25,12 +49,13 @@ $(O)/san/dpud/genobj/agent_messages.o: $(DPUD_GEN_STAMP)
 
 all: $(O)/bin/dpud
 
-$(O)/dpud/%.o $(O)/san/dpud/%.o: CFLAGS += -Idpud -I$(DPUD_GEN) $(NL_ROUTE_CFLAGS) $(DPUD_AGENT_CFLAGS)
+$(O)/dpud/%.o $(O)/san/dpud/%.o: CFLAGS += -Idpud -Idpud/bpf -I$(O)/dpud/bpf -I$(DPUD_GEN) $(NL_ROUTE_CFLAGS) $(DPUD_AGENT_CFLAGS)
 $(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/tests/dpud_test.o: $(DPUD_HDRS) $(DPUD_GEN_STAMP)
+$(O)/dpud/niclim.o $(O)/san/dpud/niclim.o: $(O)/dpud/bpf/nic_limits.skel.h
 
 $(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(O)/dpud/genobj/agent_messages.o $(LIBDPU)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(LDLIBS_MNL) -lm
+	$(CC) $(LDFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(BPF_LIBS) $(LDLIBS_MNL) -lm
 
 $(O)/san/dpud_test: $(O)/san/dpud/tests/dpud_test.o $(DPUD_PURE:%.c=$(O)/san/%.o) $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_MNL) $(shell pkg-config --libs libprotobuf-c) -lcmocka -lm
@@ -41,4 +66,4 @@ test: $(O)/san/dpud_test
 all: $(O)/san/bin/dpud
 $(O)/san/bin/dpud: $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(LDLIBS_MNL) -lm
+	$(CC) $(SAN) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(BPF_LIBS) $(LDLIBS_MNL) -lm

@@ -30,6 +30,7 @@
 
 #include "dpud.h"
 #include "dpud_qos.h"
+#include "niclim.h"
 
 #define NL_BUF		(64 * 1024)
 #define MAX_CONNS	64

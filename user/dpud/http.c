@@ -107,6 +107,9 @@ static void respond(struct conn *c)
 		body = dpud_metrics_render(&m, &blen);
 		if (body)
 			body = qos_metrics_append(body, &blen);
+		if (body)
+			body = niclim_metrics_append(body, &blen,
+						     D.cfg.device);
 		if (!body)
 			status = "500 Internal Server Error";
 	} else if (!strcmp(path, "/healthz")) {

@@ -45,6 +45,9 @@ static int fn_cb(const struct dpu_fn_info *f, void *arg)
 	x->has_mac = f->has_mac;
 	memcpy(x->mac, f->mac, 6);
 	x->ifindex = f->ifindex;
+	x->in_netns = f->has_netns_id;
+	memcpy(x->limit_rate, f->limit_rate, sizeof(x->limit_rate));
+	memcpy(x->limit_burst, f->limit_burst, sizeof(x->limit_burst));
 	return 0;
 }
 
@@ -84,6 +87,12 @@ static int collect(struct dpud_actual *a)
 		return ret;
 	}
 	a->max_fns = read_max_fns(D.cfg.device);
+	{
+		struct dpu_dev_info dev;
+
+		if (!dpu_dev_get(D.nl, D.cfg.device, 0, &dev))
+			a->host_kinds = dev.host_limits;
+	}
 	return 0;
 }
 
@@ -143,6 +152,7 @@ int refresh_actual(void)
 	D.actual = a;
 	clock_gettime(CLOCK_MONOTONIC, &D.dump_time);
 	D.have_dump_time = true;
+	niclim_sync(&D.actual, D.actual.host_kinds);
 	return 0;
 }
 
@@ -351,6 +361,9 @@ int ev_fn(const struct dpu_fn_info *f, void *arg)
 	(void)arg;
 	if (strcmp(f->dev, D.cfg.device))
 		return 0;
+	if (f->cmd == DPU_CMD_FN_SET)
+		niclim_limits_event(f->index, f->tenant, f->limit_rate,
+				    f->limit_burst);
 	for (i = 0; i < D.npending; i++) {
 		if (D.pending[i].index != f->index)
 			continue;
@@ -373,8 +386,10 @@ int ev_fn(const struct dpu_fn_info *f, void *arg)
 
 int ev_tenant(const struct dpu_tenant_info *t, void *arg)
 {
-	(void)t;
 	(void)arg;
+	if (!strcmp(t->dev, D.cfg.device) && t->cmd == DPU_CMD_TENANT_SET)
+		niclim_limits_event(DPU_NL_NO_FN, t->name, t->limit_rate,
+				    t->limit_burst);
 	D.dirty = true;
 	return 0;
 }

@@ -109,6 +109,11 @@ int dpu_dev_parse(const struct nlmsghdr *nlh, struct dpu_dev_info *out)
 			out->io_saturated = mnl_attr_get_u8(attr);
 			out->has_io_load = true;
 			break;
+		case DPU_A_DEV_HOST_LIMITS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			out->host_limits = mnl_attr_get_u32(attr);
+			break;
 		case DPU_A_DEV_LIMIT_MAX: {
 			uint64_t unused[DPU_LIMIT_KINDS] = { 0 };
 

@@ -73,6 +73,9 @@ struct dpu_dev_info {
 	uint64_t io_load_iops;		/* over the last 100 ms */
 	uint64_t io_load_bps;
 	bool io_saturated;		/* at 95% of a capacity or more */
+	/* family version 6: bit (1 << DPU_LIMIT_KIND(rate attr)) per limit
+	 * kind the host enforces for the DPU (dpud's BPF), 0: none */
+	uint32_t host_limits;
 };
 
 int dpu_dev_parse(const struct nlmsghdr *nlh, struct dpu_dev_info *out);

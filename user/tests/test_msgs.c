@@ -178,6 +178,23 @@ static void dev_parse(void **state)
 	mnl_attr_put_u32(nlh, DPU_A_DEV_IO_LOAD_IOPS, 1);
 	assert_int_equal(dpu_dev_parse(nlh, &d), -EBADMSG);
 
+	/* limits left to the host (version 6): none unless reported */
+	assert_int_equal(d.host_limits, 0);
+	nlh = genl_msg(DPU_CMD_DEV_GET);
+	mnl_attr_put_u32(nlh, DPU_A_DEV_INDEX, 3);
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, "dpu3");
+	mnl_attr_put_u32(nlh, DPU_A_DEV_HOST_LIMITS,
+			 1u << DPU_LIMIT_KIND(DPU_A_LIMIT_NET_TX_BPS) |
+			 1u << DPU_LIMIT_KIND(DPU_A_LIMIT_NET_RX_PPS));
+	assert_int_equal(dpu_dev_parse(nlh, &d), 0);
+	assert_int_equal(d.host_limits, (1u << 6) | (1u << 9));
+	assert_string_equal(dpu_limit_names[6], "tx-bps");
+	assert_string_equal(dpu_limit_names[9], "rx-pps");
+	nlh = genl_msg(DPU_CMD_DEV_GET);
+	mnl_attr_put_u32(nlh, DPU_A_DEV_INDEX, 3);
+	mnl_attr_put_u8(nlh, DPU_A_DEV_HOST_LIMITS, 1);
+	assert_int_equal(dpu_dev_parse(nlh, &d), -EBADMSG);	/* not a u32 */
+
 	nlh = genl_msg(DPU_CMD_DEV_GET);
 	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, "dpu3");
 	assert_int_equal(dpu_dev_parse(nlh, &d), -EBADMSG);	/* no index */

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define DPU_GENL_NAME		"dpu"
-#define DPU_GENL_VERSION	5
+#define DPU_GENL_VERSION	6
 
 /* Length limits, including the terminating NUL. */
 #define DPU_NAME_LEN		16	/* "dpu4294967295" fits */
@@ -242,6 +242,12 @@ enum dpu_cmd {
  * @DPU_A_DEV_IO_LOAD_BPS: u64, the same in bytes per second
  * @DPU_A_DEV_IO_SATURATED: u8, 1 while the load is at 95% or more of a
  *	capacity (output only, with the load)
+ * @DPU_A_DEV_HOST_LIMITS: u32 (version 6), bit (1 << k) per limit kind the
+ *	DPU leaves to the host: k is the kind's rate attribute's position in
+ *	&enum dpu_limit_attr, (attr - %DPU_A_LIMIT_BLK_IOPS) / 2, so bit 6 is
+ *	%DPU_A_LIMIT_NET_TX_BPS. Such limits are accepted and reported as
+ *	the others but the DPU does not enforce them: dpud does, with BPF on
+ *	the host's net devices (Documentation/dpupool/nic-limits.rst)
  */
 enum dpu_attr {
 	DPU_A_UNSPEC,
@@ -303,6 +309,7 @@ enum dpu_attr {
 	DPU_A_DEV_IO_LOAD_IOPS,
 	DPU_A_DEV_IO_LOAD_BPS,
 	DPU_A_DEV_IO_SATURATED,
+	DPU_A_DEV_HOST_LIMITS,
 
 	__DPU_A_MAX,
 	DPU_A_MAX = __DPU_A_MAX - 1
@@ -345,6 +352,9 @@ enum dpu_limit_attr {
 	__DPU_A_LIMIT_MAX,
 	DPU_A_LIMIT_MAX = __DPU_A_LIMIT_MAX - 1
 };
+
+/* The kind of a rate attribute, for %DPU_A_DEV_HOST_LIMITS */
+#define DPU_LIMIT_KIND(rate_attr)	(((rate_attr) - DPU_A_LIMIT_BLK_IOPS) / 2)
 
 /* How deep tenants nest: a root tenant is at depth 0. */
 #define DPU_TENANT_MAX_DEPTH	7

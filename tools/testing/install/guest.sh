@@ -71,6 +71,8 @@ check "modprobe dpu_sim: dpu comes with it (dependency)" quiet modprobe dpu_sim
 check "  both loaded" sh -c "grep -q '^dpu_sim ' /proc/modules && grep -q '^dpu ' /proc/modules"
 check "dpud.service enabled (starts at boot)" test "$(systemctl is-enabled dpud.service)" = enabled
 check "dpud.service active after install" wait_until 10 systemctl -q is-active dpud.service
+check "  the sandboxed dpud loads its NIC limits programs (bpf(2) allowed; maps pinned in /sys/fs/bpf/dpupool)" \
+	wait_until 10 sh -c "journalctl -u dpud.service | grep -q 'nic limits ready' && test -e /sys/fs/bpf/dpupool/dpu0/maps/nl_conf"
 check "dpu-provider.service waits for a config (condition unmet, not failed)" \
 	sh -c "! systemctl -q is-failed dpu-provider.service"
 check "/metrics answers: dpud_dpu_up 0 (no DPU yet)" wait_until 10 metric_is "dpud_dpu_up 0"
@@ -148,7 +150,7 @@ check "  config kept until purge" test -f /etc/dpupool/dpud.conf -a -f /etc/modp
 check "apt purge" quiet apt-get purge -y dpupool dpupool-dkms dpu-provider libdpu0
 check "  config, modprobe.d and modules-load.d snippets gone" \
 	test ! -e /etc/dpupool/dpud.conf -a ! -e /etc/modprobe.d/dpupool.conf -a ! -e /etc/modules-load.d/dpupool.conf
-check "  dpud's state gone" test ! -e /var/lib/dpud
+check "  dpud's state gone, and its BPF pins" test ! -e /var/lib/dpud -a ! -e /sys/fs/bpf/dpupool
 check "  DKMS forgot it" sh -c "[ -z \"\$(dkms status dpupool)\" ]"
 echo "# guest part: $((SECONDS - t0)) s"
 echo "# $((n - nfail)) passed, $nfail failed"

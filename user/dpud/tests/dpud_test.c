@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dpud.h"
+#include "niclim.h"
 #include "agent_messages.pb-c.h"
 
 void dpud_log(const char *level, const char *msg, const char *fmt, ...)
@@ -56,6 +57,41 @@ static void config_err(const char *text, const char *want)
 	assert_int_equal(dpud_config_parse("/etc/dpupool/dpud.conf", text, &c,
 					   err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, want);
+}
+
+/* the NIC limits' settings, and the burst arithmetic the BPF levels use */
+static void config_nic_limits(void **state)
+{
+	struct dpud_config c;
+	char err[256];
+
+	(void)state;
+	dpud_config_defaults(&c);
+	assert_true(c.nic_limits);
+	assert_int_equal(c.nic_horizon_ms, 2000);
+	assert_string_equal(c.bpf_dir, "/sys/fs/bpf/dpupool");
+	assert_int_equal(dpud_config_parse("x.conf",
+					   "nic_limits = no\nnic_horizon = 250ms\nbpf_dir = /run/bpf\n",
+					   &c, err, sizeof(err)), 0);
+	assert_false(c.nic_limits);
+	assert_int_equal(c.nic_horizon_ms, 250);
+	assert_string_equal(c.bpf_dir, "/run/bpf");
+	config_err("nic_horizon = 5ms\n",
+		   "/etc/dpupool/dpud.conf:1: bad nic_horizon '5ms' (10ms to 60s)");
+	config_err("nic_horizon = 2m\n",
+		   "/etc/dpupool/dpud.conf:1: bad nic_horizon '2m' (10ms to 60s)");
+	config_err("bpf_dir = fs/bpf\n",
+		   "/etc/dpupool/dpud.conf:1: 'bpf_dir' must be an absolute path on a BPF filesystem, not 'fs/bpf'");
+	config_err("nic_limits = maybe\n",
+		   "/etc/dpupool/dpud.conf:1: 'nic_limits' takes yes or no, not 'maybe'");
+
+	assert_int_equal(niclim_tau_ns(0, 100), 0);		/* no rate */
+	assert_int_equal(niclim_tau_ns(1000, 0), 100000000);	/* default 100 ms */
+	assert_int_equal(niclim_tau_ns(6250000, 625000), 100000000);
+	assert_int_equal(niclim_tau_ns(2000, 1), 500000);	/* one packet */
+	/* no overflow: a huge burst saturates */
+	assert_true(niclim_tau_ns(1, UINT64_MAX) == UINT64_MAX / 2);
+	assert_true(niclim_tau_ns(1, UINT64_MAX / 1000000000ULL) <= UINT64_MAX / 2);
 }
 
 static void config_errors(void **state)
@@ -548,7 +584,7 @@ static void plan_steady(void **state)
 		{ .name = "nic0", .index = 4, .type = DPU_FN_TYPE_NET,
 		  .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 } },
 	};
-	struct dpud_actual a = { fns, 2, ts, 2, 16 };
+	struct dpud_actual a = { fns, 2, ts, 2, 16, 0 };
 	struct dpud_action *x;
 	int n;
 
@@ -591,7 +627,7 @@ static void plan_crash_mid_attach(void **state)
 		{ .name = "nic0", .index = 7, .type = DPU_FN_TYPE_NET,
 		  .has_mac = true, .mac = { 2, 1, 2, 3, 4, 5 } },
 	};
-	struct dpud_actual a = { fns, 1, ts, 2, 16 };
+	struct dpud_actual a = { fns, 1, ts, 2, 16, 0 };
 	struct dpud_action *x;
 	int n;
 
@@ -630,7 +666,7 @@ static void plan_not_ours_and_removed(void **state)
 		{ .name = "nic0", .index = 4, .type = DPU_FN_TYPE_NET,
 		  .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 } },
 	};
-	struct dpud_actual a = { fns, 3, ts, 2, 16 };
+	struct dpud_actual a = { fns, 3, ts, 2, 16, 0 };
 	struct dpud_action *x;
 	int n;
 
@@ -669,7 +705,7 @@ static void plan_blocked_and_limits(void **state)
 	struct dpud_actual_fn fns[] = {
 		{ .index = 0, .type = DPU_FN_TYPE_BLK }
 	};
-	struct dpud_actual a = { fns, 1, ts, 1, 1 };
+	struct dpud_actual a = { fns, 1, ts, 1, 1, 0 };
 	struct dpud_action *x;
 	int n;
 
@@ -723,7 +759,7 @@ static void plan_type_change_and_move(void **state)
 		/* b was a disk, now desired as a NIC */
 		{ .name = "b", .index = 1, .type = DPU_FN_TYPE_BLK, .size = 4096 },
 	};
-	struct dpud_actual a = { fns, 2, ts, 2, 8 };
+	struct dpud_actual a = { fns, 2, ts, 2, 8, 0 };
 	struct dpud_action *x;
 	int n;
 
@@ -865,7 +901,7 @@ static void metrics_format(void **state)
 		{ .index = 0, .type = DPU_FN_TYPE_BLK, .state = DPU_FN_STATE_READY },
 		{ .index = 1, .type = DPU_FN_TYPE_NET, .state = DPU_FN_STATE_CREATING },
 	};
-	struct dpud_actual a = { fns, 2, ts, 1, 4096 };
+	struct dpud_actual a = { fns, 2, ts, 1, 4096, 0 };
 	struct dpud_hist h = { 0 };
 	struct dpud_headroom hr = { .valid = true, .cpu_capacity_milli = 2000,
 				    .mem_capacity = 1 << 30,
@@ -926,7 +962,7 @@ static void metrics_format(void **state)
 static void metrics_escape(void **state)
 {
 	struct dpud_actual_tenant ts[] = { { .name = "a\"b\\c" } };
-	struct dpud_actual a = { NULL, 0, ts, 1, 8 };
+	struct dpud_actual a = { NULL, 0, ts, 1, 8, 0 };
 	struct dpud_hist h = { 0 };
 	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
 				  .have_actual = true, .attach = &h };
@@ -941,7 +977,7 @@ static void metrics_escape(void **state)
 
 static void metrics_agent(void **state)
 {
-	struct dpud_actual a = { NULL, 0, NULL, 0, 8 };
+	struct dpud_actual a = { NULL, 0, NULL, 0, 8, 0 };
 	struct dpud_hist h = { 0 };
 	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
 				  .have_actual = true, .attach = &h };
@@ -1062,6 +1098,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(config_ok),
 		cmocka_unit_test(config_errors),
+		cmocka_unit_test(config_nic_limits),
 		cmocka_unit_test(small_parsers),
 		cmocka_unit_test(config_agent),
 		cmocka_unit_test(agent_messages),

@@ -436,6 +436,62 @@ TEST_F(fn, limits_the_dpu_cannot_enforce)
 				  DPU_A_LIMIT_BLK_WRITE_BPS, 1000000));
 }
 
+static int grab_host_limits(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == DPU_A_DEV_HOST_LIMITS)
+			*(int64_t *)arg = mnl_attr_get_u32(a);
+	return 0;
+}
+
+static int64_t host_limits(struct nl *nl, const char *dev)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, nl->family, DPU_CMD_DEV_GET, 0);
+	int64_t v = -1;
+
+	mnl_attr_put_strz(nlh, DPU_A_DEV_NAME, dev);
+	nl->cb = grab_host_limits;
+	nl->arg = &v;
+	if (nl_talk(nl, nlh))
+		return -2;
+	return v;
+}
+
+/* limits a DPU leaves to the host (dpud's BPF) are accepted, not enforced */
+TEST_F(fn, limits_left_to_the_host)
+{
+	const char *msg = "this DPU cannot enforce these function limits";
+	struct fn_reply f;
+
+	EXPECT_EQ(0, host_limits(self->nl, self->dev)) TH_LOG("reported: none");
+	/* a NIC function; the "hardware" then enforces the blk kinds only */
+	ASSERT_EQ(0, fn_new(self->nl, self->dev, 0, "acme", &f));
+	ASSERT_EQ(0, sim_knob(ID, "limit_kinds", "63"));
+	EXPECT_EQ(-EOPNOTSUPP, fn_set_limit(self->nl, self->dev, f.index,
+					    DPU_A_LIMIT_NET_TX_BPS, 1000000));
+	EXPECT_STREQ(msg, self->nl->extack);
+	/* it leaves tx-bps rx-bps tx-pps rx-pps (bits 6 to 9) to the host */
+	ASSERT_EQ(0, sim_knob(ID, "host_limit_kinds", "960"));
+	EXPECT_EQ(960, host_limits(self->nl, self->dev));
+	EXPECT_EQ(0, fn_set_limit(self->nl, self->dev, f.index,
+				  DPU_A_LIMIT_NET_TX_BPS, 1000000));
+	EXPECT_EQ(0, fn_set_limit(self->nl, self->dev, f.index,
+				  DPU_A_LIMIT_NET_RX_PPS, 5000));
+	ASSERT_EQ(0, fn_get(self->nl, self->dev, f.index, &f));
+	EXPECT_EQ(1000000, f.limits.v[DPU_A_LIMIT_NET_TX_BPS]);
+	EXPECT_EQ(5000, f.limits.v[DPU_A_LIMIT_NET_RX_PPS]);
+	/* a kind neither the DPU nor the host enforces is still refused */
+	ASSERT_EQ(0, sim_knob(ID, "host_limit_kinds", "64"));
+	EXPECT_EQ(64, host_limits(self->nl, self->dev));
+	EXPECT_EQ(-EOPNOTSUPP, fn_set_limit(self->nl, self->dev, f.index,
+					    DPU_A_LIMIT_NET_RX_BPS, 1000000));
+	EXPECT_STREQ(msg, self->nl->extack);
+	ASSERT_EQ(0, sim_knob(ID, "limit_kinds", "1023"));
+	ASSERT_EQ(0, sim_knob(ID, "host_limit_kinds", "0"));
+}
+
 TEST_F(fn, unprivileged_refused)
 {
 	struct fn_reply f;

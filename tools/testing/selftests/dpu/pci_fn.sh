@@ -26,7 +26,10 @@ j=$("$DPUCTL" -j dev show "$dev")
 check "dev show: backend pci on bus pci" test "$(jq -r '.[0] | "\(.backend) \(.bus)"' <<<"$j")" = "pci pci"
 check "the DPU offers blk and net" test "$(jq -r '.[0].fn_types' <<<"$j")" = "blk,net"
 check "it enforces disk IOPS up to 1000000" test "$(jq -r '.[0].limit_max.iops' <<<"$j")" = 1000000
-check "and no NIC limits (a later issue)" test "$(jq -r '.[0].limit_max["tx-bps"] // "none"' <<<"$j")" = none
+check "it leaves the NIC limits to the host (its NICs are this host's virtio-net)" \
+	test "$(jq -r '.[0].host_limits | join(",")' <<<"$j")" = "tx-bps,rx-bps,tx-pps,rx-pps"
+check "and enforces none itself: the IOPS limit is the DPU's" \
+	test "$("$DPUCTL" dev show "$dev" | grep -c 'host-enforced tx-bps rx-bps tx-pps rx-pps')" = 1
 check "it chains 4 tenant levels" test "$(jq -r '.[0].tenant_depth' <<<"$j")" = 4
 check "it sets up to 8 queues and MTUs up to 9000" test "$(jq -r '.[0] | "\(.max_queues) \(.max_mtu)"' <<<"$j")" = "8 9000"
 check "it carries 20000 IOPS and 400 MiB/s of block I/O (interface 1.2)" \
@@ -115,10 +118,13 @@ check "ping between the two NIC functions" ip netns exec dpu_pa ping -c 3 -W 2 -
 check "a NIC in a pod namespace is reported by netns id" test "$("$DPUCTL" -j fn show "$dev/$na" | jq -r '.[0].netns_id != null')" = true
 
 # ------------------------------------------------------------ refusals
-out=$("$DPUCTL" fn set "$dev/$na" tx-bps 10M 2>&1)
-check "a NIC limit is refused: $out" grep -q "this DPU cannot enforce these function limits" <<<"$out"
-out=$("$DPUCTL" tenant add "$dev/netty" tx-bps 10M 2>&1)
-check "a tenant NIC limit is refused: $out" grep -q "this DPU cannot enforce these tenant limits" <<<"$out"
+# NIC limits: accepted, the host enforces them (dpud's BPF); the DPU's
+# own commands never carry them (the emulator would refuse them)
+check "a NIC limit is accepted (the host enforces it)" quiet "$DPUCTL" fn set "$dev/$na" tx-bps 10M
+check "  and reported as the function's" \
+	test "$("$DPUCTL" -j fn show "$dev/$na" | jq -r '.[0].limits["tx-bps"]')" = 10000000
+check "a tenant NIC limit is accepted" quiet "$DPUCTL" tenant add "$dev/netty" tx-bps 10M
+check "  and removed" quiet "$DPUCTL" fn set "$dev/$na" tx-bps 0
 out=$("$DPUCTL" fn set "$dev/$idx" iops 2000000 2>&1)
 check "an IOPS limit above the DPU's maximum is refused: $out" grep -q "limit above the highest rate this DPU enforces" <<<"$out"
 "$DPUCTL" tenant add "$dev/l1" >/dev/null && "$DPUCTL" tenant add "$dev/l2" parent l1 >/dev/null &&
