@@ -130,7 +130,7 @@ fi
 
 if want dpud; then
 	step "dpud: the node daemon in a guest (reconcile, restarts, kill -9, NIC setup, metrics, agent of dpu-provider, co-location QoS)"
-	tap_suite dpud scripts/vm -t 900 -- sh -c 'tools/testing/dpud/dpud_test.sh; a=$?; tools/testing/dpud/qos_test.sh; b=$?; tools/testing/dpud/agent_test.sh || exit $?; [ $a -eq 0 ] && exit $b; exit $a'
+	tap_suite dpud scripts/vm -t 1200 -- sh -c 'tools/testing/dpud/dpud_test.sh; a=$?; tools/testing/dpud/qos_test.sh; b=$?; tools/testing/dpud/agent_test.sh || exit $?; [ $a -eq 0 ] && exit $b; exit $a'
 fi
 
 if want niclim; then

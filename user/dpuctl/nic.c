@@ -29,12 +29,28 @@ struct maps {
 	int fns, conf, stats, ident;
 };
 
-static int open_map(const char *dir, const char *dev, const char *name)
+/* a pinned map, if its values are the size this dpuctl knows (a dpud of
+ * another version may have pinned another layout) */
+static int open_map(const char *dir, const char *dev, const char *name,
+		    uint32_t value_size)
 {
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
 	char p[PATH_MAX];
+	int fd;
 
 	snprintf(p, sizeof(p), "%s/%s/maps/%s", dir, dev, name);
-	return bpf_obj_get(p);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return fd;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.value_size != value_size) {
+		close(fd);
+		errno = EPROTO;	/* reported as "protocol error": another layout */
+		return -1;
+	}
+	return fd;
 }
 
 static const char *const bucket_limit[DPU_NL_BUCKETS] = {
@@ -72,13 +88,19 @@ static int show_dev(const char *dir, const char *dev, int ncpus)
 	bool more;
 	int c, b, ret = 0;
 
-	m.fns = open_map(dir, dev, "nl_fns");
-	m.conf = open_map(dir, dev, "nl_conf");
-	m.stats = open_map(dir, dev, "nl_stats");
-	m.ident = open_map(dir, dev, "nl_ident");
+	m.fns = open_map(dir, dev, "nl_fns", sizeof(struct dpu_nl_fn));
+	m.conf = open_map(dir, dev, "nl_conf", sizeof(struct dpu_nl_conf));
+	m.stats = open_map(dir, dev, "nl_stats", sizeof(struct dpu_nl_stats));
+	m.ident = open_map(dir, dev, "nl_ident", sizeof(struct dpu_nl_ident));
 	if (!pc || m.fns < 0 || m.conf < 0 || m.stats < 0 || m.ident < 0) {
-		fprintf(stderr, "dpuctl: nic show %s: no NIC limits pinned in %s/%s (%s)\n",
-			dev, dir, dev, pc ? strerror(errno) : "out of memory");
+		int e = errno;
+
+		if (pc && e == EPROTO)
+			fprintf(stderr, "dpuctl: nic show %s: the maps in %s/%s are of another dpupool version (their layout differs)\n",
+				dev, dir, dev);
+		else
+			fprintf(stderr, "dpuctl: nic show %s: no NIC limits pinned in %s/%s (%s)\n",
+				dev, dir, dev, pc ? strerror(e) : "out of memory");
 		ret = 1;
 		goto out;
 	}

@@ -147,6 +147,13 @@ static void reload(void)
 	snprintf(c.provider_server_name, sizeof(c.provider_server_name), "%s",
 		 D.cfg.provider_server_name);
 	snprintf(c.serial, sizeof(c.serial), "%s", D.cfg.serial);
+	if (c.nic_limits != D.cfg.nic_limits ||
+	    c.nic_horizon_ms != D.cfg.nic_horizon_ms ||
+	    strcmp(c.bpf_dir, D.cfg.bpf_dir))
+		dpud_log("warn", "reload: nic_limits, nic_horizon and bpf_dir change on restart only", NULL);
+	c.nic_limits = D.cfg.nic_limits;
+	c.nic_horizon_ms = D.cfg.nic_horizon_ms;
+	snprintf(c.bpf_dir, sizeof(c.bpf_dir), "%s", D.cfg.bpf_dir);
 	D.cfg = c;
 	dpud_desired_free(&D.desired);
 	D.desired = d;

@@ -141,6 +141,7 @@ struct dpud_actual {
 	size_t ntenants;
 	uint32_t max_fns;
 	uint32_t host_kinds;		/* DPU_A_DEV_HOST_LIMITS */
+	bool host_known;		/* DEV_GET answered */
 };
 
 /* What dpud created: one record per attachment name, written atomically

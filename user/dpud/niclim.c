@@ -43,6 +43,12 @@
 
 #define NL_TC_HANDLE	0xd9u	/* our filters' handle, priority 1 */
 #define NL_MQ_MAJOR	0xd9u	/* an mq root we create: d9: */
+/*
+ * fq's packet limits: high enough that our horizon decides (2 s at 1 Gbit/s
+ * is 166k full-size packets); senders' socket buffers bound the memory.
+ */
+#define NL_FQ_PLIMIT		1000000
+#define NL_FQ_FLOW_PLIMIT	200000
 
 #define NET_KINDS	((1u << DPU_LIMIT_KIND(DPU_A_LIMIT_NET_TX_BPS)) | \
 			 (1u << DPU_LIMIT_KIND(DPU_A_LIMIT_NET_RX_BPS)) | \
@@ -56,10 +62,13 @@ static const char *const map_names[] = {
 struct nl_dev {
 	uint32_t ifindex;
 	uint32_t fn;
+	bool ok;	/* filters, pins and map entry in place */
 };
 
 static struct {
-	bool on;
+	bool ready;	/* bpf_dir usable: programs load when needed */
+	bool on;	/* programs loaded */
+	bool load_failed;	/* reported once */
 	struct nic_limits *skel;
 	char dir[PATH_MAX + DPU_NAME_LEN + 2];	/* <bpf_dir>/<device> */
 	int ncpus;
@@ -160,6 +169,42 @@ fail:
 	return ret;
 }
 
+/*
+ * Do maps pinned by an earlier dpud differ from this program's (type, key
+ * or value size, entries)? Only then are they replaced: a load that fails
+ * for another reason must not unpin maps live filters still use.
+ */
+static bool pins_incompatible(void)
+{
+	struct nic_limits *skel = nic_limits__open();
+	char p[sizeof(N.dir) + 32];
+	bool bad = false;
+	struct bpf_map *m;
+
+	if (!skel)
+		return false;
+	bpf_object__for_each_map(m, skel->obj) {
+		struct bpf_map_info info;
+		uint32_t len = sizeof(info);
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/maps/%s", N.dir, bpf_map__name(m));
+		fd = bpf_obj_get(p);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (info.type != (uint32_t)bpf_map__type(m) ||
+		     info.key_size != bpf_map__key_size(m) ||
+		     info.value_size != bpf_map__value_size(m) ||
+		     info.max_entries != bpf_map__max_entries(m)))
+			bad = true;
+		close(fd);
+	}
+	nic_limits__destroy(skel);
+	return bad;
+}
+
 static uint32_t prog_id(int fd)
 {
 	struct bpf_prog_info info;
@@ -171,20 +216,29 @@ static uint32_t prog_id(int fd)
 	return info.id;
 }
 
-static void zero_slot(uint32_t slot)
+/* a level's limits, virtual times and counters back to nothing */
+static int zero_slot(uint32_t slot)
 {
 	struct dpu_nl_stats *st = calloc((size_t)N.ncpus, sizeof(*st));
 	struct dpu_nl_state s;
 	struct dpu_nl_conf c;
+	int ret = 0;
 
 	memset(&s, 0, sizeof(s));
 	memset(&c, 0, sizeof(c));
-	bpf_map_update_elem(FD_CONF, &slot, &c, BPF_ANY);
-	bpf_map_update_elem(FD_STATE, &slot, &s, BPF_F_LOCK);
-	if (st)
-		bpf_map_update_elem(FD_STATS, &slot, st, BPF_ANY);
+	if (!st)
+		return -ENOMEM;
+	if (bpf_map_update_elem(FD_CONF, &slot, &c, BPF_ANY) ||
+	    bpf_map_update_elem(FD_STATE, &slot, &s, BPF_F_LOCK) ||
+	    bpf_map_update_elem(FD_STATS, &slot, st, BPF_ANY))
+		ret = -errno;
 	free(st);
-	N.conf[slot] = c;
+	if (ret)
+		nl_err("nic limits: level reset", "slot %u: %s", slot,
+		       strerror(-ret));
+	else
+		N.conf[slot] = c;
+	return ret;
 }
 
 /*
@@ -267,11 +321,11 @@ static void release_all(void)
 		 "dir=%s devices=%u", N.dir, n);
 }
 
+static int start_bpf(char *err, size_t errlen);
+
 int niclim_open(const struct dpud_config *cfg, char *err, size_t errlen)
 {
-	struct dpu_nl_global g;
 	struct statfs sfs;
-	uint32_t zero = 0, slot;
 	int ret;
 
 	memset(&N, 0, sizeof(N));
@@ -310,8 +364,31 @@ int niclim_open(const struct dpud_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "possible CPUs: %s", strerror(-N.ncpus));
 		return N.ncpus ? N.ncpus : -EINVAL;
 	}
+	N.horizon_ms = cfg->nic_horizon_ms;
+	N.ready = true;
+	/*
+	 * The programs load when a DPU first leaves NIC limits to the host,
+	 * or now if an earlier dpud left maps: this one takes them over
+	 */
+	{
+		char p[sizeof(N.dir) + 32];
+
+		snprintf(p, sizeof(p), "%s/maps/nl_fns", N.dir);
+		if (access(p, F_OK))
+			return 0;
+	}
+	return start_bpf(err, errlen);
+}
+
+/* load the programs on the pinned maps (or new ones), read their slots */
+static int start_bpf(char *err, size_t errlen)
+{
+	struct dpu_nl_global g;
+	uint32_t zero = 0, slot;
+	int ret;
+
 	ret = load(false);
-	if (ret) {
+	if (ret && pins_incompatible()) {
 		/* pinned maps of another layout (an upgrade): start afresh */
 		dpud_log("warn", "nic limits: pinned maps not reusable, new ones",
 			 "dir=%s error=\"%s\"", N.dir, strerror(-ret));
@@ -331,10 +408,14 @@ int niclim_open(const struct dpud_config *cfg, char *err, size_t errlen)
 			 strerror(-ret));
 		return ret;
 	}
-	N.horizon_ms = cfg->nic_horizon_ms;
 	g.layout = DPU_NL_LAYOUT;
-	g.horizon_ns = (uint64_t)cfg->nic_horizon_ms * 1000000ULL;
-	bpf_map_update_elem(FD_GLOBAL, &zero, &g, BPF_ANY);
+	g.horizon_ns = (uint64_t)N.horizon_ms * 1000000ULL;
+	if (bpf_map_update_elem(FD_GLOBAL, &zero, &g, BPF_ANY)) {
+		snprintf(err, errlen, "setting the horizon: %s", strerror(errno));
+		nic_limits__destroy(N.skel);
+		N.skel = NULL;
+		return -EIO;
+	}
 	N.eg_id = prog_id(bpf_program__fd(N.skel->progs.dpu_nl_egress));
 	N.in_id = prog_id(bpf_program__fd(N.skel->progs.dpu_nl_ingress));
 	/* what the previous dpud left: its levels stay where they are */
@@ -346,7 +427,7 @@ int niclim_open(const struct dpud_config *cfg, char *err, size_t errlen)
 	}
 	N.on = true;
 	dpud_log("info", "nic limits ready", "dir=%s horizon_ms=%u egress_prog=%u ingress_prog=%u",
-		 N.dir, cfg->nic_horizon_ms, N.eg_id, N.in_id);
+		 N.dir, N.horizon_ms, N.eg_id, N.in_id);
 	return 0;
 }
 
@@ -401,7 +482,8 @@ static int new_slot(uint32_t fn, const char *tenant)
 	id.used = 1;
 	id.fn_index = fn;
 	snprintf(id.tenant, sizeof(id.tenant), "%s", tenant);
-	zero_slot((uint32_t)s);
+	if (zero_slot((uint32_t)s))
+		return -EIO;
 	if (bpf_map_update_elem(FD_IDENT, &s, &id, BPF_ANY))
 		return -errno;
 	N.ident[s] = id;
@@ -445,7 +527,9 @@ static int set_level(uint32_t fn, const char *tenant, const uint64_t *rate,
 		/* moved to another tenant: the ident says where it is now */
 		snprintf(N.ident[s].tenant, sizeof(N.ident[s].tenant), "%s",
 			 tenant);
-		bpf_map_update_elem(FD_IDENT, &s, &N.ident[s], BPF_ANY);
+		if (bpf_map_update_elem(FD_IDENT, &s, &N.ident[s], BPF_ANY))
+			nl_err("nic limits: level", "slot %d: %s", s,
+			       strerror(errno));
 	}
 	conf_of(&c, rate, burst);
 	if (memcmp(&c, &N.conf[s], sizeof(c))) {
@@ -552,8 +636,8 @@ static int add_qdisc(int ifindex, uint32_t parent, uint32_t handle,
 	if (!strcmp(kind, "fq")) {
 		struct nlattr *opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
 
-		mnl_attr_put_u32(nlh, TCA_FQ_PLIMIT, 100000);
-		mnl_attr_put_u32(nlh, TCA_FQ_FLOW_PLIMIT, 10000);
+		mnl_attr_put_u32(nlh, TCA_FQ_PLIMIT, NL_FQ_PLIMIT);
+		mnl_attr_put_u32(nlh, TCA_FQ_FLOW_PLIMIT, NL_FQ_FLOW_PLIMIT);
 		mnl_attr_put_u32(nlh, TCA_FQ_HORIZON,
 				 N.horizon_ms * 1000 + 1000);
 		mnl_attr_put_u8(nlh, TCA_FQ_HORIZON_DROP, 1);
@@ -586,13 +670,16 @@ out:
 
 /*
  * fq paces the departure times: the root qdisc, or under an mq root one
- * per transmit queue. Left alone when already so (a restart must not
- * reset the queues).
+ * per transmit queue. An fq already there gets our options as a change,
+ * which keeps its queues (a restarted dpud must not reset them); the
+ * kernel's default mq (handle 0) cannot be addressed, so it is replaced
+ * by ours, d9:.
  */
 static int ensure_fq(struct nl_sock *sk, int ifindex, const char *name)
 {
 	struct rtnl_link *link = NULL;
 	struct nl_cache *cache = NULL;
+	struct rtnl_qdisc *q;
 	uint32_t ntx = 1, i, major = 0;
 	const char *root;
 	int ret;
@@ -600,46 +687,32 @@ static int ensure_fq(struct nl_sock *sk, int ifindex, const char *name)
 	ret = rtnl_qdisc_alloc_cache(sk, &cache);
 	if (ret < 0) {
 		nl_err("nic limits: qdiscs", "%s: %s", name, nl_geterror(ret));
-		ret = -EIO;
-		cache = NULL;
-		goto out;
+		return -EIO;
 	}
 	root = qdisc_kind(cache, ifindex, TC_H_ROOT);
+	q = rtnl_qdisc_get_by_parent(cache, ifindex, TC_H_ROOT);
+	if (q) {
+		major = rtnl_tc_get_handle(TC_CAST(q)) & TC_H_MAJ_MASK;
+		rtnl_qdisc_put(q);
+	}
 	if (!rtnl_link_get_kernel(sk, ifindex, NULL, &link))
 		ntx = rtnl_link_get_num_tx_queues(link);
 	if (ntx <= 1) {
-		if (strcmp(root, "fq"))
-			ret = add_qdisc(ifindex, TC_H_ROOT, 0, "fq");
+		ret = add_qdisc(ifindex, TC_H_ROOT, 0, "fq");
 		goto out;
 	}
-	if (strcmp(root, "mq")) {
-		ret = add_qdisc(ifindex, TC_H_ROOT,
-				TC_HANDLE(NL_MQ_MAJOR << 16, 0), "mq");
-		if (ret < 0)
-			goto out;
-		nl_cache_refill(sk, cache);
-	}
-	{
-		struct rtnl_qdisc *q = rtnl_qdisc_get_by_parent(cache, ifindex,
-								TC_H_ROOT);
-
-		if (q) {
-			major = rtnl_tc_get_handle(TC_CAST(q)) & TC_H_MAJ_MASK;
-			rtnl_qdisc_put(q);
-		}
-	}
-	if (!major)
+	if (strcmp(root, "mq") || !major) {
 		major = NL_MQ_MAJOR << 16;
+		ret = add_qdisc(ifindex, TC_H_ROOT, major, "mq");
+	}
 	for (i = 1; i <= ntx && ret >= 0; i++)
-		if (strcmp(qdisc_kind(cache, ifindex, major | i), "fq"))
-			ret = add_qdisc(ifindex, major | i, 0, "fq");
+		ret = add_qdisc(ifindex, major | i, 0, "fq");
 out:
 	if (ret < 0)
 		nl_err("nic limits: fq qdisc", "%s: %s", name, strerror(-ret));
 	if (link)
 		rtnl_link_put(link);
-	if (cache)
-		nl_cache_free(cache);
+	nl_cache_free(cache);
 	return ret < 0 ? -EIO : 0;
 }
 
@@ -747,6 +820,19 @@ static int attach_dev(struct nl_sock *sk, const struct dpud_actual_fn *f)
 	return ret;
 }
 
+/* the levels @ifindex's packets are charged to now stay referenced */
+static void keep_levels(uint32_t ifindex, bool *ref)
+{
+	struct dpu_nl_fn have;
+	uint32_t j;
+
+	if (bpf_map_lookup_elem(FD_FNS, &ifindex, &have))
+		return;
+	for (j = 0; j < have.nlevels && j < DPU_NL_LEVELS; j++)
+		if (have.level[j] < DPU_NL_SLOTS)
+			ref[have.level[j]] = true;
+}
+
 /* set up by this dpud already (a restarted one checks every device once) */
 static bool was_attached(const struct dpud_actual_fn *f)
 {
@@ -754,7 +840,7 @@ static bool was_attached(const struct dpud_actual_fn *f)
 
 	for (i = 0; i < N.ndevs; i++)
 		if (N.devs[i].ifindex == f->ifindex && N.devs[i].fn == f->index)
-			return true;
+			return N.devs[i].ok;
 	return false;
 }
 
@@ -775,68 +861,88 @@ void niclim_sync(const struct dpud_actual *a, uint32_t host_kinds)
 	DIR *dir;
 	int s;
 
-	if (!N.on)
+	if (!N.ready)
 		return;
+	if (!N.on) {
+		char err[256];
+
+		if (!(host_kinds & NET_KINDS) || N.load_failed)
+			return;
+		if (start_bpf(err, sizeof(err))) {
+			N.load_failed = true;
+			nl_err("NIC limits the DPU leaves to the host cannot be enforced",
+			       "%s", err);
+			return;
+		}
+	}
 	N.host_kinds = host_kinds & NET_KINDS;
 	memset(ref, 0, sizeof(ref));
-	if (N.host_kinds)
-		devs = calloc(a->nfns ? a->nfns : 1, sizeof(*devs));
+	devs = calloc(a->nfns ? a->nfns : 1, sizeof(*devs));
+	if (!devs)
+		return;		/* nothing is released on a failed sync */
 
-	for (i = 0; devs && i < a->nfns; i++) {
+	for (i = 0; N.host_kinds && i < a->nfns; i++) {
 		const struct dpud_actual_fn *f = &a->fns[i];
 		const struct dpud_actual_tenant *t;
 		struct dpu_nl_fn want, have;
-		int depth;
+		struct nl_dev *d;
 
 		if (!fn_limited(f))
 			continue;
+		/*
+		 * Wanted: kept whatever fails below (what an earlier sync or
+		 * dpud set up stays in force rather than being released)
+		 */
+		d = &devs[ndevs++];
+		d->ifindex = f->ifindex;
+		d->fn = f->index;
 		memset(&want, 0, sizeof(want));
 		want.fn_index = f->index;
 		s = set_level(f->index, f->tenant, f->limit_rate,
 			      f->limit_burst, ref);
-		if (s < 0) {
-			nl_err("nic limits: no free level", "function %u: %s",
-			       f->index, strerror(-s));
-			continue;
-		}
-		want.level[want.nlevels++] = (uint32_t)s;
+		if (s >= 0)
+			want.level[want.nlevels++] = (uint32_t)s;
 		t = tenant_of(a, f->tenant);
-		for (depth = 0; t && want.nlevels < DPU_NL_LEVELS; depth++) {
+		while (s >= 0 && t && want.nlevels < DPU_NL_LEVELS) {
 			s = set_level(DPU_NL_NO_FN, t->name, t->limit_rate,
 				      t->limit_burst, ref);
-			if (s < 0)
-				break;
-			want.level[want.nlevels++] = (uint32_t)s;
+			if (s >= 0)
+				want.level[want.nlevels++] = (uint32_t)s;
 			t = t->parent[0] ? tenant_of(a, t->parent) : NULL;
 		}
 		if (s < 0) {
-			nl_err("nic limits: no free level", "tenant of function %u: %s",
+			nl_err("nic limits: no free level", "function %u: %s",
 			       f->index, strerror(-s));
+			keep_levels(f->ifindex, ref);
 			continue;
 		}
-		if (!sk && !was_attached(f))
-			sk = rt_sock();
-		if (!sk && !was_attached(f)) {
-			nl_err("nic limits: rtnetlink", "cannot open a socket");
-			break;
+		if (!was_attached(f)) {
+			if (!sk)
+				sk = rt_sock();
+			if (!sk) {
+				nl_err("nic limits: rtnetlink", "cannot open a socket");
+				keep_levels(f->ifindex, ref);
+				continue;
+			}
+			if (attach_dev(sk, f)) {
+				keep_levels(f->ifindex, ref);
+				continue;
+			}
 		}
-		if (!was_attached(f) && attach_dev(sk, f))
-			continue;
 		key = f->ifindex;
 		if (bpf_map_lookup_elem(FD_FNS, &key, &have) ||
 		    memcmp(&have, &want, sizeof(want))) {
 			if (bpf_map_update_elem(FD_FNS, &key, &want, BPF_ANY)) {
 				nl_err("nic limits: function map", "function %u: %s",
 				       f->index, strerror(errno));
+				keep_levels(f->ifindex, ref);
 				continue;
 			}
 			dpud_log("info", "nic limits: function limited",
 				 "index=%u ifindex=%u levels=%u", f->index,
 				 f->ifindex, want.nlevels);
 		}
-		devs[ndevs].ifindex = f->ifindex;
-		devs[ndevs].fn = f->index;
-		ndevs++;
+		d->ok = true;
 	}
 
 	/* net devices no longer limited: their entry, and our filters if
@@ -947,6 +1053,15 @@ int niclim_level_stats(uint32_t slot, struct dpu_nl_stats *sum)
 	return 0;
 }
 
+static size_t limited_count(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < N.ndevs; i++)
+		n += N.devs[i].ok;
+	return n;
+}
+
 static void level_labels(char *lbl, size_t len, const char *device, int s)
 {
 	const struct dpu_nl_ident *id = &N.ident[s];
@@ -975,7 +1090,8 @@ char *niclim_metrics_append(char *body, size_t *len, const char *device)
 		      "# HELP dpud_nic_limit_errors_total Failures setting up NIC limits (qdisc, filter, map, pin)\n"
 		      "# TYPE dpud_nic_limit_errors_total counter\n"
 		      "dpud_nic_limit_errors_total{device=\"%s\"} %llu\n",
-		      device, N.ndevs, device, (unsigned long long)N.errors);
+		      device, limited_count(), device,
+		      (unsigned long long)N.errors);
 	for (s = 0; s < DPU_NL_SLOTS; s++)
 		have[s] = N.ident[s].used &&
 			  !niclim_level_stats((uint32_t)s, &st[s]);

@@ -90,8 +90,10 @@ static int collect(struct dpud_actual *a)
 	{
 		struct dpu_dev_info dev;
 
-		if (!dpu_dev_get(D.nl, D.cfg.device, 0, &dev))
+		if (!dpu_dev_get(D.nl, D.cfg.device, 0, &dev)) {
 			a->host_kinds = dev.host_limits;
+			a->host_known = true;
+		}
 	}
 	return 0;
 }
@@ -152,7 +154,9 @@ int refresh_actual(void)
 	D.actual = a;
 	clock_gettime(CLOCK_MONOTONIC, &D.dump_time);
 	D.have_dump_time = true;
-	niclim_sync(&D.actual, D.actual.host_kinds);
+	/* a DPU that did not say what it leaves to the host changes nothing */
+	if (D.actual.host_known)
+		niclim_sync(&D.actual, D.actual.host_kinds);
 	return 0;
 }
 

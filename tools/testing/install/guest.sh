@@ -71,14 +71,17 @@ check "modprobe dpu_sim: dpu comes with it (dependency)" quiet modprobe dpu_sim
 check "  both loaded" sh -c "grep -q '^dpu_sim ' /proc/modules && grep -q '^dpu ' /proc/modules"
 check "dpud.service enabled (starts at boot)" test "$(systemctl is-enabled dpud.service)" = enabled
 check "dpud.service active after install" wait_until 10 systemctl -q is-active dpud.service
-check "  the sandboxed dpud loads its NIC limits programs (bpf(2) allowed; maps pinned in /sys/fs/bpf/dpupool)" \
-	wait_until 10 sh -c "journalctl -u dpud.service | grep -q 'nic limits ready' && test -e /sys/fs/bpf/dpupool/dpu0/maps/nl_conf"
 check "dpu-provider.service waits for a config (condition unmet, not failed)" \
 	sh -c "! systemctl -q is-failed dpu-provider.service"
 check "/metrics answers: dpud_dpu_up 0 (no DPU yet)" wait_until 10 metric_is "dpud_dpu_up 0"
 echo 0 > /sys/bus/dpu_sim/new_device
 check "a simulated DPU: dpud sees it (dpud_dpu_up 1)" wait_until 20 metric_is "dpud_dpu_up 1"
 check "  dpuctl from the package shows dpu0" sh -c "dpuctl dev show dpu0 | grep -q '^dpu0: index 0 backend sim'"
+# the DPU leaves its NIC limits to the host: the service loads its BPF
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+echo 960 > /sys/kernel/debug/dpu_sim/dpu_sim0/host_limit_kinds
+check "  the sandboxed dpud loads its NIC limits programs when the DPU leaves them to the host (bpf(2) allowed; maps pinned in /sys/fs/bpf/dpupool)" \
+	wait_until 30 sh -c "journalctl -u dpud.service | grep -q 'nic limits ready' && test -e /sys/fs/bpf/dpupool/dpu0/maps/nl_conf"
 check "  dpuctl links libdpu.so.0 from libdpu0" \
 	sh -c "ldd /usr/bin/dpuctl | grep -q 'libdpu.so.0 => .*/x86_64-linux-gnu/libdpu.so.0 '"
 # desired state through the packaged config directory

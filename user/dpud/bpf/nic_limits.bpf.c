@@ -150,6 +150,47 @@ static __always_inline __u64 active_children(struct dpu_nl_state *s,
 }
 
 /*
+ * Without the lock, for the horizon: how many children would share @s if
+ * @child sent now (it included).
+ */
+static __always_inline __u64 would_share(const struct dpu_nl_state *s,
+					 __u32 child, __u64 now)
+{
+	__u64 n = 1;
+	int j;
+
+	for (j = 0; j < DPU_NL_CHILDREN; j++)
+		if (s->child[j] && s->child[j] != child + 1 &&
+		    s->child_seen[j] + DPU_NL_ACTIVE_NS > now)
+			n++;
+	return n;
+}
+
+/* Without the lock, for the horizon: when @child's share would let a
+ * packet go (its share's virtual times, as fair_share() takes them) */
+static __always_inline __u64 share_start(__u32 child,
+					 const struct dpu_nl_conf *pc,
+					 __u64 now)
+{
+	struct dpu_nl_state *s = bpf_map_lookup_elem(&nl_state, &child);
+	__u64 t = 0, floor;
+	int b;
+
+	if (!s)
+		return 0;
+	for (b = 0; b < 2; b++) {
+		if (!pc->rate[b])	/* DPU_NL_TX_BPS, DPU_NL_TX_PPS */
+			continue;
+		floor = now > pc->tau_ns[b] ? now - pc->tau_ns[b] : 0;
+		if (s->share_vt[b] > t)
+			t = s->share_vt[b];
+		if (floor > t)
+			t = floor;
+	}
+	return t;
+}
+
+/*
  * Pace @child at its share of its parent's tx rates (@pc, the parent's
  * conf): costs already multiplied by the active children. Returns when
  * the packet may leave by that share.
@@ -184,7 +225,7 @@ SEC("tc")
 int dpu_nl_egress(struct __sk_buff *skb)
 {
 	__u64 bytes = skb->len, segs = skb->gso_segs ? skb->gso_segs : 1;
-	__u64 now, depart, horizon = DEFAULT_HORIZON_NS, share;
+	__u64 now, depart, horizon = DEFAULT_HORIZON_NS, share, delay;
 	__u32 ifindex = skb->ifindex, zero = 0;
 	struct dpu_nl_global *g;
 	struct dpu_nl_fn *f;
@@ -218,6 +259,14 @@ int dpu_nl_egress(struct __sk_buff *skb)
 			if (!c->rate[b])
 				continue;
 			t = start_at(c, s, b, now);
+			if (t > depart)
+				depart = t;
+		}
+		/* the share the child below would be paced at counts too */
+		if (i && (c->rate[DPU_NL_TX_BPS] || c->rate[DPU_NL_TX_PPS]) &&
+		    would_share(s, f->level[i - 1], now) > 1) {
+			__u64 t = share_start(f->level[i - 1], c, now);
+
 			if (t > depart)
 				depart = t;
 		}
@@ -271,13 +320,15 @@ int dpu_nl_egress(struct __sk_buff *skb)
 				depart = t;
 		}
 	}
-	/* an earlier departure time (TCP's own pacing) is kept if later */
+	/* the delay the limits add (counted before TCP's own pacing) */
+	delay = depart - now;
+	/* a later departure time TCP's own pacing set is kept */
 	if (skb->tstamp_type == BPF_SKB_TSTAMP_DELIVERY_MONO &&
 	    skb->tstamp > depart)
 		depart = skb->tstamp;
 	if (depart > now)
 		bpf_skb_set_tstamp(skb, depart, BPF_SKB_TSTAMP_DELIVERY_MONO);
-	count_all(f, true, true, bytes, segs, depart - now);
+	count_all(f, true, true, bytes, segs, delay);
 	return TC_ACT_OK;
 }
 

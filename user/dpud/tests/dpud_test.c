@@ -584,7 +584,7 @@ static void plan_steady(void **state)
 		{ .name = "nic0", .index = 4, .type = DPU_FN_TYPE_NET,
 		  .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 } },
 	};
-	struct dpud_actual a = { fns, 2, ts, 2, 16, 0 };
+	struct dpud_actual a = { fns, 2, ts, 2, 16, 0, false };
 	struct dpud_action *x;
 	int n;
 
@@ -627,7 +627,7 @@ static void plan_crash_mid_attach(void **state)
 		{ .name = "nic0", .index = 7, .type = DPU_FN_TYPE_NET,
 		  .has_mac = true, .mac = { 2, 1, 2, 3, 4, 5 } },
 	};
-	struct dpud_actual a = { fns, 1, ts, 2, 16, 0 };
+	struct dpud_actual a = { fns, 1, ts, 2, 16, 0, false };
 	struct dpud_action *x;
 	int n;
 
@@ -666,7 +666,7 @@ static void plan_not_ours_and_removed(void **state)
 		{ .name = "nic0", .index = 4, .type = DPU_FN_TYPE_NET,
 		  .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 } },
 	};
-	struct dpud_actual a = { fns, 3, ts, 2, 16, 0 };
+	struct dpud_actual a = { fns, 3, ts, 2, 16, 0, false };
 	struct dpud_action *x;
 	int n;
 
@@ -705,7 +705,7 @@ static void plan_blocked_and_limits(void **state)
 	struct dpud_actual_fn fns[] = {
 		{ .index = 0, .type = DPU_FN_TYPE_BLK }
 	};
-	struct dpud_actual a = { fns, 1, ts, 1, 1, 0 };
+	struct dpud_actual a = { fns, 1, ts, 1, 1, 0, false };
 	struct dpud_action *x;
 	int n;
 
@@ -759,7 +759,7 @@ static void plan_type_change_and_move(void **state)
 		/* b was a disk, now desired as a NIC */
 		{ .name = "b", .index = 1, .type = DPU_FN_TYPE_BLK, .size = 4096 },
 	};
-	struct dpud_actual a = { fns, 2, ts, 2, 8, 0 };
+	struct dpud_actual a = { fns, 2, ts, 2, 8, 0, false };
 	struct dpud_action *x;
 	int n;
 
@@ -901,7 +901,7 @@ static void metrics_format(void **state)
 		{ .index = 0, .type = DPU_FN_TYPE_BLK, .state = DPU_FN_STATE_READY },
 		{ .index = 1, .type = DPU_FN_TYPE_NET, .state = DPU_FN_STATE_CREATING },
 	};
-	struct dpud_actual a = { fns, 2, ts, 1, 4096, 0 };
+	struct dpud_actual a = { fns, 2, ts, 1, 4096, 0, false };
 	struct dpud_hist h = { 0 };
 	struct dpud_headroom hr = { .valid = true, .cpu_capacity_milli = 2000,
 				    .mem_capacity = 1 << 30,
@@ -962,7 +962,7 @@ static void metrics_format(void **state)
 static void metrics_escape(void **state)
 {
 	struct dpud_actual_tenant ts[] = { { .name = "a\"b\\c" } };
-	struct dpud_actual a = { NULL, 0, ts, 1, 8, 0 };
+	struct dpud_actual a = { NULL, 0, ts, 1, 8, 0, false };
 	struct dpud_hist h = { 0 };
 	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
 				  .have_actual = true, .attach = &h };
@@ -977,7 +977,7 @@ static void metrics_escape(void **state)
 
 static void metrics_agent(void **state)
 {
-	struct dpud_actual a = { NULL, 0, NULL, 0, 8, 0 };
+	struct dpud_actual a = { NULL, 0, NULL, 0, 8, 0, false };
 	struct dpud_hist h = { 0 };
 	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
 				  .have_actual = true, .attach = &h };
