@@ -513,6 +513,26 @@ static void conf_of(struct dpu_nl_conf *c, const uint64_t *rate,
 	}
 }
 
+/* a level's limits to its map, if they changed; logged (0 or -1, errno) */
+static int write_conf(int s, const struct dpu_nl_conf *c, bool event)
+{
+	const struct dpu_nl_ident *id = &N.ident[s];
+
+	if (!memcmp(c, &N.conf[s], sizeof(*c)))
+		return 0;
+	if (bpf_map_update_elem(FD_CONF, &s, c, BPF_ANY))
+		return -1;
+	N.conf[s] = *c;
+	dpud_log("info", "nic limits: level set",
+		 "slot=%d tenant=%s function=%d tx_bps=%llu tx_pps=%llu rx_bps=%llu rx_pps=%llu event=%d",
+		 s, id->tenant, id->fn_index == DPU_NL_NO_FN ? -1 : (int)id->fn_index,
+		 (unsigned long long)c->rate[DPU_NL_TX_BPS],
+		 (unsigned long long)c->rate[DPU_NL_TX_PPS],
+		 (unsigned long long)c->rate[DPU_NL_RX_BPS],
+		 (unsigned long long)c->rate[DPU_NL_RX_PPS], event);
+	return 0;
+}
+
 static int set_level(uint32_t fn, const char *tenant, const uint64_t *rate,
 		     const uint64_t *burst, bool *ref)
 {
@@ -532,18 +552,8 @@ static int set_level(uint32_t fn, const char *tenant, const uint64_t *rate,
 			       strerror(errno));
 	}
 	conf_of(&c, rate, burst);
-	if (memcmp(&c, &N.conf[s], sizeof(c))) {
-		if (bpf_map_update_elem(FD_CONF, &s, &c, BPF_ANY))
-			return -errno;
-		N.conf[s] = c;
-		dpud_log("info", "nic limits: level set",
-			 "slot=%d tenant=%s function=%d tx_bps=%llu tx_pps=%llu rx_bps=%llu rx_pps=%llu",
-			 s, tenant, fn == DPU_NL_NO_FN ? -1 : (int)fn,
-			 (unsigned long long)c.rate[DPU_NL_TX_BPS],
-			 (unsigned long long)c.rate[DPU_NL_TX_PPS],
-			 (unsigned long long)c.rate[DPU_NL_RX_BPS],
-			 (unsigned long long)c.rate[DPU_NL_RX_PPS]);
-	}
+	if (write_conf(s, &c, false))
+		return -errno;
 	ref[s] = true;
 	return s;
 }
@@ -565,20 +575,8 @@ void niclim_limits_event(uint32_t fn, const char *tenant,
 	if (s < 0)
 		return;
 	conf_of(&c, rate, burst);
-	if (!memcmp(&c, &N.conf[s], sizeof(c)))
-		return;
-	if (bpf_map_update_elem(FD_CONF, &s, &c, BPF_ANY)) {
+	if (write_conf(s, &c, true))
 		nl_err("nic limits: level", "slot %d: %s", s, strerror(errno));
-		return;
-	}
-	N.conf[s] = c;
-	dpud_log("info", "nic limits: level set",
-		 "slot=%d tenant=%s function=%d tx_bps=%llu tx_pps=%llu rx_bps=%llu rx_pps=%llu event=1",
-		 s, tenant, fn == DPU_NL_NO_FN ? -1 : (int)fn,
-		 (unsigned long long)c.rate[DPU_NL_TX_BPS],
-		 (unsigned long long)c.rate[DPU_NL_TX_PPS],
-		 (unsigned long long)c.rate[DPU_NL_RX_BPS],
-		 (unsigned long long)c.rate[DPU_NL_RX_PPS]);
 }
 
 /* ------------------------------------------------------ net devices */

@@ -221,6 +221,55 @@ static __always_inline __u64 fair_share(__u32 child,
 	return t0 > t1 ? t0 : t1;
 }
 
+#define NO_CHILD	0xffffffffu
+
+/* level @i of @f: its limits and state (NULL if missing); false past the
+ * last level */
+static __always_inline bool level_at(const struct dpu_nl_fn *f, int i,
+				     struct dpu_nl_conf **c,
+				     struct dpu_nl_state **s)
+{
+	__u32 slot;
+
+	if (i >= f->nlevels)
+		return false;
+	slot = f->level[i];
+	*c = bpf_map_lookup_elem(&nl_conf, &slot);
+	*s = bpf_map_lookup_elem(&nl_state, &slot);
+	return true;
+}
+
+/*
+ * Charge a level's buckets @b (bytes) and @b + 1 (packets), under its
+ * lock; note that @child (the level below, or NO_CHILD) sent, and put in
+ * *@n how many children share the level now. Returns the later of the
+ * two buckets' start times.
+ */
+static __always_inline __u64 charge(const struct dpu_nl_conf *c,
+				    struct dpu_nl_state *s, int b,
+				    __u64 bytes, __u64 segs, __u64 now,
+				    __u32 child, __u64 *n)
+{
+	__u64 t0 = 0, t1 = 0, c0 = 0, c1 = 0;
+
+	if (c->rate[b])
+		c0 = cost_ns(c, b, bytes, segs);
+	if (c->rate[b + 1])
+		c1 = cost_ns(c, b + 1, bytes, segs);
+	bpf_spin_lock(&s->lock);
+	if (c->rate[b]) {
+		t0 = start_at(c, s, b, now);
+		s->vt[b] = t0 + c0;
+	}
+	if (c->rate[b + 1]) {
+		t1 = start_at(c, s, b + 1, now);
+		s->vt[b + 1] = t1 + c1;
+	}
+	*n = child != NO_CHILD ? active_children(s, child, now) : 1;
+	bpf_spin_unlock(&s->lock);
+	return t0 > t1 ? t0 : t1;
+}
+
 SEC("tc")
 int dpu_nl_egress(struct __sk_buff *skb)
 {
@@ -244,13 +293,9 @@ int dpu_nl_egress(struct __sk_buff *skb)
 	for (i = 0; i < DPU_NL_LEVELS; i++) {
 		struct dpu_nl_state *s;
 		struct dpu_nl_conf *c;
-		__u32 slot;
 
-		if (i >= f->nlevels)
+		if (!level_at(f, i, &c, &s))
 			break;
-		slot = f->level[i];
-		c = bpf_map_lookup_elem(&nl_conf, &slot);
-		s = bpf_map_lookup_elem(&nl_state, &slot);
 		if (!c || !s)
 			continue;
 		for (b = DPU_NL_TX_BPS; b <= DPU_NL_TX_PPS; b++) {
@@ -282,40 +327,24 @@ int dpu_nl_egress(struct __sk_buff *skb)
 	for (i = 0; i < DPU_NL_LEVELS; i++) {
 		struct dpu_nl_state *s;
 		struct dpu_nl_conf *c;
-		__u64 t0 = 0, t1 = 0, c0 = 0, c1 = 0;
-		__u32 slot;
+		__u64 t, c0 = 0, c1 = 0;
 
-		if (i >= f->nlevels)
+		if (!level_at(f, i, &c, &s))
 			break;
-		slot = f->level[i];
-		c = bpf_map_lookup_elem(&nl_conf, &slot);
-		s = bpf_map_lookup_elem(&nl_state, &slot);
 		if (!c || !s || (!c->rate[DPU_NL_TX_BPS] && !c->rate[DPU_NL_TX_PPS]))
 			continue;
-		if (c->rate[DPU_NL_TX_BPS])
-			c0 = cost_ns(c, DPU_NL_TX_BPS, bytes, segs);
-		if (c->rate[DPU_NL_TX_PPS])
-			c1 = cost_ns(c, DPU_NL_TX_PPS, bytes, segs);
-		bpf_spin_lock(&s->lock);
-		if (c->rate[DPU_NL_TX_BPS]) {
-			t0 = start_at(c, s, DPU_NL_TX_BPS, now);
-			s->vt[DPU_NL_TX_BPS] = t0 + c0;
-		}
-		if (c->rate[DPU_NL_TX_PPS]) {
-			t1 = start_at(c, s, DPU_NL_TX_PPS, now);
-			s->vt[DPU_NL_TX_PPS] = t1 + c1;
-		}
+		t = charge(c, s, DPU_NL_TX_BPS, bytes, segs, now,
+			   i ? f->level[i - 1] : NO_CHILD, &share);
+		if (t > depart)
+			depart = t;
 		/* the children sending now share this level's rates */
-		share = i ? active_children(s, f->level[i - 1], now) : 1;
-		bpf_spin_unlock(&s->lock);
-		if (t0 > depart)
-			depart = t0;
-		if (t1 > depart)
-			depart = t1;
 		if (share > 1) {
-			__u64 t = fair_share(f->level[i - 1], c, c0 * share,
-					     c1 * share, now);
-
+			if (c->rate[DPU_NL_TX_BPS])
+				c0 = cost_ns(c, DPU_NL_TX_BPS, bytes, segs);
+			if (c->rate[DPU_NL_TX_PPS])
+				c1 = cost_ns(c, DPU_NL_TX_PPS, bytes, segs);
+			t = fair_share(f->level[i - 1], c, c0 * share,
+				       c1 * share, now);
 			if (t > depart)
 				depart = t;
 		}
@@ -351,13 +380,9 @@ int dpu_nl_ingress(struct __sk_buff *skb)
 	for (i = 0; i < DPU_NL_LEVELS; i++) {
 		struct dpu_nl_state *s;
 		struct dpu_nl_conf *c;
-		__u32 slot;
 
-		if (i >= f->nlevels)
+		if (!level_at(f, i, &c, &s))
 			break;
-		slot = f->level[i];
-		c = bpf_map_lookup_elem(&nl_conf, &slot);
-		s = bpf_map_lookup_elem(&nl_state, &slot);
 		if (!c || !s)
 			continue;
 		for (b = DPU_NL_RX_BPS; b <= DPU_NL_RX_PPS; b++) {
@@ -370,26 +395,13 @@ int dpu_nl_ingress(struct __sk_buff *skb)
 	for (i = 0; i < DPU_NL_LEVELS; i++) {
 		struct dpu_nl_state *s;
 		struct dpu_nl_conf *c;
-		__u64 c0 = 0, c1 = 0;
-		__u32 slot;
+		__u64 n;
 
-		if (i >= f->nlevels)
+		if (!level_at(f, i, &c, &s))
 			break;
-		slot = f->level[i];
-		c = bpf_map_lookup_elem(&nl_conf, &slot);
-		s = bpf_map_lookup_elem(&nl_state, &slot);
 		if (!c || !s || (!c->rate[DPU_NL_RX_BPS] && !c->rate[DPU_NL_RX_PPS]))
 			continue;
-		if (c->rate[DPU_NL_RX_BPS])
-			c0 = cost_ns(c, DPU_NL_RX_BPS, bytes, segs);
-		if (c->rate[DPU_NL_RX_PPS])
-			c1 = cost_ns(c, DPU_NL_RX_PPS, bytes, segs);
-		bpf_spin_lock(&s->lock);
-		if (c->rate[DPU_NL_RX_BPS])
-			s->vt[DPU_NL_RX_BPS] = start_at(c, s, DPU_NL_RX_BPS, now) + c0;
-		if (c->rate[DPU_NL_RX_PPS])
-			s->vt[DPU_NL_RX_PPS] = start_at(c, s, DPU_NL_RX_PPS, now) + c1;
-		bpf_spin_unlock(&s->lock);
+		charge(c, s, DPU_NL_RX_BPS, bytes, segs, now, NO_CHILD, &n);
 	}
 	count_all(f, false, true, bytes, segs, 0);
 	return TC_ACT_OK;
