@@ -128,18 +128,8 @@ static int show_dev(const char *dir, const char *dev, int ncpus)
 			continue;
 		id.tenant[DPU_NL_TENANT_LEN - 1] = '\0';
 		memset(&s, 0, sizeof(s));
-		for (c = 0; c < ncpus; c++) {
-			s.tx_packets += pc[c].tx_packets;
-			s.tx_bytes += pc[c].tx_bytes;
-			s.tx_delayed += pc[c].tx_delayed;
-			s.tx_delay_ns += pc[c].tx_delay_ns;
-			s.tx_dropped += pc[c].tx_dropped;
-			s.tx_dropped_bytes += pc[c].tx_dropped_bytes;
-			s.rx_packets += pc[c].rx_packets;
-			s.rx_bytes += pc[c].rx_bytes;
-			s.rx_dropped += pc[c].rx_dropped;
-			s.rx_dropped_bytes += pc[c].rx_dropped_bytes;
-		}
+		for (c = 0; c < ncpus; c++)
+			dpu_nl_stats_add(&s, &pc[c]);
 		out_obj_open(&out, NULL);
 		out_str(&out, "dev", "%s", dev);
 		if (id.fn_index == DPU_NL_NO_FN) {

@@ -39,8 +39,13 @@ static void conn_close(struct conn *c)
 	D.nconns--;
 }
 
-/* the QoS lines after the rest; frees body on failure */
-static char *qos_metrics_append(char *body, size_t *blen)
+static void niclim_metrics_dev(FILE *f)
+{
+	niclim_metrics(f, D.cfg.device);
+}
+
+/* what @write prints after the rest; frees body on failure */
+static char *metrics_append(char *body, size_t *blen, void (*write)(FILE *))
 {
 	char *more = NULL, *all;
 	size_t mlen = 0;
@@ -51,7 +56,7 @@ static char *qos_metrics_append(char *body, size_t *blen)
 		free(body);
 		return NULL;
 	}
-	dpud_qos_metrics(f);
+	write(f);
 	if (fclose(f)) {
 		free(more);
 		free(body);
@@ -106,10 +111,9 @@ static void respond(struct conn *c)
 
 		body = dpud_metrics_render(&m, &blen);
 		if (body)
-			body = qos_metrics_append(body, &blen);
+			body = metrics_append(body, &blen, dpud_qos_metrics);
 		if (body)
-			body = niclim_metrics_append(body, &blen,
-						     D.cfg.device);
+			body = metrics_append(body, &blen, niclim_metrics_dev);
 		if (!body)
 			status = "500 Internal Server Error";
 	} else if (!strcmp(path, "/healthz")) {

@@ -972,12 +972,10 @@ void niclim_sync(const struct dpud_actual *a, uint32_t host_kinds)
 		zero_slot((uint32_t)s);
 	}
 	/* pins of functions that are gone */
-	dir = opendir(N.dir[0] ? N.dir : ".");
-	if (dir) {
+	{
 		struct dirent *de;
 		char p[sizeof(N.dir) + 16];
 
-		closedir(dir);
 		snprintf(p, sizeof(p), "%s/fns", N.dir);
 		dir = opendir(p);
 		while (dir && (de = readdir(dir))) {
@@ -1004,32 +1002,6 @@ void niclim_sync(const struct dpud_actual *a, uint32_t host_kinds)
 }
 
 /* ----------------------------------------------------------- metrics */
-static char *append(char *body, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static char *append(char *body, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	char *nb;
-	int n;
-
-	if (!body)
-		return NULL;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	nb = realloc(body, *len + (size_t)n + 1);
-	if (!nb) {
-		free(body);
-		return NULL;
-	}
-	va_start(ap, fmt);
-	vsnprintf(nb + *len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	*len += (size_t)n;
-	return nb;
-}
-
 int niclim_level_stats(uint32_t slot, struct dpu_nl_stats *sum)
 {
 	struct dpu_nl_stats *pc;
@@ -1046,7 +1018,7 @@ int niclim_level_stats(uint32_t slot, struct dpu_nl_stats *sum)
 		return -errno;
 	}
 	for (c = 0; c < N.ncpus; c++)
-		niclim_stats_add(sum, &pc[c]);
+		dpu_nl_stats_add(sum, &pc[c]);
 	free(pc);
 	return 0;
 }
@@ -1072,16 +1044,16 @@ static void level_labels(char *lbl, size_t len, const char *device, int s)
 			 device, id->tenant, id->fn_index);
 }
 
-char *niclim_metrics_append(char *body, size_t *len, const char *device)
+void niclim_metrics(FILE *f, const char *device)
 {
 	static struct dpu_nl_stats st[DPU_NL_SLOTS];
 	static bool have[DPU_NL_SLOTS];
 	char lbl[256];
 	int s, fam;
 
-	if (!body || !N.on)
-		return body;
-	body = append(body, len,
+	if (!N.on)
+		return;
+	fprintf(f,
 		      "# HELP dpud_nic_limited_functions Net devices the host's NIC limits are attached to\n"
 		      "# TYPE dpud_nic_limited_functions gauge\n"
 		      "dpud_nic_limited_functions{device=\"%s\"} %zu\n"
@@ -1093,7 +1065,7 @@ char *niclim_metrics_append(char *body, size_t *len, const char *device)
 	for (s = 0; s < DPU_NL_SLOTS; s++)
 		have[s] = N.ident[s].used &&
 			  !niclim_level_stats((uint32_t)s, &st[s]);
-	for (fam = 0; fam < 3 && body; fam++) {
+	for (fam = 0; fam < 3; fam++) {
 		static const char *const head[] = {
 			"# HELP dpud_nic_packets_total Packets through the host's NIC limits (BPF) by level: a function's own, or a tenant's (its functions' and its children's)\n"
 			"# TYPE dpud_nic_packets_total counter\n",
@@ -1103,15 +1075,15 @@ char *niclim_metrics_append(char *body, size_t *len, const char *device)
 			"# TYPE dpud_nic_delay_seconds_total counter\n",
 		};
 
-		body = append(body, len, "%s", head[fam]);
-		for (s = 0; body && s < DPU_NL_SLOTS; s++) {
+		fputs(head[fam], f);
+		for (s = 0; s < DPU_NL_SLOTS; s++) {
 			const struct dpu_nl_stats *x = &st[s];
 
 			if (!have[s])
 				continue;
 			level_labels(lbl, sizeof(lbl), device, s);
 			if (fam == 0)
-				body = append(body, len,
+				fprintf(f,
 					      "dpud_nic_packets_total{%s,direction=\"tx\",result=\"passed\"} %llu\n"
 					      "dpud_nic_packets_total{%s,direction=\"tx\",result=\"delayed\"} %llu\n"
 					      "dpud_nic_packets_total{%s,direction=\"tx\",result=\"dropped\"} %llu\n"
@@ -1123,7 +1095,7 @@ char *niclim_metrics_append(char *body, size_t *len, const char *device)
 					      lbl, (unsigned long long)x->rx_packets,
 					      lbl, (unsigned long long)x->rx_dropped);
 			else if (fam == 1)
-				body = append(body, len,
+				fprintf(f,
 					      "dpud_nic_bytes_total{%s,direction=\"tx\",result=\"passed\"} %llu\n"
 					      "dpud_nic_bytes_total{%s,direction=\"tx\",result=\"dropped\"} %llu\n"
 					      "dpud_nic_bytes_total{%s,direction=\"rx\",result=\"passed\"} %llu\n"
@@ -1133,10 +1105,9 @@ char *niclim_metrics_append(char *body, size_t *len, const char *device)
 					      lbl, (unsigned long long)x->rx_bytes,
 					      lbl, (unsigned long long)x->rx_dropped_bytes);
 			else
-				body = append(body, len,
+				fprintf(f,
 					      "dpud_nic_delay_seconds_total{%s} %.9f\n",
 					      lbl, (double)x->tx_delay_ns / 1e9);
 		}
 	}
-	return body;
 }

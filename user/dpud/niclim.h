@@ -21,7 +21,8 @@ void niclim_limits_event(uint32_t fn, const char *tenant,
 			 const uint64_t *rate, const uint64_t *burst);
 /* keeps filters, programs and maps: the limits outlive the daemon */
 void niclim_close(void);
-char *niclim_metrics_append(char *body, size_t *len, const char *device);
+/* its Prometheus lines (nothing before the programs are loaded) */
+void niclim_metrics(FILE *f, const char *device);
 int niclim_level_stats(uint32_t slot, struct dpu_nl_stats *sum);
 
 /*
@@ -43,19 +44,5 @@ static inline uint64_t niclim_tau_ns(uint64_t rate, uint64_t burst)
 	return ns > UINT64_MAX / 2 ? UINT64_MAX / 2 : ns;
 }
 
-static inline void niclim_stats_add(struct dpu_nl_stats *sum,
-				    const struct dpu_nl_stats *x)
-{
-	sum->tx_packets += x->tx_packets;
-	sum->tx_bytes += x->tx_bytes;
-	sum->tx_delayed += x->tx_delayed;
-	sum->tx_delay_ns += x->tx_delay_ns;
-	sum->tx_dropped += x->tx_dropped;
-	sum->tx_dropped_bytes += x->tx_dropped_bytes;
-	sum->rx_packets += x->rx_packets;
-	sum->rx_bytes += x->rx_bytes;
-	sum->rx_dropped += x->rx_dropped;
-	sum->rx_dropped_bytes += x->rx_dropped_bytes;
-}
 
 #endif /* DPUD_NICLIM_H */

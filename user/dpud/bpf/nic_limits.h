@@ -79,6 +79,24 @@ struct dpu_nl_stats {
 	__u64 rx_dropped_bytes;
 };
 
+#ifndef __bpf__
+/* userspace: a level's per-CPU counters summed into @sum */
+static inline void dpu_nl_stats_add(struct dpu_nl_stats *sum,
+				    const struct dpu_nl_stats *x)
+{
+	sum->tx_packets += x->tx_packets;
+	sum->tx_bytes += x->tx_bytes;
+	sum->tx_delayed += x->tx_delayed;
+	sum->tx_delay_ns += x->tx_delay_ns;
+	sum->tx_dropped += x->tx_dropped;
+	sum->tx_dropped_bytes += x->tx_dropped_bytes;
+	sum->rx_packets += x->rx_packets;
+	sum->rx_bytes += x->rx_bytes;
+	sum->rx_dropped += x->rx_dropped;
+	sum->rx_dropped_bytes += x->rx_dropped_bytes;
+}
+#endif
+
 /* nl_ident[slot]: whose level it is (used by dpud and dpuctl only) */
 struct dpu_nl_ident {
 	__u32 used;
