@@ -4,7 +4,8 @@
 #
 # Suites: lint (W=1 + sparse, checkpatch), unit (cmocka, ASan/UBSan),
 # kunit (UML), vm (the guest runner's own tests), provider (the autoscaler
-# provider end to end), dpud (the node daemon in a guest), selftests
+# provider end to end), dpud (the node daemon in a guest), niclim (NIC
+# limits in BPF), k8s (the kubelet plugins and the API server), selftests
 # (kselftests in a guest), pci (the PCI backend against the emulated DPU,
 # and core tests on it), debug (races, the fuzzer and the core
 # selftests on the debug kernel: KASAN, lockdep, KMEMLEAK, UBSAN), install
@@ -41,7 +42,7 @@ tap_counts() {
 	     END { printf "%d %d %d\n", p, f, s }' "$@"
 }
 
-want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud niclim selftests pci debug install e2e} " == *" $1 "* ]]; }
+want() { [[ " ${DPU_CHECK_SUITES:-lint unit kunit vm provider dpud niclim k8s selftests pci debug install e2e} " == *" $1 "* ]]; }
 
 step() { echo; echo "==== $*"; }
 
@@ -136,6 +137,11 @@ fi
 if want niclim; then
 	step "niclim: NIC limits in BPF (EDT + fq, policing) that dpud enforces for a DPU leaving them to the host; iperf3 rates, sharing, kill -9"
 	tap_suite niclim sh -c 'make -s -C user bpf-check && echo "ok - the skeleton dpud embeds is made from nic_limits.bpf.c" || echo "not ok - the skeleton dpud embeds is stale"; scripts/vm -t 900 -- tools/testing/dpud/niclim_test.sh'
+fi
+
+if want k8s; then
+	step "k8s: dpud as DRA driver and device plugin against a kubelet stand-in (upstream .protos) and an API-server stand-in; CDI, fio, kill -9, kubelet restarts"
+	tap_suite k8s scripts/vm -t 900 -- tools/testing/k8s/k8s_test.py
 fi
 
 # selftest_count SUITE LOG VMRC TESTS...: sum the TAP lines of each test

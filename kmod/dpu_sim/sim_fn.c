@@ -10,6 +10,7 @@
  *                        attach timeout fails them)
  *   .../surprise_remove  write a function index: the "hardware" loses it
  *   .../functions        what the "hardware" was asked to attach
+ *   .../max_fns          function slots (indexes 0 .. max_fns - 1)
  *   .../io_capacity_iops, io_capacity_bps
  *                        the block I/O the DPU reports it can carry (0:
  *                        unknown); it reports the rating, it does not slow
@@ -240,6 +241,8 @@ void dpu_sim_dev_debugfs_add(struct dpu_sim_dev *sdev)
 	debugfs_create_file("surprise_remove", 0200, d, sdev,
 			    &surprise_remove_fops);
 	debugfs_create_file("functions", 0400, d, sdev, &functions_fops);
+	/* fewer function slots, to test a full DPU */
+	debugfs_create_u32("max_fns", 0600, d, &sdev->ddev->max_fns);
 	/* narrow what the "hardware" enforces, to test refusals */
 	debugfs_create_ulong("limit_kinds", 0600, d, &sdev->ddev->limit_kinds);
 	/* kinds left to the host, as a DPU without NIC limiters does */

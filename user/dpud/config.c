@@ -167,6 +167,43 @@ void dpud_config_defaults(struct dpud_config *c)
 	c->nic_limits = true;
 	c->nic_horizon_ms = 2000;
 	strcpy(c->bpf_dir, "/sys/fs/bpf/dpupool");
+	strcpy(c->kubelet_dir, "/var/lib/kubelet");
+	strcpy(c->cdi_dir, "/var/run/cdi");
+	c->kube_api = true;
+	c->k8s_slots[0] = 16;
+	c->k8s_slots[1] = 16;
+	c->k8s_disk_size = 10ULL << 30;
+	c->k8s_max_disk_size = 1ULL << 40;
+	c->prepare_timeout_ms = 60000;
+	c->node_status_interval_ms = 30000;
+}
+
+/* "blk:16, net:8" (either may be left out: 0 then) */
+static int parse_slots(const char *val, uint32_t slots[2])
+{
+	char buf[128], *save = NULL, *tok;
+
+	if (strlen(val) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, val);
+	slots[0] = slots[1] = 0;
+	for (tok = strtok_r(buf, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		char *colon = strchr(tok, ':'), *end;
+		unsigned long v;
+		int t;
+
+		if (!colon)
+			return -EINVAL;
+		*colon = '\0';
+		t = !strcmp(tok, "blk") ? 0 : !strcmp(tok, "net") ? 1 : -1;
+		errno = 0;
+		v = strtoul(colon + 1, &end, 10);
+		if (t < 0 || errno || end == colon + 1 || *end || v > 128)
+			return -EINVAL;
+		slots[t] = (uint32_t)v;
+	}
+	return 0;
 }
 
 static int copy_str(char *dst, size_t len, const char *file, unsigned int line,
@@ -421,6 +458,79 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 		return copy_str(c->bpf_dir, sizeof(c->bpf_dir), file, line,
 				key, val, err, errlen);
 	}
+	if (!strcmp(key, "kubelet_plugin")) {
+		if (!strcmp(val, "none"))
+			c->kubelet_plugin = DPUD_KUBELET_NONE;
+		else if (!strcmp(val, "dra"))
+			c->kubelet_plugin = DPUD_KUBELET_DRA;
+		else if (!strcmp(val, "device-plugin"))
+			c->kubelet_plugin = DPUD_KUBELET_DEVICE_PLUGIN;
+		else
+			return fail(err, errlen, file, line,
+				    "'kubelet_plugin' takes none, dra or device-plugin, not '%s'",
+				    val);
+		return 0;
+	}
+	if (!strcmp(key, "kubelet_dir") || !strcmp(key, "cdi_dir") ||
+	    !strcmp(key, "kubeconfig")) {
+		char *dst = !strcmp(key, "kubelet_dir") ? c->kubelet_dir :
+			    !strcmp(key, "cdi_dir") ? c->cdi_dir : c->kubeconfig;
+
+		if (val[0] != '/' || strstr(val, ".."))
+			return fail(err, errlen, file, line,
+				    "'%s' must be an absolute path, not '%s'",
+				    key, val);
+		/* unix socket paths below kubelet_dir must fit sun_path */
+		if (!strcmp(key, "kubelet_dir") && strlen(val) > 60)
+			return fail(err, errlen, file, line,
+				    "'kubelet_dir' is too long for the sockets below it (60 characters at most)");
+		return copy_str(dst, PATH_MAX, file, line, key, val, err,
+				errlen);
+	}
+	if (!strcmp(key, "node_name")) {
+		size_t i;
+
+		for (i = 0; val[i]; i++)
+			if (!islower((unsigned char)val[i]) &&
+			    !isdigit((unsigned char)val[i]) &&
+			    !strchr(".-", val[i]))
+				break;
+		if (val[i] || i > 253 || !isalnum((unsigned char)val[0]))
+			return fail(err, errlen, file, line,
+				    "bad node_name '%s' (a DNS subdomain: lowercase letters, digits, '-', '.')",
+				    val);
+		return copy_str(c->node_name, sizeof(c->node_name), file,
+				line, key, val, err, errlen);
+	}
+	if (!strcmp(key, "k8s_slots")) {
+		if (parse_slots(val, c->k8s_slots))
+			return fail(err, errlen, file, line,
+				    "bad k8s_slots '%s' (e.g. blk:16, net:8; 128 each at most)",
+				    val);
+		return 0;
+	}
+	if (!strcmp(key, "k8s_disk_size") || !strcmp(key, "k8s_max_disk_size")) {
+		uint64_t *dst = !strcmp(key, "k8s_disk_size") ?
+				&c->k8s_disk_size : &c->k8s_max_disk_size;
+
+		if (dpud_parse_bytes(val, dst) || !*dst || *dst % 4096)
+			return fail(err, errlen, file, line,
+				    "bad %s '%s' (a quantity, a multiple of 4096: 10Gi)",
+				    key, val);
+		return 0;
+	}
+	if (!strcmp(key, "prepare_timeout") ||
+	    !strcmp(key, "node_status_interval")) {
+		uint32_t *dst = !strcmp(key, "prepare_timeout") ?
+				&c->prepare_timeout_ms :
+				&c->node_status_interval_ms;
+
+		if (dpud_parse_duration_ms(val, dst) || *dst < 1000 ||
+		    *dst > 3600000)
+			return fail(err, errlen, file, line,
+				    "bad %s '%s' (1s to 1h)", key, val);
+		return 0;
+	}
 	if (!strcmp(key, "nic_horizon")) {
 		if (dpud_parse_duration_ms(val, &c->nic_horizon_ms) ||
 		    c->nic_horizon_ms < 10 || c->nic_horizon_ms > 60000)
@@ -429,9 +539,11 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 		return 0;
 	}
 	if (!strcmp(key, "drop_capabilities") || !strcmp(key, "nic_limits") ||
-	    !strcmp(key, "delete_on_empty_start") || !strcmp(key, "qos")) {
+	    !strcmp(key, "delete_on_empty_start") || !strcmp(key, "qos") ||
+	    !strcmp(key, "kube_api")) {
 		bool *dst = !strcmp(key, "drop_capabilities") ?
-			    &c->drop_capabilities : !strcmp(key, "qos") ?
+			    &c->drop_capabilities : !strcmp(key, "kube_api") ?
+			    &c->kube_api : !strcmp(key, "qos") ?
 			    &c->qos : !strcmp(key, "nic_limits") ?
 			    &c->nic_limits : &c->delete_on_empty_start;
 
@@ -483,6 +595,9 @@ int dpud_config_parse(const char *fname, const char *text,
 	if (n && !c->provider[0])
 		return fail(err, errlen, fname, 0,
 			    "provider_ca/cert/key given without provider");
+	if (c->k8s_disk_size > c->k8s_max_disk_size)
+		return fail(err, errlen, fname, 0,
+			    "k8s_disk_size is larger than k8s_max_disk_size");
 	return 0;
 }
 

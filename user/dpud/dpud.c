@@ -151,6 +151,19 @@ static void reload(void)
 	    c.nic_horizon_ms != D.cfg.nic_horizon_ms ||
 	    strcmp(c.bpf_dir, D.cfg.bpf_dir))
 		dpud_log("warn", "reload: nic_limits, nic_horizon and bpf_dir change on restart only", NULL);
+	if (c.kubelet_plugin != D.cfg.kubelet_plugin ||
+	    c.kube_api != D.cfg.kube_api ||
+	    strcmp(c.kubelet_dir, D.cfg.kubelet_dir) ||
+	    strcmp(c.cdi_dir, D.cfg.cdi_dir) ||
+	    strcmp(c.node_name, D.cfg.node_name) ||
+	    strcmp(c.kubeconfig, D.cfg.kubeconfig))
+		dpud_log("warn", "reload: kubelet_plugin, kube_api, kubelet_dir, cdi_dir, node_name and kubeconfig change on restart only", NULL);
+	c.kubelet_plugin = D.cfg.kubelet_plugin;
+	c.kube_api = D.cfg.kube_api;
+	snprintf(c.kubelet_dir, sizeof(c.kubelet_dir), "%s", D.cfg.kubelet_dir);
+	snprintf(c.cdi_dir, sizeof(c.cdi_dir), "%s", D.cfg.cdi_dir);
+	snprintf(c.node_name, sizeof(c.node_name), "%s", D.cfg.node_name);
+	snprintf(c.kubeconfig, sizeof(c.kubeconfig), "%s", D.cfg.kubeconfig);
 	c.nic_limits = D.cfg.nic_limits;
 	c.nic_horizon_ms = D.cfg.nic_horizon_ms;
 	snprintf(c.bpf_dir, sizeof(c.bpf_dir), "%s", D.cfg.bpf_dir);
@@ -375,7 +388,8 @@ int main(int argc, char **argv)
 	D.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	D.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	D.atfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (D.sfd < 0 || D.tfd < 0 || D.atfd < 0) {
+	D.k8sfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (D.sfd < 0 || D.tfd < 0 || D.atfd < 0 || D.k8sfd < 0) {
 		dpud_log("error", "signalfd/timerfd", "error=\"%s\"",
 			 strerror(errno));
 		return DPUD_EXIT_RUNTIME;
@@ -386,7 +400,7 @@ int main(int argc, char **argv)
 	its.it_value = its.it_interval;
 	timerfd_settime(D.tfd, 0, &its, NULL);
 
-	ret = io_uring_queue_init(64, &D.ring, 0);
+	ret = io_uring_queue_init(256, &D.ring, 0);
 	if (ret) {
 		dpud_log("error", "io_uring_queue_init", "error=\"%s\"",
 			 strerror(-ret));
@@ -403,6 +417,8 @@ int main(int argc, char **argv)
 	D.op_accept.kind = OP_ACCEPT;
 	D.op_ltimeout.kind = OP_LTIMEOUT;
 	D.op_atimer.kind = OP_ATIMER;
+	D.op_k8s.kind = OP_K8S;
+	D.op_kube.kind = OP_KUBE;
 	if (D.cfg.provider[0]) {
 		D.agent = dpud_agent_open(&D.cfg, &D.ring, err, sizeof(err));
 		if (!D.agent) {
@@ -424,8 +440,22 @@ int main(int argc, char **argv)
 	if (niclim_open(&D.cfg, err, sizeof(err)))
 		dpud_log("error", "NIC limits the DPU leaves to the host cannot be enforced",
 			 "error=\"%s\"", err);
+	/*
+	 * The pods' claims join the desired state before the first plan:
+	 * planned without them, their functions would look like strays.
+	 * Nothing the kubelet sends is read before the loop runs, after the
+	 * first dump.
+	 */
+	if (k8s_open(err, sizeof(err))) {
+		dpud_log("error", "cannot serve Kubernetes", "error=\"%s\"", err);
+		return DPUD_EXIT_RUNTIME;
+	}
 	/* events are joined before the first dump: nothing is missed */
 	reconcile("start");
+	its.it_interval.tv_sec = 1;
+	its.it_interval.tv_nsec = 0;
+	its.it_value = its.it_interval;
+	timerfd_settime(D.k8sfd, 0, &its, NULL);
 	/* QoS after the first dump: the family is resolved (or known gone) */
 	dpud_qos_start();
 	sample_headroom();
@@ -442,6 +472,7 @@ int main(int argc, char **argv)
 	arm_qos();
 	arm_read(D.tfd, &D.tbuf, sizeof(D.tbuf), &D.op_timer);
 	arm_read(D.sfd, &D.sinfo, sizeof(D.sinfo), &D.op_signal);
+	arm_read(D.k8sfd, &D.k8sbuf, sizeof(D.k8sbuf), &D.op_k8s);
 	arm_accept();
 
 	while (!D.stop) {
@@ -537,6 +568,17 @@ int main(int argc, char **argv)
 				break;
 			case OP_LTIMEOUT:
 				break;	/* its recv or send reports -ECANCELED */
+			case OP_GRPC:
+				grpcd_cqe(op, res);
+				break;
+			case OP_K8S:
+				k8s_tick();
+				arm_read(D.k8sfd, &D.k8sbuf, sizeof(D.k8sbuf),
+					 &D.op_k8s);
+				break;
+			case OP_KUBE:
+				k8s_kube_poll();
+				break;
 			case OP_AGENT: {
 				struct dpud_agent_result ar;
 
@@ -570,6 +612,8 @@ int main(int argc, char **argv)
 			reconcile("event");
 		}
 	}
+	k8s_close();
+	grpcd_shutdown();
 	io_uring_queue_exit(&D.ring);
 	dpud_agent_close(D.agent);
 	dpud_qos_close();

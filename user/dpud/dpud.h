@@ -51,6 +51,25 @@ struct dpud_config {
 	bool nic_limits;		/* enforce NIC limits the DPU leaves to us */
 	uint32_t nic_horizon_ms;	/* egress packets delayed longer drop */
 	char bpf_dir[PATH_MAX];		/* pins: <bpf_dir>/<device>/ */
+
+	/* Kubernetes (k8s.c): the kubelet plugin and the API server */
+	uint8_t kubelet_plugin;		/* enum dpud_kubelet_plugin */
+	char kubelet_dir[PATH_MAX];	/* /var/lib/kubelet */
+	char cdi_dir[PATH_MAX];		/* /var/run/cdi */
+	char node_name[254];		/* "": the host name */
+	char kubeconfig[PATH_MAX];	/* "": in-cluster, if in a pod */
+	bool kube_api;			/* use the API server (default yes) */
+	uint32_t k8s_slots[2];		/* [blk, net] functions offered */
+	uint64_t k8s_disk_size;		/* a claim's disk unless it says */
+	uint64_t k8s_max_disk_size;	/* published, enforced */
+	uint32_t prepare_timeout_ms;	/* a function not ready: fails */
+	uint32_t node_status_interval_ms; /* batch capacity patches */
+};
+
+enum dpud_kubelet_plugin {
+	DPUD_KUBELET_NONE,
+	DPUD_KUBELET_DRA,		/* DRA driver dpu.dpupool.io */
+	DPUD_KUBELET_DEVICE_PLUGIN,	/* dpupool.io/dpu-blk, dpu-net */
 };
 
 void dpud_config_defaults(struct dpud_config *c);
@@ -142,6 +161,9 @@ struct dpud_actual {
 	uint32_t max_fns;
 	uint32_t host_kinds;		/* DPU_A_DEV_HOST_LIMITS */
 	bool host_known;		/* DEV_GET answered */
+	uint32_t fn_types;		/* bit (1 << DPU_FN_TYPE_*) it makes */
+	int32_t numa_node;		/* -1: none */
+	char backend[DPU_BACKEND_LEN];
 };
 
 /* What dpud created: one record per attachment name, written atomically

@@ -2,9 +2,10 @@
 DPUD_PURE := dpud/config.c dpud/plan.c dpud/metrics.c dpud/agent_msg.c
 DPUD_SRCS := dpud/dpud.c dpud/reconcile.c dpud/headroom.c dpud/http.c \
 	dpud/directive.c dpud/nic.c dpud/agent.c dpud/caps.c dpud/qos.c \
-	dpud/niclim.c $(DPUD_PURE)
+	dpud/niclim.c dpud/grpcd.c dpud/k8s.c dpud/dra.c dpud/devplugin.c \
+	dpud/kube.c $(DPUD_PURE)
 DPUD_HDRS := dpud/dpud.h dpud/dpud_int.h dpud/dpud_qos.h dpud/niclim.h \
-	dpud/bpf/nic_limits.h
+	dpud/bpf/nic_limits.h dpud/grpcd.h dpud/k8s.h dpud/k8s_int.h dpud/kube.h
 BPF_LIBS := $(shell pkg-config --libs libbpf)
 
 # The NIC limits program: clang to BPF, a libbpf skeleton embedding it.
@@ -29,23 +30,31 @@ bpf-check: $(O)/dpud/bpf/nic_limits.skel.h
 .PHONY: bpf-check
 NL_ROUTE_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
 NL_ROUTE_LIBS := $(shell pkg-config --libs libnl-route-3.0)
-DPUD_AGENT_CFLAGS := $(shell pkg-config --cflags libnghttp2 openssl libprotobuf-c)
-DPUD_AGENT_LIBS := $(shell pkg-config --libs libnghttp2 openssl libprotobuf-c)
+DPUD_AGENT_CFLAGS := $(shell pkg-config --cflags libnghttp2 openssl libprotobuf-c libcurl yaml-0.1 json-c)
+DPUD_AGENT_LIBS := $(shell pkg-config --libs libnghttp2 openssl libprotobuf-c libcurl yaml-0.1 json-c)
 
-# the agent service's messages, generated from the provider's .proto
+# the agent service's messages (the provider's .proto) and the kubelet's
+# plugin APIs (dpud/proto: registration, DRA v1beta1, device plugin v1beta1)
 DPUD_GEN := $(O)/dpud/gen
 DPUD_GEN_STAMP := $(DPUD_GEN)/.stamp
-$(DPUD_GEN_STAMP): provider/proto/agent_messages.proto
+DPUD_KPROTOS := pluginregistration dra_v1beta1 deviceplugin_v1beta1
+DPUD_GENS := agent_messages $(DPUD_KPROTOS)
+$(DPUD_GEN_STAMP): provider/proto/agent_messages.proto $(DPUD_KPROTOS:%=dpud/proto/%.proto)
 	@mkdir -p $(DPUD_GEN)
 	protoc-c --c_out=$(DPUD_GEN) -Iprovider/proto agent_messages.proto
+	protoc-c --c_out=$(DPUD_GEN) -Idpud/proto $(DPUD_KPROTOS:%=%.proto)
 	@touch $@
-$(DPUD_GEN)/agent_messages.pb-c.c $(DPUD_GEN)/agent_messages.pb-c.h: $(DPUD_GEN_STAMP)
-$(O)/dpud/genobj/agent_messages.o: $(DPUD_GEN_STAMP)
+$(DPUD_GENS:%=$(DPUD_GEN)/%.pb-c.c) $(DPUD_GENS:%=$(DPUD_GEN)/%.pb-c.h): $(DPUD_GEN_STAMP)
+$(O)/dpud/genobj/%.o: $(DPUD_GEN_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(DPUD_AGENT_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
-$(O)/san/dpud/genobj/agent_messages.o: $(DPUD_GEN_STAMP)
+	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(DPUD_AGENT_CFLAGS) -I$(DPUD_GEN) -c -o $@ $(DPUD_GEN)/$*.pb-c.c
+$(O)/san/dpud/genobj/%.o: $(DPUD_GEN_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $(DPUD_AGENT_CFLAGS) -c -o $@ $(DPUD_GEN)/agent_messages.pb-c.c
+	$(CC) $(CFLAGS) $(SAN) $(DPUD_AGENT_CFLAGS) -I$(DPUD_GEN) -c -o $@ $(DPUD_GEN)/$*.pb-c.c
+# protoc-c names the device plugin's Register stub after a C keyword
+$(O)/dpud/genobj/deviceplugin_v1beta1.o $(O)/san/dpud/genobj/deviceplugin_v1beta1.o: CFLAGS += -Dregister=register_rpc
+DPUD_GEN_OBJS := $(DPUD_GENS:%=$(O)/dpud/genobj/%.o)
+DPUD_GEN_SAN_OBJS := $(DPUD_GENS:%=$(O)/san/dpud/genobj/%.o)
 
 all: $(O)/bin/dpud
 
@@ -53,7 +62,7 @@ $(O)/dpud/%.o $(O)/san/dpud/%.o: CFLAGS += -Idpud -Idpud/bpf -I$(O)/dpud/bpf -I$
 $(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/tests/dpud_test.o: $(DPUD_HDRS) $(DPUD_GEN_STAMP)
 $(O)/dpud/niclim.o $(O)/san/dpud/niclim.o: $(O)/dpud/bpf/nic_limits.skel.h
 
-$(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(O)/dpud/genobj/agent_messages.o $(LIBDPU)
+$(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_GEN_OBJS) $(LIBDPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(BPF_LIBS) $(LDLIBS_MNL) -lm
 
@@ -64,6 +73,6 @@ test: $(O)/san/dpud_test
 
 # the same daemon with ASan/UBSan, for the guest end-to-end test
 all: $(O)/san/bin/dpud
-$(O)/san/bin/dpud: $(DPUD_SRCS:%.c=$(O)/san/%.o) $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
+$(O)/san/bin/dpud: $(DPUD_SRCS:%.c=$(O)/san/%.o) $(DPUD_GEN_SAN_OBJS) $(LIB_SRCS:%.c=$(O)/san/%.o)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(BPF_LIBS) $(LDLIBS_MNL) -lm

@@ -31,6 +31,8 @@
 #include "dpud.h"
 #include "dpud_qos.h"
 #include "niclim.h"
+#include "grpcd.h"
+#include "k8s.h"
 
 #define NL_BUF		(64 * 1024)
 #define MAX_CONNS	64
@@ -39,7 +41,8 @@
 #define AGENT_DEADLINE_MS (DPUD_AGENT_DEADLINE_S * 1000)
 
 enum op_kind { OP_NL, OP_TIMER, OP_SIGNAL, OP_ACCEPT, OP_CONN, OP_ATIMER,
-	       OP_LTIMEOUT, OP_QOS, OP_AGENT = DPUD_OP_AGENT };
+	       OP_LTIMEOUT, OP_QOS, OP_K8S, OP_KUBE,
+	       OP_AGENT = DPUD_OP_AGENT, OP_GRPC = DPUD_OP_GRPC };
 
 /* a connection's request, and each send, must make progress within this */
 #define CONN_TIMEOUT_S	5
@@ -119,6 +122,13 @@ struct dpud_ctx {
 	uint64_t agent_calls[2][2];
 	pid_t hook_pid;
 	bool hook_again;
+
+	/* Kubernetes (k8s.c): a 1 s timer, the API client's poll */
+	int k8sfd;
+	struct op op_k8s, op_kube;
+	uint64_t k8sbuf;
+	bool kube_armed;
+	struct __kernel_timespec kube_ts;
 };
 
 extern struct dpud_ctx D;

@@ -114,6 +114,8 @@ static void respond(struct conn *c)
 			body = metrics_append(body, &blen, dpud_qos_metrics);
 		if (body)
 			body = metrics_append(body, &blen, niclim_metrics_dev);
+		if (body)
+			body = metrics_append(body, &blen, k8s_metrics);
 		if (!body)
 			status = "500 Internal Server Error";
 	} else if (!strcmp(path, "/healthz")) {

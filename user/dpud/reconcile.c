@@ -90,9 +90,18 @@ static int collect(struct dpud_actual *a)
 	{
 		struct dpu_dev_info dev;
 
+		a->numa_node = -1;
 		if (!dpu_dev_get(D.nl, D.cfg.device, 0, &dev)) {
 			a->host_kinds = dev.host_limits;
 			a->host_known = true;
+			/* a DPU before family version 3 makes both */
+			a->fn_types = dev.has_caps ? dev.fn_types :
+				      (1u << DPU_FN_TYPE_BLK) |
+				      (1u << DPU_FN_TYPE_NET);
+			if (dev.has_numa_node)
+				a->numa_node = dev.numa_node;
+			snprintf(a->backend, sizeof(a->backend), "%s",
+				 dev.backend);
 		}
 	}
 	return 0;
@@ -299,6 +308,7 @@ void reconcile(const char *why)
 	char err[PATH_MAX + 64] = "";
 	struct dpud_record *recs = NULL;
 	struct dpud_action *acts = NULL;
+	struct dpud_desired want;
 	size_t nrecs = 0;
 	int n, i, ret;
 
@@ -310,6 +320,7 @@ void reconcile(const char *why)
 		dpud_log("error", "cannot dump the DPU", "device=%s error=%s extack=\"%s\"",
 			 D.cfg.device, dpu_errno_name(ret) ?
 			 dpu_errno_name(ret) : strerror(-ret), D.last_err);
+		k8s_after_dump();	/* devices go unhealthy */
 		return;
 	}
 	ret = dpud_records_load(D.cfg.state_dir, &recs, &nrecs, err,
@@ -323,14 +334,20 @@ void reconcile(const char *why)
 	}
 	D.state_bad = false;
 	D.nrecs = (uint32_t)nrecs;
-	n = dpud_plan(&D.desired, &D.actual, recs, nrecs, random_mac, NULL,
-		      &acts);
-	if (n < 0) {
-		dpud_log("error", "planner failed", "error=%d", n);
+	/* what pods claimed (k8s.c) joins the desired state */
+	if (k8s_desired(&D.desired, &want)) {
 		free(recs);
 		return;
 	}
-	if (D.desired.natt || D.desired.ntenants)
+	n = dpud_plan(&want, &D.actual, recs, nrecs, random_mac, NULL,
+		      &acts);
+	if (n < 0) {
+		dpud_log("error", "planner failed", "error=%d", n);
+		k8s_desired_release(&want);
+		free(recs);
+		return;
+	}
+	if (want.natt || want.ntenants)
 		D.seen_desired = true;
 	if (n)
 		dpud_log("info", "reconcile", "why=%s actions=%d functions=%zu records=%zu",
@@ -353,8 +370,11 @@ void reconcile(const char *why)
 		}
 		execute(&acts[i]);
 	}
+	/* the plan points into want: released after it ran */
+	k8s_desired_release(&want);
 	free(acts);
 	free(recs);
+	k8s_after_dump();
 }
 
 /* --------------------------------------------------------------- events */
