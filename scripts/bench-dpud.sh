@@ -221,4 +221,21 @@ settle
 measure "dpud as dpu-provider's agent (Report every 10 s), 200 functions, 200 cgroups, sample_interval 1s, ${window} s"
 stop
 
+# (f) (b) as the kubelet's DRA driver: gRPC served on the ring (the
+# registration and DRA sockets open), no API server (kube_api = no)
+kill "$ppid_"; wait "$ppid_" 2>/dev/null
+sed -i '/^provider/d' "$T/dpud.conf"
+mkdir -p "$T/kubelet"
+printf 'kubelet_plugin = dra\nkubelet_dir = %s/kubelet\ncdi_dir = %s/cdi\nkube_api = no\n' "$T" "$T" >> "$T/dpud.conf"
+start
+sleep 3
+ready 200
+settle
+[ -S "$T/kubelet/plugins_registry/dpu.dpupool.io-reg.sock" ] || { echo "bench-dpud: no DRA registration socket" >&2; exit 1; }
+measure "dpud as DRA driver (kubelet_plugin = dra, gRPC on the ring), 200 functions, 200 cgroups, sample_interval 1s, ${window} s"
+# io_uring's workers (iou-wrk-*) are threads of the process too
+uthreads=$(grep -Lx 'iou-.*' /proc/$pid/task/*/comm 2>/dev/null | wc -l)
+echo "| dpud as DRA driver: threads of its own (io_uring workers apart) | $uthreads ($(kib Threads) in all) | 1 |"
+stop
+
 # the guest is thrown away; only the sleepers are ended here (trap)

@@ -20,6 +20,8 @@ PKGS=(
 	# dpud and the autoscaler provider: gRPC C core, protobuf-c, SQLite
 	libgrpc-dev libnghttp2-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	libsqlite3-dev sqlite3
+	# dpud's API server client (Kubernetes): libcurl, kubeconfig (YAML), JSON
+	libcurl4-openssl-dev libyaml-dev
 	# tests in the guest
 	fio iperf3 iproute2 iputils-ping e2fsprogs util-linux jq python3
 	python3-grpcio python3-protobuf prometheus stress-ng rt-tests openssl curl

@@ -503,9 +503,10 @@ static int config_kv(const char *file, unsigned int line, const char *key,
 				line, key, val, err, errlen);
 	}
 	if (!strcmp(key, "k8s_slots")) {
-		if (parse_slots(val, c->k8s_slots))
+		if (parse_slots(val, c->k8s_slots) ||
+		    c->k8s_slots[0] + c->k8s_slots[1] > 128)
 			return fail(err, errlen, file, line,
-				    "bad k8s_slots '%s' (e.g. blk:16, net:8; 128 each at most)",
+				    "bad k8s_slots '%s' (e.g. blk:16, net:8; 128 in all at most: one ResourceSlice)",
 				    val);
 		return 0;
 	}

@@ -273,6 +273,20 @@ static void usage(FILE *f)
 "  nic_horizon = 2s                 egress packets that would wait longer\n"
 "                                   are dropped (10ms to 60s)\n"
 "  bpf_dir = /sys/fs/bpf/dpupool    where its maps and programs are pinned\n"
+"  kubelet_plugin = none            dra (DRA driver dpu.dpupool.io) or\n"
+"                                   device-plugin (dpupool.io/dpu-blk, -net)\n"
+"  kubelet_dir = /var/lib/kubelet   the kubelet's plugin directories\n"
+"  cdi_dir = /var/run/cdi           CDI specs of what pods get\n"
+"  node_name = NAME                 the Node (default: the host name)\n"
+"  kubeconfig = FILE                API server access (default: the pod's\n"
+"                                   service account, if any)\n"
+"  kube_api = yes                   ResourceSlices, claims, Node status\n"
+"  k8s_slots = blk:16, net:16       functions offered to pods (128 in all)\n"
+"  k8s_disk_size = 10Gi             a claim's disk unless it says\n"
+"  k8s_max_disk_size = 1Ti          the largest disk a claim may ask for\n"
+"  prepare_timeout = 60s            a claim's function not ready: an error\n"
+"  node_status_interval = 30s       shortest gap between batch capacity\n"
+"                                   patches of the Node's status\n"
 "\n"
 "Desired state: one file per attachment, NAME.conf:\n"
 "  tenant = acme; type = blk; size = 10Gi\n"
@@ -452,7 +466,8 @@ int main(int argc, char **argv)
 	}
 	/* events are joined before the first dump: nothing is missed */
 	reconcile("start");
-	its.it_interval.tv_sec = 1;
+	/* the kubelet plugin's and the API client's second (only if used) */
+	its.it_interval.tv_sec = k8s_active() ? 1 : 0;
 	its.it_interval.tv_nsec = 0;
 	its.it_value = its.it_interval;
 	timerfd_settime(D.k8sfd, 0, &its, NULL);

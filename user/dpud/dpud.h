@@ -192,6 +192,10 @@ int dpud_write_atomic(const char *dir, const char *name, const char *buf,
 		      size_t len);
 int dpud_record_remove(const char *dir, const char *name);
 
+/* Function slots offered to pods (k8s.c): [blk, net] */
+void dpud_slots_split(uint32_t free_slots, const uint32_t want[2],
+		      uint32_t out[2]);
+
 /* --------------------------------------------------------------- planner */
 enum dpud_action_kind {
 	DPUD_ACT_TENANT_NEW = 1,	/* tenant */

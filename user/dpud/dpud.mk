@@ -66,8 +66,8 @@ $(O)/bin/dpud: $(DPUD_SRCS:%.c=$(O)/%.o) $(DPUD_GEN_OBJS) $(LIBDPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(NL_ROUTE_LIBS) $(DPUD_AGENT_LIBS) $(BPF_LIBS) $(LDLIBS_MNL) -lm
 
-$(O)/san/dpud_test: $(O)/san/dpud/tests/dpud_test.o $(DPUD_PURE:%.c=$(O)/san/%.o) $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
-	$(CC) $(SAN) -o $@ $^ $(LDLIBS_MNL) $(shell pkg-config --libs libprotobuf-c) -lcmocka -lm
+$(O)/san/dpud_test: $(O)/san/dpud/tests/dpud_test.o $(DPUD_PURE:%.c=$(O)/san/%.o) $(O)/san/dpud/kube.o $(O)/san/dpud/genobj/agent_messages.o $(LIB_SRCS:%.c=$(O)/san/%.o)
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_MNL) $(DPUD_AGENT_LIBS) -lcmocka -lm
 
 test: $(O)/san/dpud_test
 

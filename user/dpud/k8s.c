@@ -287,8 +287,7 @@ void k8s_desired_release(struct dpud_desired *d)
 /* functions of each type pods may have now, never more than are free */
 static void compute_slots(uint32_t out[2])
 {
-	uint32_t want[2], free_slots, i;
-	uint64_t total;
+	uint32_t want[2], free_slots;
 
 	want[0] = D.actual.fn_types & (1u << DPU_FN_TYPE_BLK) ?
 		  D.cfg.k8s_slots[0] : 0;
@@ -296,19 +295,7 @@ static void compute_slots(uint32_t out[2])
 		  D.cfg.k8s_slots[1] : 0;
 	free_slots = D.actual.max_fns > D.desired.natt ?
 		     D.actual.max_fns - (uint32_t)D.desired.natt : 0;
-	total = (uint64_t)want[0] + want[1];
-	if (total <= free_slots) {
-		out[0] = want[0];
-		out[1] = want[1];
-		return;
-	}
-	out[0] = (uint32_t)((uint64_t)free_slots * want[0] / total);
-	out[1] = free_slots - out[0];
-	for (i = 0; i < 2; i++)
-		if (out[i] > want[i]) {
-			out[1 - i] += out[i] - want[i];
-			out[i] = want[i];
-		}
+	dpud_slots_split(free_slots, want, out);
 }
 
 /* "blk-3": one of the devices offered now? */
@@ -601,9 +588,11 @@ void k8s_wait_check(void)
 	struct dpud_record *recs = NULL;
 	size_t n = 0;
 	char err[256];
-	bool ok = !dpud_records_load(D.cfg.state_dir, &recs, &n, err,
-				     sizeof(err));
+	bool ok;
 
+	if (!K8.waits)
+		return;
+	ok = !dpud_records_load(D.cfg.state_dir, &recs, &n, err, sizeof(err));
 	waits_check(recs, n, ok);
 	free(recs);
 }
@@ -709,7 +698,9 @@ void k8s_after_dump(void)
 
 	if (!K8.on)
 		return;
-	ok = !dpud_records_load(D.cfg.state_dir, &recs, &n, err, sizeof(err));
+	/* the records only matter while there are claims or calls waiting */
+	ok = (K8.claims || K8.waits) &&
+	     !dpud_records_load(D.cfg.state_dir, &recs, &n, err, sizeof(err));
 	if (ok && D.have_actual)
 		claims_refresh(recs, n);
 	if (D.have_actual) {
@@ -801,7 +792,9 @@ int k8s_open(char *err, size_t errlen)
 						    &k, err, errlen);
 			if (ret == -ENOENT) {
 				/* not in a pod, no kubeconfig: no API server */
-				dpud_log("warn", "no API server access: ResourceSlices and the node's batch capacity are not published",
+				if (D.cfg.kubelet_plugin == DPUD_KUBELET_NONE)
+					return 0;	/* nothing to do here */
+				dpud_log("warn", "no API server access: ResourceSlices and the node's batch capacity are not published, claims cannot be read",
 					 "why=\"%s\"", err);
 				ret = 0;
 				goto plugin;
@@ -812,8 +805,8 @@ int k8s_open(char *err, size_t errlen)
 		ret = kube_open(&k, err, errlen);
 		if (ret)
 			return ret;
-		dpud_log("info", "API server", "server=%s node=%s", K8.node[0] ?
-			 "configured" : "", K8.node);
+		dpud_log("info", "API server", "server=%s node=%s",
+			 kube_server(), K8.node);
 	}
 plugin:
 	K8.on = true;
@@ -825,6 +818,11 @@ plugin:
 		return ret;
 	k8s_after_dump();
 	return 0;
+}
+
+bool k8s_active(void)
+{
+	return K8.on;
 }
 
 void k8s_close(void)

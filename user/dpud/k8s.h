@@ -12,6 +12,8 @@
  * asks for. Errors are logged; 0 or -errno (dpud exits then). */
 int k8s_open(char *err, size_t errlen);
 void k8s_close(void);
+/* a kubelet plugin is served or the API server is used */
+bool k8s_active(void);
 /* Every second (the k8s timer) */
 void k8s_tick(void);
 /* After every dump of the DPU (reconcile.c): readiness, slots, health */

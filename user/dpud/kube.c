@@ -286,6 +286,11 @@ bool kube_enabled(void)
 	return K.open;
 }
 
+const char *kube_server(void)
+{
+	return K.k.server;
+}
+
 static void req_free(struct kreq *r)
 {
 	curl_slist_free_all(r->hdrs);

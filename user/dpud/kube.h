@@ -35,6 +35,7 @@ void kube_creds_free(struct kube_creds *k);
 /* The client: takes over k. 0 or -errno. */
 int kube_open(struct kube_creds *k, char *err, size_t errlen);
 bool kube_enabled(void);
+const char *kube_server(void);
 void kube_close(void);
 
 /* status: the HTTP status, or -errno with err set (no answer); body: the

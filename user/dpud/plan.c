@@ -327,3 +327,25 @@ int dpud_plan(const struct dpud_desired *d, const struct dpud_actual *a,
 	*out = p.a;
 	return (int)p.n;
 }
+
+/* Kubernetes slots (k8s.c): want[type] offered if free allows, else free
+ * shared in proportion to what is wanted, never more than wanted. */
+void dpud_slots_split(uint32_t free_slots, const uint32_t want[2],
+		      uint32_t out[2])
+{
+	uint64_t total = (uint64_t)want[0] + want[1];
+	int i;
+
+	if (total <= free_slots) {
+		out[0] = want[0];
+		out[1] = want[1];
+		return;
+	}
+	out[0] = (uint32_t)((uint64_t)free_slots * want[0] / total);
+	out[1] = free_slots - out[0];
+	for (i = 0; i < 2; i++)
+		if (out[i] > want[i]) {
+			out[1 - i] += out[i] - want[i];
+			out[i] = want[i];
+		}
+}

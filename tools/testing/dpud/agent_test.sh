@@ -112,8 +112,8 @@ kill -9 "$PPID_"; wait "$PPID_" 2>/dev/null
 failed() { [ "$(calls report error)" -ge 1 ] 2>/dev/null || [ "$(calls register error)" -ge 1 ] 2>/dev/null; }
 check "agent: provider killed -9: calls fail, registered drops to 0" \
 	wait_for 15 eval 'failed && [ "$(mval dpud_agent_registered)" = 0 ]'
-check "  the log says why (UNAVAILABLE, connection refused or closed)" \
-	grep -q 'provider call failed.*code=14 error="\(connect 127.0.0.1:9900: Connection refused\|connection to 127.0.0.1:9900 closed\)' "$A/dpud.log"
+check "  the log says why (UNAVAILABLE: connection refused, closed or reset)" \
+	grep -q 'provider call failed.*code=14 error="\(connect 127.0.0.1:9900: Connection refused\|connection to 127.0.0.1:9900 closed\|connection to 127.0.0.1:9900 Connection reset by peer\)' "$A/dpud.log"
 ok_before=$(calls register ok)
 prov_start
 check "  provider back: registers again (register ok ${ok_before} -> more)" \

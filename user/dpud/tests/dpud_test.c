@@ -15,6 +15,7 @@
 
 #include "dpud.h"
 #include "niclim.h"
+#include "kube.h"
 #include "agent_messages.pb-c.h"
 
 void dpud_log(const char *level, const char *msg, const char *fmt, ...)
@@ -92,6 +93,136 @@ static void config_nic_limits(void **state)
 	/* no overflow: a huge burst saturates */
 	assert_true(niclim_tau_ns(1, UINT64_MAX) == UINT64_MAX / 2);
 	assert_true(niclim_tau_ns(1, UINT64_MAX / 1000000000ULL) <= UINT64_MAX / 2);
+}
+
+static void config_k8s(void **state)
+{
+	struct dpud_config c;
+	uint32_t out[2];
+	char err[256];
+
+	(void)state;
+	dpud_config_defaults(&c);
+	assert_int_equal(c.kubelet_plugin, DPUD_KUBELET_NONE);
+	assert_string_equal(c.kubelet_dir, "/var/lib/kubelet");
+	assert_string_equal(c.cdi_dir, "/var/run/cdi");
+	assert_true(c.kube_api);
+	assert_int_equal(c.k8s_slots[0], 16);
+	assert_int_equal(c.k8s_slots[1], 16);
+	assert_int_equal(dpud_config_parse("x.conf",
+					   "kubelet_plugin = dra\nnode_name = node-7.rack2\n"
+					   "k8s_slots = net:8, blk:24\nk8s_disk_size = 20Gi\n"
+					   "k8s_max_disk_size = 2Ti\nprepare_timeout = 90s\n"
+					   "node_status_interval = 1m\nkube_api = no\n"
+					   "kubeconfig = /etc/dpupool/kubeconfig\n",
+					   &c, err, sizeof(err)), 0);
+	assert_int_equal(c.kubelet_plugin, DPUD_KUBELET_DRA);
+	assert_string_equal(c.node_name, "node-7.rack2");
+	assert_int_equal(c.k8s_slots[0], 24);
+	assert_int_equal(c.k8s_slots[1], 8);
+	assert_int_equal(c.k8s_disk_size, 20ULL << 30);
+	assert_int_equal(c.k8s_max_disk_size, 2ULL << 40);
+	assert_int_equal(c.prepare_timeout_ms, 90000);
+	assert_int_equal(c.node_status_interval_ms, 60000);
+	assert_false(c.kube_api);
+	assert_int_equal(dpud_config_parse("x.conf", "kubelet_plugin = device-plugin\nk8s_slots = blk:4\n",
+					   &c, err, sizeof(err)), 0);
+	assert_int_equal(c.kubelet_plugin, DPUD_KUBELET_DEVICE_PLUGIN);
+	assert_int_equal(c.k8s_slots[1], 0);
+	config_err("kubelet_plugin = csi\n",
+		   "/etc/dpupool/dpud.conf:1: 'kubelet_plugin' takes none, dra or device-plugin, not 'csi'");
+	config_err("k8s_slots = gpu:2\n",
+		   "/etc/dpupool/dpud.conf:1: bad k8s_slots 'gpu:2' (e.g. blk:16, net:8; 128 in all at most: one ResourceSlice)");
+	config_err("k8s_slots = blk:100, net:100\n",
+		   "/etc/dpupool/dpud.conf:1: bad k8s_slots 'blk:100, net:100' (e.g. blk:16, net:8; 128 in all at most: one ResourceSlice)");
+	config_err("node_name = Node_A\n",
+		   "/etc/dpupool/dpud.conf:1: bad node_name 'Node_A' (a DNS subdomain: lowercase letters, digits, '-', '.')");
+	config_err("kubelet_dir = var/lib/kubelet\n",
+		   "/etc/dpupool/dpud.conf:1: 'kubelet_dir' must be an absolute path, not 'var/lib/kubelet'");
+	config_err("kubelet_dir = /a/very/long/path/that/goes/on/and/on/and/on/beyond/sixty/chars\n",
+		   "/etc/dpupool/dpud.conf:1: 'kubelet_dir' is too long for the sockets below it (60 characters at most)");
+	config_err("k8s_disk_size = 1000\n",
+		   "/etc/dpupool/dpud.conf:1: bad k8s_disk_size '1000' (a quantity, a multiple of 4096: 10Gi)");
+	config_err("prepare_timeout = 2h\n",
+		   "/etc/dpupool/dpud.conf:1: bad prepare_timeout '2h' (1s to 1h)");
+	config_err("k8s_disk_size = 2Ti\n",
+		   "/etc/dpupool/dpud.conf:0: k8s_disk_size is larger than k8s_max_disk_size");
+
+	/* slots: never more than free, shared in proportion */
+	dpud_slots_split(100, (uint32_t[]){ 16, 8 }, out);
+	assert_int_equal(out[0], 16);
+	assert_int_equal(out[1], 8);
+	dpud_slots_split(12, (uint32_t[]){ 16, 8 }, out);
+	assert_int_equal(out[0], 8);
+	assert_int_equal(out[1], 4);
+	dpud_slots_split(1, (uint32_t[]){ 4, 4 }, out);
+	assert_int_equal(out[0] + out[1], 1);
+	dpud_slots_split(10, (uint32_t[]){ 16, 0 }, out);
+	assert_int_equal(out[0], 10);
+	assert_int_equal(out[1], 0);
+	dpud_slots_split(0, (uint32_t[]){ 16, 8 }, out);
+	assert_int_equal(out[0] + out[1], 0);
+}
+
+static void kubeconfig(void **state)
+{
+	struct kube_creds k;
+	char err[512];
+
+	(void)state;
+	/* PEM "-----BEGIN CERTIFICATE-----\n" in base64, a token, names */
+	assert_int_equal(kube_config_parse("/etc/dpupool/kubeconfig",
+		"apiVersion: v1\nkind: Config\ncurrent-context: prod\n"
+		"contexts:\n- name: dev\n  context: {cluster: a, user: u}\n"
+		"- name: prod\n  context:\n    cluster: b\n    user: dpud\n"
+		"clusters:\n- name: a\n  cluster: {server: 'https://a:6443'}\n"
+		"- name: b\n  cluster:\n    server: https://10.0.0.1:6443/\n"
+		"    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==\n"
+		"users:\n- name: dpud\n  user:\n    token: abc.def\n",
+		&k, err, sizeof(err)), 0);
+	assert_string_equal(k.server, "https://10.0.0.1:6443");
+	assert_string_equal(k.ca_pem, "-----BEGIN CERTIFICATE-----\n");
+	assert_string_equal(k.token, "abc.def");
+	assert_null(k.cert_pem);
+	kube_creds_free(&k);
+	/* JSON is YAML too; relative files are relative to the kubeconfig */
+	assert_int_equal(kube_config_parse("/etc/k/config",
+		"{\"current-context\": \"c\", \"contexts\": [{\"name\": \"c\", \"context\": {\"cluster\": \"k\", \"user\": \"n\"}}],"
+		" \"clusters\": [{\"name\": \"k\", \"cluster\": {\"server\": \"https://k\", \"certificate-authority\": \"ca.crt\"}}],"
+		" \"users\": [{\"name\": \"n\", \"user\": {\"client-certificate\": \"/pki/n.crt\", \"client-key\": \"n.key\"}}]}",
+		&k, err, sizeof(err)), 0);
+	assert_string_equal(k.ca_file, "/etc/k/ca.crt");
+	assert_string_equal(k.cert_file, "/pki/n.crt");
+	assert_string_equal(k.key_file, "/etc/k/n.key");
+	kube_creds_free(&k);
+
+	assert_int_equal(kube_config_parse("k", "kind: Config\n", &k, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "k: no current-context");
+	assert_int_equal(kube_config_parse("k", "current-context: x\ncontexts: []\n", &k, err,
+					   sizeof(err)), -EINVAL);
+	assert_string_equal(err, "k: context 'x' not found or has no cluster");
+	assert_int_equal(kube_config_parse("k",
+		"current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n"
+		"clusters: [{name: c, cluster: {server: 'http://c:8080'}}]\n", &k, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "k: server 'http://c:8080' is not https:// (TLS is required)");
+	assert_int_equal(kube_config_parse("k",
+		"current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n"
+		"clusters: [{name: c, cluster: {server: 'https://c', insecure-skip-tls-verify: true}}]\n",
+		&k, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "k: cluster 'c' sets insecure-skip-tls-verify: dpud always verifies the API server");
+	assert_int_equal(kube_config_parse("k",
+		"current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+		"clusters: [{name: c, cluster: {server: 'https://c'}}]\n"
+		"users: [{name: u, user: {exec: {command: aws}}}]\n", &k, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "k: user 'u' uses an exec or auth-provider plugin: give dpud a token or a client certificate");
+	assert_int_equal(kube_config_parse("k",
+		"current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+		"clusters: [{name: c, cluster: {server: 'https://c'}}]\n"
+		"users: [{name: u, user: {client-certificate: /a.crt}}]\n", &k, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "k: user 'u' has a client certificate without its key (or the reverse)");
+	assert_int_equal(kube_config_parse("k", "a: [unclosed\n", &k, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "k:"));
 }
 
 static void config_errors(void **state)
@@ -584,7 +715,7 @@ static void plan_steady(void **state)
 		{ .name = "nic0", .index = 4, .type = DPU_FN_TYPE_NET,
 		  .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 } },
 	};
-	struct dpud_actual a = { fns, 2, ts, 2, 16, 0, false };
+	struct dpud_actual a = { .fns = fns, .nfns = 2, .tenants = ts, .ntenants = 2, .max_fns = 16 };
 	struct dpud_action *x;
 	int n;
 
@@ -627,7 +758,7 @@ static void plan_crash_mid_attach(void **state)
 		{ .name = "nic0", .index = 7, .type = DPU_FN_TYPE_NET,
 		  .has_mac = true, .mac = { 2, 1, 2, 3, 4, 5 } },
 	};
-	struct dpud_actual a = { fns, 1, ts, 2, 16, 0, false };
+	struct dpud_actual a = { .fns = fns, .nfns = 1, .tenants = ts, .ntenants = 2, .max_fns = 16 };
 	struct dpud_action *x;
 	int n;
 
@@ -666,7 +797,7 @@ static void plan_not_ours_and_removed(void **state)
 		{ .name = "nic0", .index = 4, .type = DPU_FN_TYPE_NET,
 		  .has_mac = true, .mac = { 2, 9, 9, 9, 9, 9 } },
 	};
-	struct dpud_actual a = { fns, 3, ts, 2, 16, 0, false };
+	struct dpud_actual a = { .fns = fns, .nfns = 3, .tenants = ts, .ntenants = 2, .max_fns = 16 };
 	struct dpud_action *x;
 	int n;
 
@@ -705,7 +836,7 @@ static void plan_blocked_and_limits(void **state)
 	struct dpud_actual_fn fns[] = {
 		{ .index = 0, .type = DPU_FN_TYPE_BLK }
 	};
-	struct dpud_actual a = { fns, 1, ts, 1, 1, 0, false };
+	struct dpud_actual a = { .fns = fns, .nfns = 1, .tenants = ts, .ntenants = 1, .max_fns = 1 };
 	struct dpud_action *x;
 	int n;
 
@@ -759,7 +890,7 @@ static void plan_type_change_and_move(void **state)
 		/* b was a disk, now desired as a NIC */
 		{ .name = "b", .index = 1, .type = DPU_FN_TYPE_BLK, .size = 4096 },
 	};
-	struct dpud_actual a = { fns, 2, ts, 2, 8, 0, false };
+	struct dpud_actual a = { .fns = fns, .nfns = 2, .tenants = ts, .ntenants = 2, .max_fns = 8 };
 	struct dpud_action *x;
 	int n;
 
@@ -901,7 +1032,7 @@ static void metrics_format(void **state)
 		{ .index = 0, .type = DPU_FN_TYPE_BLK, .state = DPU_FN_STATE_READY },
 		{ .index = 1, .type = DPU_FN_TYPE_NET, .state = DPU_FN_STATE_CREATING },
 	};
-	struct dpud_actual a = { fns, 2, ts, 1, 4096, 0, false };
+	struct dpud_actual a = { .fns = fns, .nfns = 2, .tenants = ts, .ntenants = 1, .max_fns = 4096 };
 	struct dpud_hist h = { 0 };
 	struct dpud_headroom hr = { .valid = true, .cpu_capacity_milli = 2000,
 				    .mem_capacity = 1 << 30,
@@ -962,7 +1093,7 @@ static void metrics_format(void **state)
 static void metrics_escape(void **state)
 {
 	struct dpud_actual_tenant ts[] = { { .name = "a\"b\\c" } };
-	struct dpud_actual a = { NULL, 0, ts, 1, 8, 0, false };
+	struct dpud_actual a = { .tenants = ts, .ntenants = 1, .max_fns = 8 };
 	struct dpud_hist h = { 0 };
 	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
 				  .have_actual = true, .attach = &h };
@@ -977,7 +1108,7 @@ static void metrics_escape(void **state)
 
 static void metrics_agent(void **state)
 {
-	struct dpud_actual a = { NULL, 0, NULL, 0, 8, 0, false };
+	struct dpud_actual a = { .max_fns = 8 };
 	struct dpud_hist h = { 0 };
 	struct dpud_metrics m = { .device = "dpu0", .actual = &a,
 				  .have_actual = true, .attach = &h };
@@ -1099,6 +1230,8 @@ int main(void)
 		cmocka_unit_test(config_ok),
 		cmocka_unit_test(config_errors),
 		cmocka_unit_test(config_nic_limits),
+		cmocka_unit_test(config_k8s),
+		cmocka_unit_test(kubeconfig),
 		cmocka_unit_test(small_parsers),
 		cmocka_unit_test(config_agent),
 		cmocka_unit_test(agent_messages),
