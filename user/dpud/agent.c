@@ -28,6 +28,7 @@
 #include <openssl/ssl.h>
 
 #include "dpud.h"
+#include "grpcd.h"
 
 #define RX_BUF		16384
 #define MAX_RESP	(1 << 20)
@@ -120,26 +121,6 @@ static void call_reset(struct dpud_agent *a)
 	a->stream = 0;
 }
 
-/* grpc-message is percent-encoded (gRPC over HTTP/2, "Status-Message") */
-static void pct_decode(char *dst, size_t len, const uint8_t *s, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 1 < len; i++) {
-		unsigned int v;
-
-		if (s[i] == '%' && i + 2 < n &&
-		    sscanf((const char *)s + i + 1, "%2x", &v) == 1) {
-			dst[o++] = (char)v;
-			i += 2;
-		} else {
-			dst[o++] = (char)s[i];
-		}
-	}
-	dst[o] = '\0';
-}
-
-/* the stream ended: decide the call's outcome */
 static void stream_done(struct dpud_agent *a, uint32_t error_code)
 {
 	uint32_t mlen;
@@ -192,23 +173,12 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
 		     size_t valuelen, uint8_t flags, void *user)
 {
 	struct dpud_agent *a = user;
-	char v[32];
-
 	(void)s;
 	(void)flags;
 	if (f->hd.stream_id != a->stream)
 		return 0;
-	if (namelen == 7 && !memcmp(name, ":status", 7)) {
-		snprintf(v, sizeof(v), "%.*s", (int)(valuelen < 8 ? valuelen : 8),
-			 value);
-		a->http_status = atoi(v);
-	} else if (namelen == 11 && !memcmp(name, "grpc-status", 11)) {
-		snprintf(v, sizeof(v), "%.*s", (int)(valuelen < 8 ? valuelen : 8),
-			 value);
-		a->grpc_status = atoi(v);
-	} else if (namelen == 12 && !memcmp(name, "grpc-message", 12)) {
-		pct_decode(a->grpc_msg, sizeof(a->grpc_msg), value, valuelen);
-	}
+	grpcd_answer_header(name, namelen, value, valuelen, &a->http_status,
+			    &a->grpc_status, a->grpc_msg, sizeof(a->grpc_msg));
 	return 0;
 }
 

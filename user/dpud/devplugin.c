@@ -249,11 +249,15 @@ static void preferred(struct grpcd_call *c, const uint8_t *msg, size_t len,
 		size_t want = q->allocation_size > 0 ?
 			      (size_t)q->allocation_size : 0;
 
+		if (want > q->n_available_deviceids + q->n_must_include_deviceids)
+			want = q->n_available_deviceids +
+			       q->n_must_include_deviceids;
+
 		v1beta1__container_preferred_allocation_response__init(&cr[i]);
 		pcr[i] = &cr[i];
 		ids[i] = calloc(want + 1, sizeof(char *));
 		if (!ids[i])
-			break;
+			break;	/* i < n: answered as out of memory */
 		out = 0;
 		for (j = 0; j < q->n_must_include_deviceids && out < want; j++)
 			ids[i][out++] = q->must_include_deviceids[j];
@@ -278,8 +282,11 @@ static void preferred(struct grpcd_call *c, const uint8_t *msg, size_t len,
 	}
 	resp.n_container_responses = n;
 	resp.container_responses = pcr;
-	len = v1beta1__preferred_allocation_response__get_packed_size(&resp);
-	buf = cr && pcr && ids ? malloc(len ? len : 1) : NULL;
+	buf = NULL;
+	if (cr && pcr && ids && i == n) {
+		len = v1beta1__preferred_allocation_response__get_packed_size(&resp);
+		buf = malloc(len ? len : 1);
+	}
 	if (buf) {
 		v1beta1__preferred_allocation_response__pack(&resp, buf);
 		grpcd_reply(c, buf, len);
@@ -346,8 +353,14 @@ static void allocate_finish(struct k8s_wait *w)
 		struct k8s_att *a;
 		size_t o;
 
-		if (!c)
-			continue;
+		if (!c) {
+			/* unprepared under us: nothing to hand out */
+			if (w->call)
+				grpcd_fail(w->call, GRPC_UNAVAILABLE,
+					   "device %s went away; try again",
+					   w->items[i].key + 3);
+			goto out;
+		}
 		a = &c->att[0];
 		v1beta1__cdidevice__init(&cd[i]);
 		k8s_cdi_id(c, 0, cdi[i], sizeof(cdi[i]));
@@ -423,14 +436,6 @@ out:
 	free(ev);
 }
 
-static void alloc_call_gone(struct grpcd_call *c, void *arg)
-{
-	struct k8s_wait *w = arg;
-
-	(void)c;
-	w->call = NULL;
-}
-
 static void allocate(struct grpcd_call *c, const uint8_t *msg, size_t len,
 		     void *arg)
 {
@@ -494,7 +499,7 @@ static void allocate(struct grpcd_call *c, const uint8_t *msg, size_t len,
 		return;
 	}
 	w->extra = ctr;
-	grpcd_on_close(c, alloc_call_gone, w);
+	grpcd_on_close(c, k8s_wait_call_gone, w);
 	for (i = 0; i < req->n_container_requests; i++)
 		for (j = 0; j < req->container_requests[i]->n_devices_ids; j++, k++) {
 			const char *id = req->container_requests[i]->devices_ids[j];
@@ -525,13 +530,11 @@ static void allocate(struct grpcd_call *c, const uint8_t *msg, size_t len,
 			scopy(cl.att[0].device, sizeof(cl.att[0].device), id);
 			snprintf(cl.att[0].name, sizeof(cl.att[0].name), "k8s-%.40s-g%u",
 				 cl.key, cl.gen);
-			if (old) {
-				cl.next = old->next;
+			/* the record first: memory follows only what is saved */
+			cl.next = old ? old->next : NULL;
+			ret = k8s_claim_save(&cl);
+			if (!ret && old)
 				*old = cl;
-				ret = k8s_claim_save(old);
-			} else {
-				ret = k8s_claim_save(&cl);
-			}
 			if (ret) {
 				it->state = ITEM_FAILED;
 				snprintf(it->error, sizeof(it->error),

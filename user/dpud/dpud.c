@@ -628,8 +628,9 @@ int main(int argc, char **argv)
 		}
 	}
 	k8s_close();
-	grpcd_shutdown();
+	/* no completion is seen after this: then free what waited for one */
 	io_uring_queue_exit(&D.ring);
+	grpcd_shutdown();
 	dpud_agent_close(D.agent);
 	dpud_qos_close();
 	niclim_close();

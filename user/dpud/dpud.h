@@ -191,6 +191,9 @@ int dpud_record_save(const char *dir, const struct dpud_record *r);
 int dpud_write_atomic(const char *dir, const char *name, const char *buf,
 		      size_t len);
 int dpud_record_remove(const char *dir, const char *name);
+/* the record of attachment name, or NULL */
+const struct dpud_record *dpud_record_find(const struct dpud_record *r,
+					   size_t n, const char *name);
 
 /* Function slots offered to pods (k8s.c): [blk, net] */
 void dpud_slots_split(uint32_t free_slots, const uint32_t want[2],

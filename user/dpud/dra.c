@@ -122,14 +122,6 @@ static struct k8s_wait *wait_live(uint32_t serial, struct k8s_wait *w)
 	return NULL;
 }
 
-static void call_gone(struct grpcd_call *c, void *arg)
-{
-	struct k8s_wait *w = arg;
-
-	(void)c;
-	w->call = NULL;	/* the work goes on: a retry finds it */
-}
-
 static bool uid_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -330,7 +322,9 @@ static void fetched(int status, struct json_object *body, const char *err,
 	it = &w->items[f->i];
 	free(f);
 	it->fetching = false;
-	if (status == 404) {
+	if (it->state != ITEM_PENDING) {
+		/* unprepared while it was being read: nothing is attached */
+	} else if (status == 404) {
 		it->state = ITEM_FAILED;
 		snprintf(it->error, sizeof(it->error),
 			 "ResourceClaim %.63s/%.120s not found", it->ns, it->name);
@@ -442,7 +436,7 @@ static struct k8s_wait *wait_for(struct grpcd_call *c, int n,
 	struct k8s_wait *w = k8s_wait_new(c, n, finish);
 
 	if (w)
-		grpcd_on_close(c, call_gone, w);
+		grpcd_on_close(c, k8s_wait_call_gone, w);
 	return w;
 }
 
@@ -572,6 +566,22 @@ out:
 	free(rs);
 }
 
+static void abandon_fetches(const char *key)
+{
+	struct k8s_wait *w;
+	int i;
+
+	for (w = K8.waits; w; w = w->next)
+		for (i = 0; i < w->n; i++)
+			if (w->items[i].fetching &&
+			    w->items[i].state == ITEM_PENDING &&
+			    !strcmp(w->items[i].key, key)) {
+				w->items[i].state = ITEM_FAILED;
+				scopy(w->items[i].error, sizeof(w->items[i].error),
+				      "unprepared while it was being prepared");
+			}
+}
+
 static void unprepare(struct grpcd_call *c, const uint8_t *msg, size_t len,
 		      void *arg)
 {
@@ -603,6 +613,9 @@ static void unprepare(struct grpcd_call *c, const uint8_t *msg, size_t len,
 				 req->claims[i]->uid);
 			continue;
 		}
+		/* a prepare of it still reading the claim gives up: its
+		 * answer would attach functions for a pod that is gone */
+		abandon_fetches(it->key);
 		/* unknown claims are fine: the kubelet retries, or never
 		 * had it prepared here; either way nothing is left */
 		ret = k8s_claim_drop(it->key);

@@ -82,6 +82,7 @@ struct gconn {
 	size_t nxlen, nxcap;
 	bool sending;
 	bool in_recv;			/* inside nghttp2_session_mem_recv() */
+	bool close_pending;		/* conn_close() asked for in there */
 	uint8_t rx[RX_BUF];
 	struct gconn *next;		/* the server's list */
 	struct gconn *anext;		/* every connection */
@@ -95,6 +96,8 @@ struct grpcd_server {
 	ino_t ino;
 	int fd;
 	bool accepting, closing;
+	bool accept_failed;		/* re-armed by grpcd_tick() */
+	struct grpcd_server *snext;	/* every open server */
 	const struct grpcd_method *methods;
 	size_t nmethods;
 	void *arg;
@@ -123,6 +126,7 @@ struct gclient {
 static struct gclient *clients;
 static struct gconn *all_conns;
 static struct grpcd_server *zombies;
+static struct grpcd_server *servers;
 static struct grpcd_stats stats;
 
 static struct io_uring_sqe *get_sqe(struct io_uring *ring)
@@ -288,6 +292,11 @@ static void conn_close(struct gconn *c)
 {
 	if (c->closed)
 		return;
+	if (c->in_recv) {
+		/* nghttp2 still holds the calls as stream data: after it */
+		c->close_pending = true;
+		return;
+	}
 	c->closed = true;
 	shutdown(c->fd, SHUT_RDWR);
 	while (c->calls) {
@@ -692,9 +701,14 @@ static struct gconn *conn_new(struct io_uring *ring, int fd)
 	c->op_recv = (struct gop){ DPUD_OP_GRPC, G_RECV, c };
 	c->op_send = (struct gop){ DPUD_OP_GRPC, G_SEND, c };
 	c->op_connect = (struct gop){ DPUD_OP_GRPC, G_CONNECT, c };
+	return c;
+}
+
+/* on the list of every connection once its session exists */
+static void conn_link(struct gconn *c)
+{
 	c->anext = all_conns;
 	all_conns = c;
-	return c;
 }
 
 static void arm_accept(struct grpcd_server *s)
@@ -733,13 +747,19 @@ static void on_accept(struct grpcd_server *s, int res)
 		return;
 	}
 	if (res < 0) {
-		if (res != -EINTR && res != -ECONNABORTED && res != -EMFILE &&
-		    res != -ENFILE)
-			fprintf(stderr, "grpcd: accept on %s: %s\n", s->path,
-				strerror(-res));
-		arm_accept(s);
+		if (res == -EINTR || res == -ECONNABORTED) {
+			arm_accept(s);
+			return;
+		}
+		/* out of descriptors, or worse: again from the next tick,
+		 * not in a loop that would spin */
+		if (!s->accept_failed)
+			fprintf(stderr, "grpcd: accept on %s: %s (retrying every second)\n",
+				s->path, strerror(-res));
+		s->accept_failed = true;
 		return;
 	}
+	s->accept_failed = false;
 	arm_accept(s);
 	if (s->nconns >= MAX_CONNS) {
 		close(res);
@@ -751,6 +771,7 @@ static void on_accept(struct grpcd_server *s, int res)
 		close(res);
 		return;
 	}
+	conn_link(c);
 	c->srv = s;
 	c->next = s->conns;
 	s->conns = c;
@@ -813,6 +834,8 @@ struct grpcd_server *grpcd_listen(struct io_uring *ring, const char *path,
 	s->arg = arg;
 	s->op_accept = (struct gop){ DPUD_OP_GRPC, G_ACCEPT, s };
 	arm_accept(s);
+	s->snext = servers;
+	servers = s;
 	return s;
 }
 
@@ -831,10 +854,16 @@ bool grpcd_server_intact(const struct grpcd_server *s)
 
 void grpcd_server_close(struct grpcd_server *s)
 {
+	struct grpcd_server **pp;
 	struct gconn *c, *next;
 
 	if (!s)
 		return;
+	for (pp = &servers; *pp; pp = &(*pp)->snext)
+		if (*pp == s) {
+			*pp = s->snext;
+			break;
+		}
 	if (grpcd_server_intact(s))
 		unlink(s->path);
 	for (c = s->conns; c; c = next) {
@@ -941,30 +970,36 @@ static ssize_t req_read(nghttp2_session *h2, int32_t id, uint8_t *buf,
 	return (ssize_t)n;
 }
 
+void grpcd_answer_header(const uint8_t *name, size_t nlen,
+			 const uint8_t *value, size_t vlen, int *http_status,
+			 int *grpc_status, char *msg, size_t msglen)
+{
+	char v[16];
+
+	if ((nlen == 7 && !memcmp(name, ":status", 7)) ||
+	    (nlen == 11 && !memcmp(name, "grpc-status", 11))) {
+		snprintf(v, sizeof(v), "%.*s", (int)(vlen < 15 ? vlen : 15),
+			 value);
+		*(nlen == 7 ? http_status : grpc_status) = atoi(v);
+	} else if (nlen == 12 && !memcmp(name, "grpc-message", 12)) {
+		pct_decode(msg, msglen, value, vlen);
+	}
+}
+
 static int c_header(nghttp2_session *h2, const nghttp2_frame *f,
 		    const uint8_t *name, size_t nlen, const uint8_t *value,
 		    size_t vlen, uint8_t flags, void *user)
 {
 	struct gconn *c = user;
 	struct gclient *g = c->cli;
-	char v[16];
 
 	(void)h2;
 	(void)f;
 	(void)flags;
-	if (!g)
-		return 0;
-	if (nlen == 7 && !memcmp(name, ":status", 7)) {
-		snprintf(v, sizeof(v), "%.*s", (int)(vlen < 15 ? vlen : 15),
-			 value);
-		g->http_status = atoi(v);
-	} else if (nlen == 11 && !memcmp(name, "grpc-status", 11)) {
-		snprintf(v, sizeof(v), "%.*s", (int)(vlen < 15 ? vlen : 15),
-			 value);
-		g->grpc_status = atoi(v);
-	} else if (nlen == 12 && !memcmp(name, "grpc-message", 12)) {
-		pct_decode(g->grpc_msg, sizeof(g->grpc_msg), value, vlen);
-	}
+	if (g)
+		grpcd_answer_header(name, nlen, value, vlen, &g->http_status,
+				    &g->grpc_status, g->grpc_msg,
+				    sizeof(g->grpc_msg));
 	return 0;
 }
 
@@ -1064,6 +1099,7 @@ int grpcd_call_unix(struct io_uring *ring, const char *sock,
 		free(g);
 		return -ENOMEM;
 	}
+	conn_link(c);
 	g->addr.sun_family = AF_UNIX;
 	strcpy(g->addr.sun_path, sock);
 	snprintf(g->method, sizeof(g->method), "%s", method);
@@ -1127,8 +1163,13 @@ static void on_connect(struct gconn *c, int res)
 
 void grpcd_tick(void)
 {
+	struct grpcd_server *s;
 	struct gclient *g, *next;
 	struct timespec now;
+
+	for (s = servers; s; s = s->snext)
+		if (s->accept_failed && !s->accepting)
+			arm_accept(s);
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (g = clients; g; g = next) {
@@ -1171,7 +1212,7 @@ void grpcd_cqe(void *opp, int res)
 		c->in_recv = true;
 		res = (int)nghttp2_session_mem_recv(c->h2, c->rx, (size_t)res);
 		c->in_recv = false;
-		if (res < 0) {
+		if (res < 0 || c->close_pending) {
 			conn_close(c);
 			break;
 		}

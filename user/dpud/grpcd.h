@@ -78,6 +78,13 @@ int grpcd_call_unix(struct io_uring *ring, const char *sock,
 		    uint32_t timeout_ms, grpcd_done done, void *arg,
 		    char *err, size_t errlen);
 
+/* One header of a gRPC answer (headers or trailers): :status,
+ * grpc-status, grpc-message (percent-decoded into msg); others ignored.
+ * For every gRPC client of dpud (this one, the provider's agent). */
+void grpcd_answer_header(const uint8_t *name, size_t nlen,
+			 const uint8_t *value, size_t vlen, int *http_status,
+			 int *grpc_status, char *msg, size_t msglen);
+
 /* The loop: a completion of ours (op->kind == DPUD_OP_GRPC). */
 void grpcd_cqe(void *op, int res);
 /* The loop is over (no completion will be seen again): free everything

@@ -409,17 +409,6 @@ static const struct dpud_actual_fn *actual_fn(uint32_t index)
 	return NULL;
 }
 
-static const struct dpud_record *rec_find(const struct dpud_record *r,
-					  size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(r[i].name, name))
-			return &r[i];
-	return NULL;
-}
-
 static void claims_refresh(const struct dpud_record *recs, size_t nrecs)
 {
 	struct k8s_claim *c;
@@ -430,7 +419,7 @@ static void claims_refresh(const struct dpud_record *recs, size_t nrecs)
 
 		for (i = 0; i < c->natt; i++) {
 			struct k8s_att *a = &c->att[i];
-			const struct dpud_record *r = rec_find(recs, nrecs, a->name);
+			const struct dpud_record *r = dpud_record_find(recs, nrecs, a->name);
 			const struct dpud_actual_fn *f = r ? actual_fn(r->index) : NULL;
 			struct dpu_fn_info info;
 
@@ -494,6 +483,14 @@ static void claims_refresh(const struct dpud_record *recs, size_t nrecs)
 }
 
 /* ---------------------------------------------------------------- waits */
+void k8s_wait_call_gone(struct grpcd_call *c, void *arg)
+{
+	struct k8s_wait *w = arg;
+
+	(void)c;
+	w->call = NULL;	/* the work goes on: the kubelet's retry finds it */
+}
+
 struct k8s_wait *k8s_wait_new(struct grpcd_call *call, int n,
 			      void (*finish)(struct k8s_wait *w))
 {

@@ -107,6 +107,8 @@ void k8s_cdi_id(const struct k8s_claim *c, int i, char *buf, size_t len);
 struct k8s_wait *k8s_wait_new(struct grpcd_call *call, int n,
 			      void (*finish)(struct k8s_wait *w));
 void k8s_wait_check(void);
+/* on_close of a kubelet call a wait answers: the wait goes on without it */
+void k8s_wait_call_gone(struct grpcd_call *c, void *arg);
 void k8s_kube_kick(void);
 bool k8s_device_ok(const char *dev, uint8_t *type);
 

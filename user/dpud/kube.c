@@ -400,13 +400,15 @@ int kube_request(const char *method, const char *path,
 		set_blob(e, CURLOPT_CAINFO_BLOB, K.k.ca_pem);
 	else if (K.k.ca_file[0])
 		curl_easy_setopt(e, CURLOPT_CAINFO, K.k.ca_file);
-	if (K.k.cert_pem) {
+	/* certificate and key each as data or as a file, independently */
+	if (K.k.cert_pem)
 		set_blob(e, CURLOPT_SSLCERT_BLOB, K.k.cert_pem);
-		set_blob(e, CURLOPT_SSLKEY_BLOB, K.k.key_pem);
-	} else if (K.k.cert_file[0]) {
+	else if (K.k.cert_file[0])
 		curl_easy_setopt(e, CURLOPT_SSLCERT, K.k.cert_file);
+	if (K.k.key_pem)
+		set_blob(e, CURLOPT_SSLKEY_BLOB, K.k.key_pem);
+	else if (K.k.key_file[0])
 		curl_easy_setopt(e, CURLOPT_SSLKEY, K.k.key_file);
-	}
 	r->hdrs = curl_slist_append(NULL, "Accept: application/json");
 	if (K.k.token[0] || K.k.token_file[0]) {
 		if (K.k.token[0])
@@ -468,16 +470,22 @@ void kube_poll(void)
 		char err[CURL_ERROR_SIZE + 200];
 		long code = 0;
 
+		CURL *e;
+		CURLcode result;
+
 		if (m->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-		curl_multi_remove_handle(K.multi, m->easy_handle);
+		/* the message does not outlive the handle's removal */
+		e = m->easy_handle;
+		result = m->data.result;
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&r);
+		curl_multi_remove_handle(K.multi, e);
 		req_unlink(r);
 		K.busy--;
-		if (m->data.result != CURLE_OK) {
+		if (result != CURLE_OK) {
 			snprintf(err, sizeof(err), "%s: %s", r->what,
 				 r->errbuf[0] ? r->errbuf :
-				 curl_easy_strerror(m->data.result));
+				 curl_easy_strerror(result));
 			K.st.failed++;
 			r->done(-EIO, NULL, err, r->arg);
 			req_free(r);

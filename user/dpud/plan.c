@@ -62,8 +62,8 @@ find_tenant(const struct dpud_actual *a, const char *name)
 	return NULL;
 }
 
-static const struct dpud_record *find_rec(const struct dpud_record *r,
-					  size_t n, const char *name)
+const struct dpud_record *dpud_record_find(const struct dpud_record *r,
+					   size_t n, const char *name)
 {
 	size_t i;
 
@@ -230,7 +230,7 @@ int dpud_plan(const struct dpud_desired *d, const struct dpud_actual *a,
 	/* 3. desired attachments */
 	for (i = 0; i < d->natt; i++) {
 		const struct dpud_attach_spec *s = &d->att[i];
-		const struct dpud_record *r = find_rec(recs, nrecs, s->name);
+		const struct dpud_record *r = dpud_record_find(recs, nrecs, s->name);
 		const struct dpud_actual_fn *f = r ? find_fn(a, r->index) : NULL;
 		bool tenant_ok = find_tenant(a, s->tenant) != NULL;
 		uint32_t idx;

@@ -99,6 +99,7 @@ class APIServer:
         self.token, self.driver = token, driver
         self.lock = threading.Lock()
         self.claims = {}	# (ns, name) -> object
+        self.delays = {}	# (ns, name) -> seconds a claim's GET takes
         self.slices = {}	# name -> object
         self.nodes = {node: {"metadata": {"name": node}, "status": {"capacity": {"cpu": "2"},
                                                                     "allocatable": {"cpu": "2"}}}}
@@ -188,6 +189,9 @@ class APIServer:
                 return h._status(405, "MethodNotAllowed", "dpud only reads claims")
             with self.lock:
                 c = self.claims.get((m.group(1), m.group(2)))
+                delay = self.delays.get((m.group(1), m.group(2)), 0)
+            if delay:
+                time.sleep(delay)
             if not c:
                 return h._status(404, "NotFound", 'resourceclaims.resource.k8s.io "%s" not found' % m.group(2))
             return h._send(200, c)

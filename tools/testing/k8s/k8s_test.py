@@ -411,6 +411,27 @@ def dra_tests(env, pb):
                                                     [("d", "blk-1")], None, pool)
     check("a claim whose UID changed (deleted and made anew) is refused",
           lambda: "has UID" in err_of("team-a", "wrong", u2) or err_of("team-a", "wrong", u2))
+    def race():
+        # the kubelet gives up on a prepare whose claim read is slow, and
+        # unprepares: the late answer must not attach anything
+        u6 = "11111111-aaaa-4bbb-8ccc-000000000006"
+        env.api.claims[("team-a", "slow")] = claim_obj("team-a", "slow", u6, [("d", "blk-2")], None, pool)
+        env.api.delays[("team-a", "slow")] = 3
+        try:
+            kl.prepare([("team-a", "slow", u6)], timeout=1)
+            return "the prepare answered within 1 s"
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
+                return "status %s" % e.code()
+        r = kl.unprepare([("team-a", "slow", u6)])
+        if r.claims[u6].error:
+            return "unprepare: %s" % r.claims[u6].error
+        time.sleep(4)	# the read completes meanwhile
+        f = env.fns()
+        left = os.listdir(os.path.join(env.state, "claims"))
+        return True if not f and not left else "functions %r, claim records %r" % (f, left)
+    check("a prepare given up on (slow claim read) and unprepared at once attaches nothing when "
+          "the read completes", race)
     check("none of the refused claims left a function or a record",
           lambda: (not env.fns() and not os.listdir(os.path.join(env.state, "claims"))) or
           "functions %r claims %r" % (env.fns(), os.listdir(os.path.join(env.state, "claims"))))

@@ -223,6 +223,37 @@ static void kubeconfig(void **state)
 	assert_string_equal(err, "k: user 'u' has a client certificate without its key (or the reverse)");
 	assert_int_equal(kube_config_parse("k", "a: [unclosed\n", &k, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "k:"));
+
+	/* in a pod: the service's address and the service account's files */
+	{
+		char dir[] = "/tmp/dpud_test_sa.XXXXXX", path[64];
+		FILE *f;
+
+		assert_non_null(mkdtemp(dir));
+		unsetenv("KUBERNETES_SERVICE_HOST");
+		assert_int_equal(kube_config_incluster(dir, &k, err, sizeof(err)), -ENOENT);
+		assert_non_null(strstr(err, "KUBERNETES_SERVICE_HOST"));
+		setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
+		setenv("KUBERNETES_SERVICE_PORT", "6443", 1);
+		assert_int_equal(kube_config_incluster(dir, &k, err, sizeof(err)), -ENOENT);
+		assert_non_null(strstr(err, "service account files missing"));
+		snprintf(path, sizeof(path), "%s/ca.crt", dir);
+		f = fopen(path, "w");
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/token", dir);
+		f = fopen(path, "w");
+		fputs("tok\n", f);
+		fclose(f);
+		assert_int_equal(kube_config_incluster(dir, &k, err, sizeof(err)), 0);
+		assert_string_equal(k.server, "https://[fd00::1]:6443");
+		assert_string_equal(k.token_file, path);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/ca.crt", dir);
+		unlink(path);
+		rmdir(dir);
+		unsetenv("KUBERNETES_SERVICE_HOST");
+		unsetenv("KUBERNETES_SERVICE_PORT");
+	}
 }
 
 static void config_errors(void **state)
