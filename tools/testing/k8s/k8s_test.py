@@ -132,7 +132,7 @@ users:
             "-CAkey", t + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", t + "/ext",
             "-out", t + "/server.crt")
 
-    def conf(self, plugin, extra=""):
+    def conf(self, plugin, extra="", kubeconfig="kubeconfig"):
         with open(os.path.join(self.t, "dpud.conf"), "w") as f:
             f.write("""listen = 127.0.0.1:%d
 desired_dir = %s
@@ -151,7 +151,7 @@ k8s_max_disk_size = 1Gi
 prepare_timeout = 20s
 node_status_interval = 1s
 %s""" % (PORT, self.desired, self.state, self.dev, plugin, self.kdir, self.cdi, NODE,
-                  os.path.join(self.t, "kubeconfig"), extra))
+                  os.path.join(self.t, kubeconfig), extra))
 
     def start(self, crash_at=None):
         env = dict(os.environ)
@@ -529,6 +529,34 @@ def dra_tests(env, pb):
             env.api.slices.get(slice_name) or {}).get("spec", {}).get("devices")
     check("slots exhausted: a clear 'no free function slot ... 2 of 2 in use' error, and the slice "
           "shrinks to what is free", exhausted)
+    def wrong_ca():
+        # the server's certificate is verified: another CA's is refused
+        env.stop()
+        t = env.t
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=other-ca", "-keyout", t + "/other.key", "-out", t + "/other.crt")
+        with open(os.path.join(t, "kubeconfig")) as f:
+            text = f.read().replace("certificate-authority: ca.crt", "certificate-authority: other.crt")
+        with open(os.path.join(t, "kubeconfig-other"), "w") as f:
+            f.write(text)
+        n0 = len(env.api.requests)
+        env.conf("dra", kubeconfig="kubeconfig-other")
+        pos = os.path.getsize(env.log.name)
+        env.start()
+
+        def logged():
+            with open(env.log.name) as f:
+                f.seek(pos)
+                return re.search(r"cannot (publish|read) .*(SSL|certificate)", f.read())
+        seen = wait(logged, 20)
+        n = len(env.api.requests) - n0
+        env.stop()
+        env.conf("dra")
+        env.start()
+        kl.discover(15)
+        return True if seen and n == 0 else "log %s, requests that reached the server: %d" % (bool(seen), n)
+    check("an API server whose certificate another CA signed: every request refused (TLS verified), "
+          "the error logged", wrong_ca)
     check("the API server stand-in refused nothing dpud sent",
           lambda: not env.api.rejected or "%r" % env.api.rejected)
     rc = env.stop()
