@@ -312,7 +312,7 @@ static void allocate_finish(struct k8s_wait *w)
 	V1beta1__CDIDevice *cd = NULL, **pcd = NULL;
 	V1beta1__ContainerAllocateResponse__EnvsEntry *env = NULL, **penv = NULL;
 	char (*cdi)[160] = NULL, (*ek)[64] = NULL, (*ev)[64] = NULL;
-	int nctr = 0, i, j, k;
+	int nctr = 0, i, j;
 	uint8_t *buf = NULL;
 	size_t len;
 
@@ -351,7 +351,6 @@ static void allocate_finish(struct k8s_wait *w)
 		struct k8s_claim *c = k8s_claim_find(w->items[i].key);
 		V1beta1__ContainerAllocateResponse *r = &cr[ctr[i]];
 		struct k8s_att *a;
-		size_t o;
 
 		if (!c) {
 			/* unprepared under us: nothing to hand out */
@@ -370,11 +369,7 @@ static void allocate_finish(struct k8s_wait *w)
 			r->cdi_devices = &pcd[i];
 		r->n_cdi_devices++;
 		v1beta1__container_allocate_response__envs_entry__init(&env[i]);
-		o = (size_t)snprintf(ek[i], sizeof(ek[i]), "DPUPOOL_");
-		for (k = 0; a->device[k] && o + 1 < sizeof(ek[i]); k++)
-			ek[i][o++] = a->device[k] == '-' ? '_' :
-				     (char)toupper((unsigned char)a->device[k]);
-		ek[i][o] = '\0';
+		k8s_env_name(a->device, ek[i], sizeof(ek[i]));
 		scopy(ev[i], sizeof(ev[i]), a->node);
 		env[i].key = ek[i];
 		env[i].value = ev[i];

@@ -341,7 +341,8 @@ int k8s_slot_check(int ntypes[2], char *err, size_t errlen)
 }
 
 /* ------------------------------------------------------------------ CDI */
-static void env_name(const char *dev, char *buf, size_t len)
+/* DPUPOOL_BLK_3 for device blk-3: the variable naming it in a container */
+void k8s_env_name(const char *dev, char *buf, size_t len)
 {
 	size_t i, o = snprintf(buf, len, "DPUPOOL_");
 
@@ -369,7 +370,7 @@ static int cdi_write(const struct k8s_claim *c)
 
 		snprintf(name, sizeof(name), "%s-%d", c->key, i);
 		json_object_object_add(d, "name", json_object_new_string(name));
-		env_name(a->device, var, sizeof(var));
+		k8s_env_name(a->device, var, sizeof(var));
 		snprintf(e, sizeof(e), "%s=%s", var, a->node);
 		json_object_array_add(env, json_object_new_string(e));
 		if (a->type == DPU_FN_TYPE_BLK) {

@@ -111,6 +111,7 @@ void k8s_wait_check(void);
 void k8s_wait_call_gone(struct grpcd_call *c, void *arg);
 void k8s_kube_kick(void);
 bool k8s_device_ok(const char *dev, uint8_t *type);
+void k8s_env_name(const char *dev, char *buf, size_t len);
 
 /* dra.c */
 int dra_start(char *err, size_t errlen);
