@@ -701,7 +701,9 @@ def dp_tests(env, pb):
 
 def main():
     if not os.path.isdir(SIM):
-        print("1..0 # SKIP dpu_sim.ko not loaded")
+        # counted as a skip by make check, not as nothing
+        print("ok 1 # SKIP dpu_sim.ko not loaded: no simulated DPU to serve pods from")
+        print("1..1")
         return 0
     env = Env()
     print("# device %s, work dir %s, daemon %s, API server port %d" % (env.dev, env.t, DPUD, env.api.port),
